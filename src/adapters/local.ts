@@ -1,0 +1,144 @@
+/**
+ * The in-process transport: several buses in one process, connected through a hub.
+ *
+ * It behaves like a network: messages are delivered asynchronously, in publish order, only to
+ * other connected transports subscribed to the channel, and everything that crosses it is signed
+ * and verified by the receiving bus. The default hub is shared by the whole process, so two buses
+ * created with the default transport talk to each other; pass your own hub to isolate them.
+ */
+import { ErrorCode, TransportError } from '../errors.js';
+import {
+  ConnectionState,
+  type Transport,
+  type TransportSink,
+  type TransportStatus,
+} from './transport.js';
+
+/** An in-process network of local transports. */
+export interface LocalHub {
+  /** Creates a transport attached to this hub. */
+  transport(): Transport;
+  /** Transports currently connected. */
+  readonly size: number;
+}
+
+interface Member {
+  sink: TransportSink;
+  channels: Set<string>;
+}
+
+/** Creates an isolated in-process hub. */
+export function createLocalHub(): LocalHub {
+  const members = new Set<Member>();
+  const byChannel = new Map<string, Set<Member>>();
+  // One delivery queue for the hub keeps publish order across channels and senders.
+  const pending: { member: Member; channel: string; data: string }[] = [];
+  let flushing = false;
+
+  const flush = (): void => {
+    flushing = false;
+    // Deliver only what was queued before this flush; later publishes get the next one.
+    const batch = pending.splice(0, pending.length);
+    for (const { member, channel, data } of batch) {
+      if (members.has(member) && member.channels.has(channel)) member.sink.message(channel, data);
+    }
+  };
+
+  return {
+    get size() {
+      return members.size;
+    },
+    transport(): Transport {
+      let member: Member | undefined;
+      let state: ConnectionState = ConnectionState.Idle;
+      let since = Date.now();
+      const setState = (next: ConnectionState): void => {
+        state = next;
+        since = Date.now();
+      };
+      const notConnected = (what: string): TransportError =>
+        new TransportError(ErrorCode.PublishFailed, `local transport: ${what} while ${state}`, {
+          transport: 'local',
+          hint: 'call bus.start() first, and do not use a bus after bus.stop()',
+        });
+      return {
+        name: 'local',
+        async connect(sink) {
+          member = { sink, channels: new Set() };
+          members.add(member);
+          setState(ConnectionState.Connected);
+          sink.event({ type: 'connected' });
+        },
+        async publish(channel, data) {
+          if (!member || state !== ConnectionState.Connected) throw notConnected('publish');
+          const targets = byChannel.get(channel);
+          if (!targets) return;
+          for (const target of targets) {
+            if (target !== member) pending.push({ member: target, channel, data });
+          }
+          if (!flushing && pending.length > 0) {
+            flushing = true;
+            setImmediate(flush);
+          }
+        },
+        async subscribe(channel) {
+          if (!member) throw notConnected('subscribe');
+          member.channels.add(channel);
+          let set = byChannel.get(channel);
+          if (!set) byChannel.set(channel, (set = new Set()));
+          set.add(member);
+        },
+        async unsubscribe(channel) {
+          if (!member) return;
+          member.channels.delete(channel);
+          const set = byChannel.get(channel);
+          set?.delete(member);
+          if (set?.size === 0) byChannel.delete(channel);
+        },
+        async close() {
+          if (member) {
+            for (const channel of member.channels) {
+              const set = byChannel.get(channel);
+              set?.delete(member);
+              if (set?.size === 0) byChannel.delete(channel);
+            }
+            members.delete(member);
+            member.channels.clear();
+          }
+          setState(ConnectionState.Closed);
+        },
+        status(): TransportStatus {
+          return {
+            name: 'local',
+            state,
+            since,
+            channels: member?.channels.size ?? 0,
+            detail: { peers: members.size },
+          };
+        },
+        hasRemoteInterest(channel) {
+          const set = byChannel.get(channel);
+          if (!set) return false;
+          return set.size > (member && set.has(member) ? 1 : 0);
+        },
+      };
+    },
+  };
+}
+
+/** The process-wide hub used when no hub is given. */
+export const defaultHub: LocalHub = createLocalHub();
+
+/** Options of the in-process transport. */
+export interface LocalTransportOptions {
+  /**
+   * The hub to join.
+   * @default the process-wide hub
+   */
+  readonly hub?: LocalHub;
+}
+
+/** Creates an in-process transport. */
+export function localTransport(options: LocalTransportOptions = {}): Transport {
+  return (options.hub ?? defaultHub).transport();
+}

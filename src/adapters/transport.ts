@@ -1,0 +1,74 @@
+/**
+ * The transport contract: what an adapter implements. An adapter moves encoded envelopes between
+ * processes and reports its connection state; nothing else. Matching, local delivery, validation,
+ * signatures, freshness, tracing and backpressure live once, in the bus (Phoenix.PubSub's adapter
+ * is four callbacks; this is five methods).
+ *
+ * Channels are opaque strings chosen by the bus (a concrete topic such as `room:42`, or `$node:<id>`
+ * for direct messages). An adapter may map them to its own names (a prefix, a hash, a length
+ * limit), but must map the same channel to the same name on every node.
+ */
+
+/** Connection states a transport reports. */
+export const ConnectionState = {
+  Idle: 'idle',
+  Connecting: 'connecting',
+  Connected: 'connected',
+  Reconnecting: 'reconnecting',
+  Closed: 'closed',
+} as const;
+export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
+
+/** Connection events a transport emits; the bus turns them into bus events and gaps. */
+export type TransportEvent =
+  | { readonly type: 'connected' }
+  | { readonly type: 'disconnected'; readonly reason: string }
+  | { readonly type: 'reconnecting'; readonly attempt: number; readonly delayMs: number }
+  /** Every server-side subscription is back, confirmed by a round trip; `ms` since the disconnect. */
+  | { readonly type: 'resubscribed'; readonly channels: number; readonly ms: number };
+
+/** What the bus hands a transport on connect. */
+export interface TransportSink {
+  /** Bytes received on a channel. Must not throw; the bus treats them as untrusted. */
+  message(channel: string, data: string | Uint8Array): void;
+  /** A connection event. */
+  event(event: TransportEvent): void;
+}
+
+/** A snapshot of a transport's state, for `bus.transport()`. */
+export interface TransportStatus {
+  readonly name: string;
+  readonly state: ConnectionState;
+  /** When the current state began (ms since the Unix epoch). */
+  readonly since: number;
+  /** Server-side channels currently subscribed. */
+  readonly channels: number;
+  /** Adapter-specific details (server address, buffer use, ...). Never secrets. */
+  readonly detail?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** The adapter interface. */
+export interface Transport {
+  /** Short name: `local`, `redis`, `postgres`, ... */
+  readonly name: string;
+  /** Connects and starts delivering to `sink`. Rejects with a TransportError when it cannot. */
+  connect(sink: TransportSink): Promise<void>;
+  /**
+   * Sends one encoded envelope to every other node subscribed to `channel`. Resolves once the
+   * server has taken it; rejects with a TransportError otherwise (never "ok" on a dead connection).
+   */
+  publish(channel: string, data: string): Promise<void>;
+  /** Subscribes this node to a channel. The bus calls it once per channel (it counts references). */
+  subscribe(channel: string): Promise<void>;
+  /** Removes the server-side subscription of a channel. */
+  unsubscribe(channel: string): Promise<void>;
+  /** Closes every connection. Idempotent. */
+  close(): Promise<void>;
+  /** The current state. */
+  status(): TransportStatus;
+  /**
+   * Optional: false when no other node can be subscribed to `channel`, so the bus may skip
+   * encoding and signing. Only transports that know every subscriber (in-process) implement it.
+   */
+  hasRemoteInterest?(channel: string): boolean;
+}

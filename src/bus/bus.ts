@@ -1,0 +1,734 @@
+/**
+ * `createBus`: the one road data takes.
+ *
+ * Publish: resolve topic → validate payload → local dispatch (never encoded: it never left the
+ * process) → envelope → sign → encode → transport.publish.
+ * Receive: transport bytes → decode with limits → verify signature → channel check → freshness
+ * (skew window, replay) → validate → local dispatch → each subscription's bounded queue → handler.
+ * Every refusal on the way is counted by reason and emitted as `rejected`; none reaches a handler.
+ */
+import { randomBytes } from 'node:crypto';
+import { localTransport } from '../adapters/local.js';
+import type { TransportEvent, TransportSink } from '../adapters/transport.js';
+import { ConfigError, ErrorCode, HeraldError, TransportError, ValidationError } from '../errors.js';
+import type { EventEntry, ResolvedTopic, TopicDefs } from '../schemas/define.js';
+import { createValidator, type Validator } from '../schemas/validator.js';
+import { createCodec, type Envelope, isRejection } from '../security/codec.js';
+import { createFreshness } from '../security/freshness.js';
+import { createKeyRing } from '../security/keys.js';
+import { type Rejection, RejectReason } from '../security/reasons.js';
+import { Emitter } from './emitter.js';
+import { DeliveryQueue } from './queue.js';
+import { createStream } from './stream.js';
+import {
+  type SubState,
+  type SubscriberState,
+  SubscriptionTable,
+  type TopicState,
+} from './table.js';
+import type {
+  Bus,
+  BusEvents,
+  BusOptions,
+  BusStats,
+  Gap,
+  Handler,
+  Message,
+  PublishReceipt,
+  SubscribeOptions,
+  Subscriber,
+  Subscription,
+} from './types.js';
+
+const NODE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+const DEFAULT_QUEUE_LIMIT = 1024;
+
+/** The transport channel of direct messages to a node. */
+export const nodeChannel = (node: string): string => `$node:${node}`;
+
+const zeroReasons = (): Record<RejectReason, number> =>
+  Object.fromEntries(Object.values(RejectReason).map((r) => [r, 0])) as Record<
+    RejectReason,
+    number
+  >;
+
+interface PublishOptions {
+  readonly exclude?: SubscriberState;
+  readonly to?: string;
+  readonly localOnly?: boolean;
+  readonly raw?: boolean;
+}
+
+/** Creates a bus. Configuration errors (weak keys, bad node id) throw here, not at start. */
+export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bus<D> {
+  const { registry } = options;
+  if (registry?.kind !== 'registry') {
+    throw new ConfigError('createBus needs a registry', {
+      hint: 'pass registry: defineTopics({ ... })',
+    });
+  }
+  const nodeId = options.nodeId ?? `node-${randomBytes(4).toString('hex')}`;
+  if (!NODE_ID.test(nodeId)) {
+    throw new ConfigError(`node id "${nodeId}" is invalid`, {
+      hint: 'node ids are 1-64 characters of [A-Za-z0-9_.-]',
+    });
+  }
+  const now = options.now ?? Date.now;
+  const ring = createKeyRing(options.keys);
+  const codec = createCodec(ring, nodeId, options.limits);
+  const maxBytes = options.limits?.maxBytes ?? 2 * 1024 * 1024;
+  const transport = options.transport ?? localTransport();
+  const ownChannel = nodeChannel(nodeId);
+  const events = new Emitter<BusEvents>();
+  const table = new SubscriptionTable();
+  const subscribers = new Map<string, SubscriberState>();
+  const queueDefaults = options.queue ?? {};
+  const precompiled = options.validators ?? {};
+  const validators = new Map<EventEntry, Validator>();
+  const channelOps = new Map<string, Promise<void>>();
+  const streams = new Set<{ end(): void }>();
+
+  let freshness = createFreshness(options.freshness, now);
+  let state: 'idle' | 'starting' | 'started' | 'stopped' = 'idle';
+  let starting: Promise<void> | undefined;
+  let epoch = '';
+  let seq = 0;
+  let nextSubId = 1;
+  let disconnectedAt: number | undefined;
+  let disconnectReason = '';
+  let counters = freshCounters();
+
+  function freshCounters() {
+    return {
+      published: 0,
+      sent: 0,
+      received: 0,
+      delivered: 0,
+      rejected: zeroReasons(),
+      rejectedTotal: 0,
+      handlerErrors: 0,
+      overflowDrops: 0,
+      echoes: 0,
+      unrouted: 0,
+      gaps: 0,
+    };
+  }
+
+  function validatorFor(topicKey: string, entry: EventEntry): Validator {
+    let validator = validators.get(entry);
+    if (!validator) {
+      const check = precompiled[`${topicKey}.${entry.name}@${entry.def.version}`];
+      validator = check ? createValidator(entry.def.schema, check) : entry.validator;
+      validators.set(entry, validator);
+    }
+    return validator;
+  }
+
+  /** Serializes server-side (un)subscribe calls per channel, so they reach the server in order. */
+  function channelOp(channel: string, op: () => Promise<void>): Promise<void> {
+    const previous = channelOps.get(channel) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(op);
+    channelOps.set(channel, next);
+    const cleanup = (): void => {
+      if (channelOps.get(channel) === next) channelOps.delete(channel);
+    };
+    next.then(cleanup, cleanup);
+    return next;
+  }
+
+  function resolveTopic(topic: string): ResolvedTopic {
+    const resolved = typeof topic === 'string' ? registry.resolve(topic) : undefined;
+    if (!resolved) {
+      throw new HeraldError(
+        ErrorCode.UnknownTopic,
+        `"${String(topic)}" matches no topic in the registry`,
+        {
+          topic: String(topic),
+          hint: `declared templates: ${registry.entries.map((e) => e.def.template).join(', ')}; parameters must satisfy their schemas`,
+        },
+      );
+    }
+    return resolved;
+  }
+
+  function eventEntry(resolved: ResolvedTopic, event: string): EventEntry {
+    const entry = resolved.entry.events.get(event);
+    if (!entry) {
+      throw new HeraldError(
+        ErrorCode.UnknownEvent,
+        `topic "${resolved.entry.def.template}" has no event "${event}"`,
+        {
+          topic: resolved.topic,
+          event,
+          hint: `its events: ${[...resolved.entry.events.keys()].join(', ')}`,
+        },
+      );
+    }
+    return entry;
+  }
+
+  function reject(rejection: Rejection): void {
+    counters.rejected[rejection.reason]++;
+    counters.rejectedTotal++;
+    if (events.has('rejected')) events.emit('rejected', rejection);
+  }
+
+  // ---------------------------------------------------------------- receive
+
+  function receive(channel: string, data: string | Uint8Array): void {
+    if (codec.isOwn(data)) {
+      counters.echoes++;
+      return;
+    }
+    const decoded = codec.decode(data);
+    if (isRejection(decoded)) {
+      reject({ ...decoded, channel });
+      return;
+    }
+    if (decoded.node === nodeId) {
+      counters.echoes++;
+      return;
+    }
+    accept(channel, decoded);
+  }
+
+  function accept(channel: string, env: Envelope): void {
+    const who = { channel, topic: env.topic, event: env.event, node: env.node, kid: env.kid };
+    const expected = env.to === undefined ? env.topic : nodeChannel(env.to);
+    if (channel !== expected) {
+      reject({
+        ...who,
+        reason: RejectReason.TopicMismatch,
+        detail: `signed for "${expected}" but arrived on "${channel}"`,
+      });
+      return;
+    }
+    if (env.to !== undefined && env.to !== nodeId) {
+      reject({ ...who, reason: RejectReason.WrongNode, detail: `addressed to node "${env.to}"` });
+      return;
+    }
+    const stale = freshness.check(env.node, env.epoch, env.seq, env.time);
+    if (stale !== undefined) {
+      reject({
+        ...who,
+        reason: stale,
+        detail: `message ${env.node}:${env.epoch}:${env.seq} is ${stale === RejectReason.Replay ? 'a replay' : `outside the clock window (${env.time - now()} ms)`}`,
+      });
+      return;
+    }
+    const topicState = table.get(env.topic);
+    const resolved = topicState?.resolved ?? registry.resolve(env.topic);
+    if (!resolved) {
+      reject({
+        ...who,
+        reason: RejectReason.UnknownTopic,
+        detail: `"${env.topic}" matches no topic in the local registry`,
+      });
+      return;
+    }
+    if (!resolved.entry.def.raw) {
+      const entry = resolved.entry.events.get(env.event);
+      if (!entry) {
+        reject({
+          ...who,
+          reason: RejectReason.UnknownEvent,
+          detail: `topic "${resolved.entry.def.template}" has no event "${env.event}"`,
+        });
+        return;
+      }
+      if (env.version !== entry.def.version) {
+        reject({
+          ...who,
+          reason: RejectReason.UnsupportedVersion,
+          detail: `schema version ${env.version}; this node reads version ${entry.def.version}`,
+        });
+        return;
+      }
+      const validator = validatorFor(resolved.entry.key, entry);
+      if (!validator.check(env.data)) {
+        const issue = validator.errors(env.data)[0];
+        reject({
+          ...who,
+          reason: RejectReason.InvalidPayload,
+          detail: `payload does not match ${resolved.entry.key}.${env.event}@${entry.def.version}: ${issue ? `${issue.path || '/'} ${issue.message}` : 'invalid'}`,
+          ...(issue ? { field: issue.path } : {}),
+        });
+        return;
+      }
+    }
+    counters.received++;
+    if (!topicState) {
+      counters.unrouted++;
+      return;
+    }
+    const message: Message = {
+      topic: env.topic,
+      event: env.event,
+      payload: env.data,
+      meta: {
+        id: `${env.node}:${env.epoch}:${env.seq}`,
+        node: env.node,
+        seq: env.seq,
+        time: env.time,
+        version: env.version,
+        params: resolved.params,
+        local: false,
+        kid: env.kid,
+        ...(env.traceparent === undefined ? {} : { traceparent: env.traceparent }),
+        ...(env.tracestate === undefined ? {} : { tracestate: env.tracestate }),
+      },
+    };
+    table.dispatch(topicState, message);
+  }
+
+  function onTransportEvent(event: TransportEvent): void {
+    const name = transport.name;
+    switch (event.type) {
+      case 'connected':
+        events.emit('connected', { transport: name });
+        break;
+      case 'disconnected':
+        disconnectedAt ??= now();
+        disconnectReason = event.reason;
+        events.emit('disconnected', { transport: name, reason: event.reason });
+        break;
+      case 'reconnecting':
+        events.emit('reconnecting', {
+          transport: name,
+          attempt: event.attempt,
+          delayMs: event.delayMs,
+        });
+        break;
+      case 'resubscribed': {
+        events.emit('resubscribed', { transport: name, channels: event.channels, ms: event.ms });
+        if (disconnectedAt !== undefined) {
+          signalGap({ from: disconnectedAt, to: now(), transport: name, reason: disconnectReason });
+          disconnectedAt = undefined;
+        }
+        break;
+      }
+    }
+  }
+
+  function signalGap(gap: Gap): void {
+    counters.gaps++;
+    events.emit('gap', gap);
+    for (const sub of table.all()) {
+      if (!sub.onGap) continue;
+      try {
+        sub.onGap(gap);
+      } catch (error) {
+        counters.handlerErrors++;
+        events.emit('handler_error', {
+          topic: sub.topic,
+          event: 'gap',
+          subscription: sub.id,
+          error,
+        });
+      }
+    }
+  }
+
+  const sink: TransportSink = {
+    message(channel, data) {
+      try {
+        receive(channel, data);
+      } catch (error) {
+        // Defence in depth: no input may crash the process.
+        reject({
+          reason: RejectReason.Malformed,
+          detail: `receive failed: ${String(error)}`,
+          channel,
+        });
+      }
+    },
+    event: onTransportEvent,
+  };
+
+  // ---------------------------------------------------------------- subscribe
+
+  async function subscribe(
+    topic: string,
+    handler: Handler<Message>,
+    opts: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    if (state === 'stopped') throw notStarted('subscribe');
+    if (typeof handler !== 'function') {
+      throw new ConfigError(`subscribe("${topic}") needs a handler function`, {
+        topic,
+        hint: 'pass (message) => { ... }',
+      });
+    }
+    const resolved = resolveTopic(topic);
+    if (opts.events && !resolved.entry.def.raw)
+      for (const e of opts.events) eventEntry(resolved, e);
+    const limit = opts.queue?.limit ?? queueDefaults.limit ?? DEFAULT_QUEUE_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new ConfigError(`queue limit ${String(limit)} for "${topic}" is invalid`, {
+        topic,
+        hint: 'use a positive integer',
+      });
+    }
+    const policy = opts.queue?.overflow ?? queueDefaults.overflow ?? 'drop-oldest';
+    if (state === 'starting') await starting?.catch(() => undefined);
+    const holder = opts.subscriber === undefined ? undefined : subscribers.get(opts.subscriber.id);
+    const id = nextSubId++;
+    const sub: SubState = {
+      id,
+      topic: resolved.topic,
+      events: opts.events ? new Set(opts.events) : undefined,
+      holder,
+      onGap: opts.onGap,
+      active: true,
+      queue: new DeliveryQueue<Message>(limit, policy, {
+        run: (message) => {
+          counters.delivered++;
+          return handler(message);
+        },
+        failed: (message, error) => {
+          counters.handlerErrors++;
+          events.emit('handler_error', {
+            topic: message.topic,
+            event: message.event,
+            subscription: id,
+            error,
+          });
+        },
+        overflowed: (overflowPolicy, dropped) => {
+          counters.overflowDrops += dropped;
+          events.emit('overflow', {
+            topic: resolved.topic,
+            subscription: id,
+            policy: overflowPolicy,
+            dropped,
+          });
+          if (overflowPolicy === 'error') {
+            const error = new HeraldError(
+              ErrorCode.QueueOverflow,
+              `subscription ${id} to "${resolved.topic}" overflowed its queue of ${limit}`,
+              {
+                topic: resolved.topic,
+                hint: 'make the handler faster, raise queue.limit, or choose a drop-* overflow policy',
+              },
+            );
+            events.emit('subscription_error', { topic: resolved.topic, subscription: id, error });
+            void remove(sub);
+          }
+        },
+      }),
+      get dropped() {
+        return this.queue.dropped;
+      },
+      get pending() {
+        return this.queue.pending;
+      },
+      unsubscribe: () => remove(sub),
+    };
+    holder?.held.add(sub);
+    const first = table.add(resolved, sub);
+    if (first && state === 'started') {
+      try {
+        await channelOp(resolved.topic, () => transport.subscribe(resolved.topic));
+      } catch (error) {
+        await remove(sub);
+        throw wrapTransport(error, `subscribe to "${resolved.topic}" failed`, resolved.topic);
+      }
+    } else if (state === 'started') {
+      await channelOps.get(resolved.topic);
+    }
+    if (opts.signal) {
+      if (opts.signal.aborted) await remove(sub);
+      else opts.signal.addEventListener('abort', () => void remove(sub), { once: true });
+    }
+    return sub;
+  }
+
+  async function remove(sub: SubState): Promise<void> {
+    if (!sub.active) return;
+    sub.active = false;
+    sub.queue.close();
+    sub.holder?.held.delete(sub);
+    const last = table.remove(sub);
+    if (last && state === 'started') {
+      await channelOp(sub.topic, () => transport.unsubscribe(sub.topic)).catch((error: unknown) => {
+        throw wrapTransport(error, `unsubscribe from "${sub.topic}" failed`, sub.topic);
+      });
+    }
+  }
+
+  function makeSubscriber(name?: string): Subscriber {
+    const id = name ?? `subscriber-${nextSubId++}`;
+    const existing = subscribers.get(id);
+    if (existing) return existing;
+    const held = new Set<SubState>();
+    const subscriber: SubscriberState = {
+      id,
+      held,
+      get subscriptions() {
+        return [...held];
+      },
+      async unsubscribe(topic) {
+        await Promise.all([...held].filter((s) => s.topic === topic).map(remove));
+      },
+      async unsubscribeAll() {
+        await Promise.all([...held].map(remove));
+      },
+    };
+    subscribers.set(id, subscriber);
+    return subscriber;
+  }
+
+  // ---------------------------------------------------------------- publish
+
+  async function publish(
+    topic: string,
+    event: string,
+    payload: unknown,
+    opts: PublishOptions,
+  ): Promise<PublishReceipt> {
+    if (state !== 'started') throw notStarted('publish');
+    const resolved = resolveTopic(topic);
+    const def = resolved.entry.def;
+    const raw = opts.raw === true;
+    if (def.raw !== raw) {
+      throw new HeraldError(
+        ErrorCode.RawMismatch,
+        raw
+          ? `topic "${def.template}" is typed; broadcastRaw is only for raw topics`
+          : `topic "${def.template}" is raw; publish it with broadcastRaw`,
+        {
+          topic,
+          event,
+          hint: raw
+            ? 'use broadcast(topic, event, payload)'
+            : 'use broadcastRaw(topic, event, payload)',
+        },
+      );
+    }
+    let version = 0;
+    if (!raw) {
+      const entry = eventEntry(resolved, event);
+      version = entry.def.version;
+      const validator = validatorFor(resolved.entry.key, entry);
+      if (!validator.check(payload)) {
+        const issues = validator.errors(payload);
+        const first = issues[0];
+        throw new ValidationError(
+          ErrorCode.InvalidPayload,
+          `payload of ${resolved.entry.key}.${event} on "${topic}" is invalid${first ? `: ${first.path || '/'} ${first.message}` : ''}`,
+          issues,
+          {
+            topic,
+            event,
+            hint: `check the payload against ${resolved.entry.key}.${event}@${version} in the registry`,
+          },
+        );
+      }
+    } else if (typeof event !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(event)) {
+      throw new HeraldError(
+        ErrorCode.UnknownEvent,
+        `raw event name "${String(event)}" is not an identifier`,
+        { topic, hint: 'use a name such as "updated"' },
+      );
+    }
+    const to = opts.to;
+    const remote = !opts.localOnly && to !== nodeId;
+    const channel = to === undefined ? resolved.topic : nodeChannel(to);
+    const sequence = ++seq;
+    const time = now();
+    let encoded: string | undefined;
+    if (remote && transport.hasRemoteInterest?.(channel) !== false) {
+      encoded = codec.encode({
+        epoch,
+        seq: sequence,
+        time,
+        topic: resolved.topic,
+        event,
+        version,
+        ...(to === undefined ? {} : { to }),
+        data: payload,
+      });
+      if (encoded.length > maxBytes) {
+        throw new HeraldError(
+          ErrorCode.MessageTooLarge,
+          `message on "${topic}" is ${encoded.length} bytes encoded; the limit is ${maxBytes}`,
+          {
+            topic,
+            event,
+            hint: 'send less data per message, or raise limits.maxBytes on every node',
+          },
+        );
+      }
+    }
+    counters.published++;
+    let localDeliveries = 0;
+    const topicState = to === undefined || to === nodeId ? table.get(resolved.topic) : undefined;
+    if (topicState) {
+      const message: Message = {
+        topic: resolved.topic,
+        event,
+        payload,
+        meta: {
+          id: `${nodeId}:${epoch}:${sequence}`,
+          node: nodeId,
+          seq: sequence,
+          time,
+          version,
+          params: resolved.params,
+          local: true,
+        },
+      };
+      localDeliveries = table.dispatch(topicState, message, opts.exclude);
+    }
+    if (encoded !== undefined) {
+      try {
+        await transport.publish(channel, encoded);
+      } catch (error) {
+        throw wrapTransport(
+          error,
+          `publish of ${event} on "${resolved.topic}" did not reach the ${transport.name} transport${localDeliveries ? ` (delivered to ${localDeliveries} local subscriptions)` : ''}`,
+          resolved.topic,
+        );
+      }
+      counters.sent++;
+    }
+    return {
+      id: `${nodeId}:${epoch}:${sequence}`,
+      seq: sequence,
+      topic: resolved.topic,
+      event,
+      localDeliveries,
+      sent: encoded !== undefined,
+    };
+  }
+
+  function notStarted(what: string): HeraldError {
+    return new HeraldError(ErrorCode.NotStarted, `cannot ${what}: the bus is ${state}`, {
+      hint: state === 'stopped' ? 'create a new bus after stop()' : 'await bus.start() first',
+    });
+  }
+
+  function wrapTransport(error: unknown, message: string, topic: string): HeraldError {
+    if (error instanceof HeraldError) return error;
+    return new TransportError(
+      ErrorCode.PublishFailed,
+      `${message}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        topic,
+        transport: transport.name,
+        cause: error,
+        hint: 'check the transport connection; bus.transport() shows its state',
+      },
+    );
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async function connect(): Promise<void> {
+    epoch = randomBytes(8).toString('hex');
+    seq = 0;
+    counters = freshCounters();
+    freshness = createFreshness(options.freshness, now);
+    try {
+      await transport.connect(sink);
+      await transport.subscribe(ownChannel);
+      await Promise.all(table.topics().map((t) => channelOp(t, () => transport.subscribe(t))));
+    } catch (error) {
+      state = 'idle';
+      await transport.close().catch(() => undefined);
+      if (error instanceof HeraldError) throw error;
+      throw new TransportError(
+        ErrorCode.ConnectFailed,
+        `could not start the ${transport.name} transport: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          transport: transport.name,
+          cause: error,
+          hint: 'check that the server is reachable and the connection options are right',
+        },
+      );
+    }
+    state = 'started';
+  }
+
+  const bus = {
+    nodeId,
+    registry,
+    start(): Promise<void> {
+      if (state === 'started') return Promise.resolve();
+      if (state === 'starting' && starting) return starting;
+      if (state === 'stopped') return Promise.reject(notStarted('start'));
+      state = 'starting';
+      starting = connect();
+      return starting;
+    },
+    async stop() {
+      if (state === 'stopped') return;
+      state = 'stopped';
+      for (const stream of streams) stream.end();
+      streams.clear();
+      for (const sub of table.all()) {
+        sub.active = false;
+        sub.queue.close();
+        sub.holder?.held.delete(sub);
+      }
+      table.clear();
+      await transport.close();
+    },
+    subscribe: (topic: string, handler: Handler<Message>, opts?: SubscribeOptions) =>
+      subscribe(topic, handler, opts),
+    unsubscribe: (subscription: Subscription) => subscription.unsubscribe(),
+    subscriber: makeSubscriber,
+    stream(topic: string, opts?: SubscribeOptions) {
+      const stream = createStream<Message>(
+        (handler) => subscribe(topic, handler, opts),
+        () => streams.delete(stream),
+      );
+      streams.add(stream);
+      return stream;
+    },
+    broadcast: (topic: string, event: string, payload: unknown) =>
+      publish(topic, event, payload, {}),
+    broadcastFrom: (sender: Subscriber, topic: string, event: string, payload: unknown) => {
+      const exclude = subscribers.get(sender?.id);
+      if (!exclude || exclude !== sender) {
+        return Promise.reject(
+          new ConfigError('broadcastFrom needs a subscriber created by this bus', {
+            topic,
+            hint: 'create it with bus.subscriber()',
+          }),
+        );
+      }
+      return publish(topic, event, payload, { exclude });
+    },
+    directBroadcast: (node: string, topic: string, event: string, payload: unknown) => {
+      if (typeof node !== 'string' || !NODE_ID.test(node)) {
+        return Promise.reject(
+          new ConfigError(`directBroadcast: node id "${String(node)}" is invalid`, {
+            topic,
+            hint: 'pass the nodeId of the target bus',
+          }),
+        );
+      }
+      return publish(topic, event, payload, { to: node });
+    },
+    localBroadcast: (topic: string, event: string, payload: unknown) =>
+      publish(topic, event, payload, { localOnly: true }),
+    broadcastRaw: (topic: string, event: string, payload: unknown) =>
+      publish(topic, event, payload, { raw: true }),
+    subscriberCount: (topic: string) => table.count(topic),
+    topics: () => table.topics(),
+    transport: () => transport.status(),
+    stats(): BusStats {
+      return {
+        ...counters,
+        rejected: { ...counters.rejected },
+        replayEvictions: freshness.evictions,
+      };
+    },
+    on: <K extends keyof BusEvents>(event: K, listener: (value: BusEvents[K]) => void) =>
+      events.on(event, listener),
+  };
+  return bus as unknown as Bus<D>;
+}
+
+export type { TopicState };

@@ -1,0 +1,24 @@
+/**
+ * `herald/internal`: the pieces adapter authors and tools need, kept off the main entry point.
+ * Stable within a minor version, but not part of the application API.
+ */
+export { nodeChannel } from './bus/bus.js';
+export { DeliveryQueue } from './bus/queue.js';
+export { checkFormat, formats } from './schemas/formats.js';
+export type { ParsedTemplate, Segment } from './schemas/template.js';
+export { formatTopic, matchTopic, parseTemplate, templatesOverlap } from './schemas/template.js';
+export { createValidator, listIssues } from './schemas/validator.js';
+export type { Codec, CodecRejection, Envelope, EnvelopeFields } from './security/codec.js';
+export {
+  createCodec,
+  ENVELOPE_TYPE,
+  isRejection,
+  payloadJson,
+  protectedHeader,
+} from './security/codec.js';
+export type { Freshness } from './security/freshness.js';
+export { createFreshness } from './security/freshness.js';
+export type { JsonProblem } from './security/json-guard.js';
+export { scanJson } from './security/json-guard.js';
+export type { KeyRing, ResolvedKey } from './security/keys.js';
+export { createKeyRing } from './security/keys.js';

@@ -1,0 +1,122 @@
+/**
+ * Freshness: the clock-skew window and the replay cache.
+ *
+ * A message is fresh when its signed timestamp lies within `maxPastMs` before and `maxFutureMs`
+ * after the receiver's clock, and its id (node, epoch, seq) has not been accepted before. Ids are
+ * remembered per publisher with a sliding bitmap, the anti-replay window of IPsec (RFC 4303
+ * §3.4.3): memory is bounded by the number of publishers, not the message rate, and messages may
+ * arrive out of order by up to `reorderWindow` sequence numbers. A publisher's entry lives as long
+ * as the skew window after its last message; by then any replay of its messages is expired.
+ */
+import { RejectReason } from './reasons.js';
+
+/** Freshness options. */
+export interface FreshnessOptions {
+  /**
+   * How old a message may be, in ms (clock skew plus transport delay).
+   * @default 60000
+   */
+  readonly maxPastMs?: number;
+  /**
+   * How far in the future a message's timestamp may be, in ms (clock skew).
+   * @default 5000
+   */
+  readonly maxFutureMs?: number;
+  /**
+   * How far out of order one publisher's messages may arrive, in sequence numbers. Older ones are
+   * refused as `replay`, since the window can no longer tell.
+   * @default 1024
+   */
+  readonly reorderWindow?: number;
+  /**
+   * Most publishers tracked at once; past it the least recently seen one is forgotten (counted).
+   * @default 10000
+   */
+  readonly maxPublishers?: number;
+}
+
+interface PublisherWindow {
+  highest: number;
+  bits: Uint32Array;
+  lastSeen: number;
+}
+
+/** The replay and skew guard of one bus. */
+export interface Freshness {
+  /** Checks and records one message; undefined when it is fresh. */
+  check(node: string, epoch: string, seq: number, time: number): RejectReason | undefined;
+  /** Publishers currently tracked. */
+  readonly size: number;
+  /** Publishers forgotten because `maxPublishers` was reached. */
+  readonly evictions: number;
+}
+
+/** Creates a freshness guard. `now` is injectable for tests. */
+export function createFreshness(
+  options: FreshnessOptions = {},
+  now: () => number = Date.now,
+): Freshness {
+  const maxPast = options.maxPastMs ?? 60_000;
+  const maxFuture = options.maxFutureMs ?? 5_000;
+  const windowBits = Math.max(32, Math.ceil((options.reorderWindow ?? 1024) / 32) * 32);
+  const maxPublishers = options.maxPublishers ?? 10_000;
+  const ttl = maxPast + maxFuture;
+  const publishers = new Map<string, PublisherWindow>();
+  let evictions = 0;
+  let nextSweep = 0;
+
+  function sweep(at: number): void {
+    for (const [key, w] of publishers) {
+      if (at - w.lastSeen > ttl) publishers.delete(key);
+    }
+    nextSweep = at + Math.min(ttl, 10_000);
+  }
+
+  return {
+    get size() {
+      return publishers.size;
+    },
+    get evictions() {
+      return evictions;
+    },
+    check(node, epoch, seq, time) {
+      const at = now();
+      if (time < at - maxPast) return RejectReason.Expired;
+      if (time > at + maxFuture) return RejectReason.Future;
+      if (at >= nextSweep) sweep(at);
+      const key = `${node}\u0000${epoch}`;
+      let w = publishers.get(key);
+      if (w === undefined) {
+        if (publishers.size >= maxPublishers) {
+          const oldest = publishers.keys().next().value;
+          if (oldest !== undefined) publishers.delete(oldest);
+          evictions++;
+        }
+        w = { highest: 0, bits: new Uint32Array(windowBits / 32), lastSeen: at };
+        publishers.set(key, w);
+      }
+      w.lastSeen = at;
+      if (seq > w.highest) {
+        const advance = seq - w.highest;
+        if (advance >= windowBits) w.bits.fill(0);
+        else for (let s = w.highest + 1; s < seq; s++) clear(w.bits, s % windowBits);
+        w.highest = seq;
+        set(w.bits, seq % windowBits);
+        return undefined;
+      }
+      if (seq <= w.highest - windowBits) return RejectReason.Replay;
+      const bit = seq % windowBits;
+      if (get(w.bits, bit)) return RejectReason.Replay;
+      set(w.bits, bit);
+      return undefined;
+    },
+  };
+}
+
+const get = (bits: Uint32Array, i: number): boolean => (bits[i >>> 5]! & (1 << (i & 31))) !== 0;
+const set = (bits: Uint32Array, i: number): void => {
+  bits[i >>> 5]! |= 1 << (i & 31);
+};
+const clear = (bits: Uint32Array, i: number): void => {
+  bits[i >>> 5]! &= ~(1 << (i & 31));
+};
