@@ -15,6 +15,7 @@ import {
   type ParsedTemplate,
   paramValueProblem,
   parseTemplate,
+  type TopicPattern,
   templatesOverlap,
 } from './template.js';
 import { createValidator, listIssues, type Validator } from './validator.js';
@@ -193,7 +194,7 @@ export interface Registry<D extends TopicDefs = TopicDefs> {
   /** The entry of a topic key, or undefined. */
   entry(key: string): TopicEntry | undefined;
   /** Builds a concrete topic from a key and typed parameters; throws on invalid parameters. */
-  topic<K extends keyof D & string>(key: K, params: ParamsOf<D[K]>): string;
+  topic<K extends keyof D & string>(key: K, params: ParamsOf<D[K]>): TopicPattern<D[K]['template']>;
   /** Maps a concrete topic back to its template and parameters. */
   resolve(topic: string): ResolvedTopic | undefined;
 }
@@ -343,7 +344,10 @@ export function defineTopics<const D extends TopicDefs>(
           hint: `declared topics: ${[...byKey.keys()].join(', ')}`,
         });
       }
-      return formatTopic(entry.parsed, stringifyParams(entry, params as Record<string, unknown>));
+      return formatTopic(
+        entry.parsed,
+        stringifyParams(entry, params as Record<string, unknown>),
+      ) as TopicPattern<D[typeof key]['template']>;
     },
     resolve(topicName) {
       const cached = resolveCache.get(topicName);
