@@ -31,11 +31,13 @@ export type {
   MessageOf,
   PublishReceipt,
   QueueOptions,
+  RawTopicName,
   SubscribeOptions,
   Subscriber,
   Subscription,
   TopicName,
   TopicParams,
+  TypedTopicName,
 } from './bus/types.js';
 export { OverflowPolicy } from './bus/types.js';
 export type { ErrorContext, ValidationIssue } from './errors.js';

@@ -23,6 +23,16 @@ export type TopicName<D extends TopicDefs> = {
   [K in keyof D]: TopicPattern<D[K]['template']>;
 }[keyof D];
 
+/** Concrete topics of typed (non-raw) topics: what `broadcast` accepts. */
+export type TypedTopicName<D extends TopicDefs> = {
+  [K in keyof D]: D[K]['raw'] extends true ? never : TopicPattern<D[K]['template']>;
+}[keyof D];
+
+/** Concrete topics of raw topics: what `broadcastRaw` accepts. */
+export type RawTopicName<D extends TopicDefs> = {
+  [K in keyof D]: D[K]['raw'] extends true ? TopicPattern<D[K]['template']> : never;
+}[keyof D];
+
 /** The topic definition(s) a concrete topic string belongs to. */
 export type DefOf<D extends TopicDefs, S extends string> = {
   [K in keyof D]: S extends TopicPattern<D[K]['template']> ? D[K] : never;
@@ -258,33 +268,33 @@ export interface Bus<D extends TopicDefs = TopicDefs> {
   ): AsyncIterableIterator<Extract<MessageOf<DefOf<D, S>>, { event: E }>>;
 
   /** Validates and publishes to every subscriber on every node. */
-  broadcast<S extends TopicName<D>, E extends EventNames<DefOf<D, S>>>(
+  broadcast<S extends TypedTopicName<D>, E extends EventNames<DefOf<D, S>>>(
     topic: S,
     event: E,
     payload: PayloadOf<DefOf<D, S>, E>,
   ): Promise<PublishReceipt>;
   /** Like `broadcast`, but the sender's own subscriptions do not receive it. */
-  broadcastFrom<S extends TopicName<D>, E extends EventNames<DefOf<D, S>>>(
+  broadcastFrom<S extends TypedTopicName<D>, E extends EventNames<DefOf<D, S>>>(
     sender: Subscriber,
     topic: S,
     event: E,
     payload: PayloadOf<DefOf<D, S>, E>,
   ): Promise<PublishReceipt>;
   /** Publishes to the subscribers of one node only. */
-  directBroadcast<S extends TopicName<D>, E extends EventNames<DefOf<D, S>>>(
+  directBroadcast<S extends TypedTopicName<D>, E extends EventNames<DefOf<D, S>>>(
     node: string,
     topic: S,
     event: E,
     payload: PayloadOf<DefOf<D, S>, E>,
   ): Promise<PublishReceipt>;
   /** Publishes to this bus instance's subscribers only; nothing crosses the transport. */
-  localBroadcast<S extends TopicName<D>, E extends EventNames<DefOf<D, S>>>(
+  localBroadcast<S extends TypedTopicName<D>, E extends EventNames<DefOf<D, S>>>(
     topic: S,
     event: E,
     payload: PayloadOf<DefOf<D, S>, E>,
   ): Promise<PublishReceipt>;
   /** Publishes an unvalidated (still signed) payload on a topic declared with `rawTopic`. */
-  broadcastRaw(topic: string, event: string, payload: unknown): Promise<PublishReceipt>;
+  broadcastRaw(topic: RawTopicName<D>, event: string, payload: unknown): Promise<PublishReceipt>;
 
   /** Subscriptions on this bus instance to a topic. */
   subscriberCount(topic: string): number;

@@ -53,8 +53,14 @@ export function parseTemplate(template: string): ParsedTemplate {
     if (part.length === 0) {
       fail(`has an empty segment at position ${index + 1}`, 'remove the doubled or trailing ":"');
     }
-    if (part.startsWith('{') || part.endsWith('}')) {
+    if (part.includes('{') || part.includes('}')) {
       const name = part.slice(1, -1);
+      if (!part.startsWith('{') && part.indexOf('{') > 0) {
+        fail(
+          `mixes a parameter into the segment "${part}"`,
+          'parameters must be whole segments: write "user:{id}", not "user_{id}"',
+        );
+      }
       if (!part.startsWith('{') || !part.endsWith('}') || !IDENTIFIER.test(name)) {
         fail(
           `has a malformed parameter "${part}"`,
@@ -70,12 +76,6 @@ export function parseTemplate(template: string): ParsedTemplate {
       params.push(name);
       segments.push({ kind: 'param', name });
       return;
-    }
-    if (part.includes('{') || part.includes('}')) {
-      fail(
-        `mixes a parameter into the segment "${part}"`,
-        'parameters must be whole segments: write "user:{id}", not "user_{id}"',
-      );
     }
     if (!LITERAL.test(part)) {
       fail(
