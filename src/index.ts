@@ -9,6 +9,8 @@
  */
 
 export type { LocalHub, LocalTransportOptions } from './adapters/local.js';
+export { AUTO_ORDER, TransportName, resolveTransport } from './adapters/chain.js';
+export type { ChainOptions, TransportChoice } from './adapters/chain.js';
 export { createLocalHub, localTransport } from './adapters/local.js';
 export type {
   Transport,

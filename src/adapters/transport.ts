@@ -25,7 +25,9 @@ export type TransportEvent =
   | { readonly type: 'disconnected'; readonly reason: string }
   | { readonly type: 'reconnecting'; readonly attempt: number; readonly delayMs: number }
   /** Every server-side subscription is back, confirmed by a round trip; `ms` since the disconnect. */
-  | { readonly type: 'resubscribed'; readonly channels: number; readonly ms: number };
+  | { readonly type: 'resubscribed'; readonly channels: number; readonly ms: number }
+  /** A fallback chain moved from one transport to another (messages may be lost in between). */
+  | { readonly type: 'failover'; readonly from: string; readonly to: string; readonly reason: string };
 
 /** What the bus hands a transport on connect. */
 export interface TransportSink {
@@ -66,6 +68,11 @@ export interface Transport {
   close(): Promise<void>;
   /** The current state. */
   status(): TransportStatus;
+  /**
+   * Optional: true while a fallback chain runs on a less preferred transport than its first
+   * (for example `local` because every remote server is down). Publish receipts report it.
+   */
+  readonly degraded?: boolean;
   /**
    * Optional: false when no other node can be subscribed to `channel`, so the bus may skip
    * encoding and signing. Only transports that know every subscriber (in-process) implement it.

@@ -8,7 +8,7 @@
  * Every refusal on the way is counted by reason and emitted as `rejected`; none reaches a handler.
  */
 import { randomBytes } from 'node:crypto';
-import { localTransport } from '../adapters/local.js';
+import { resolveTransport } from '../adapters/chain.js';
 import type { TransportEvent, TransportSink } from '../adapters/transport.js';
 import { ConfigError, ErrorCode, HeraldError, TransportError, ValidationError } from '../errors.js';
 import type { EventEntry, ResolvedTopic, TopicDefs } from '../schemas/define.js';
@@ -77,7 +77,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   const ring = createKeyRing(options.keys);
   const codec = createCodec(ring, nodeId, options.limits);
   const maxBytes = options.limits?.maxBytes ?? 2 * 1024 * 1024;
-  const transport = options.transport ?? localTransport();
+  const transport = resolveTransport(options.transport, options.transportOptions);
   const ownChannel = nodeChannel(nodeId);
   const events = new Emitter<BusEvents>();
   const table = new SubscriptionTable();
@@ -299,6 +299,13 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
           delayMs: event.delayMs,
         });
         break;
+      case 'failover': {
+        const at = now();
+        events.emit('failover', { from: event.from, to: event.to, reason: event.reason });
+        signalGap({ from: disconnectedAt ?? at, to: at, transport: event.to, reason: `failover from ${event.from}: ${event.reason}` });
+        disconnectedAt = undefined;
+        break;
+      }
       case 'resubscribed': {
         events.emit('resubscribed', { transport: name, channels: event.channels, ms: event.ms });
         if (disconnectedAt !== undefined) {
@@ -593,6 +600,8 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       counters.sent++;
     }
     return {
+      transport: transport.name,
+      degraded: transport.degraded === true,
       id: `${nodeId}:${epoch}:${sequence}`,
       seq: sequence,
       topic: resolved.topic,

@@ -1,7 +1,8 @@
 /**
  * The bus's public types: options, messages, subscriptions, events and statistics.
  */
-import type { Transport, TransportStatus } from '../adapters/transport.js';
+import type { ChainOptions, TransportChoice } from '../adapters/chain.js';
+import type { TransportStatus } from '../adapters/transport.js';
 import type { HeraldError } from '../errors.js';
 import type {
   EventNames,
@@ -159,6 +160,13 @@ export interface PublishReceipt {
   readonly localDeliveries: number;
   /** Whether it was handed to the transport for other nodes. */
   readonly sent: boolean;
+  /** The transport that took it (the active one of a fallback chain). */
+  readonly transport: string;
+  /**
+   * True when a fallback chain ran on a less preferred transport: with `['redis', 'local']` and
+   * Redis down, a publish reaches only this process's hub — reported here, never as a plain success.
+   */
+  readonly degraded: boolean;
 }
 
 /** Events the bus emits for the application to observe. */
@@ -189,6 +197,8 @@ export interface BusEvents {
   disconnected: { readonly transport: string; readonly reason: string };
   reconnecting: { readonly transport: string; readonly attempt: number; readonly delayMs: number };
   resubscribed: { readonly transport: string; readonly channels: number; readonly ms: number };
+  /** A fallback chain switched transports. A `gap` follows. */
+  failover: { readonly from: string; readonly to: string; readonly reason: string };
   /** Messages may have been lost between `from` and `to`. */
   gap: Gap;
 }
@@ -223,10 +233,14 @@ export interface BusOptions<D extends TopicDefs> {
   /** Signing and verification keys. */
   readonly keys: KeyConfig;
   /**
-   * The transport.
-   * @default an in-process transport on the process-wide hub
+   * The transport: an instance, a name, a fallback list, or `'auto'` (Redis, then PostgreSQL,
+   * then in-process). The environment variable `HERALD_TRANSPORT` forces one by name.
+   * @default 'auto'
+   * @example ['redis', 'postgres', 'local']
    */
-  readonly transport?: Transport;
+  readonly transport?: TransportChoice;
+  /** Options of the fallback chain and of the built-in transports it creates. */
+  readonly transportOptions?: ChainOptions;
   /**
    * This node's id: unique among the nodes that share a transport. 1-64 of [A-Za-z0-9_.-].
    * @default `node-<random>`

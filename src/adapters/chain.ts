@@ -1,0 +1,306 @@
+/**
+ * The fallback chain: `transport: 'auto'` or `['redis', 'postgres', 'local']`.
+ *
+ * At start the chain tries each candidate in order, each within `connectTimeoutMs`, and uses the
+ * first that connects. `HERALD_TRANSPORT` forces one. With `failover`, every candidate that can
+ * connect stays connected and subscribed (a standby), publishes go to the most preferred one that
+ * is connected, and when it dies the chain moves down the list at once and back up once the
+ * preferred one has been healthy for `failbackAfterMs` (hysteresis: a flapping server does not
+ * cause a switch storm). Every switch is reported as a `failover` event, which the bus turns into
+ * a gap; messages that arrive twice around a switch are dropped by id by the bus's replay window.
+ * Adapters are imported lazily, so an app that never uses Redis never loads ioredis.
+ */
+import { ConfigError, ErrorCode, TransportError } from '../errors.js';
+import { type LocalTransportOptions, localTransport } from './local.js';
+
+// TEMPORARY until src/adapters/{redis,postgres} land: replaced by their real option types.
+type RedisTransportOptions = Readonly<Record<string, unknown>>;
+type PostgresTransportOptions = Readonly<Record<string, unknown>>;
+const load = (path: string): Promise<Record<string, (options: unknown) => Transport>> =>
+  import(path);
+
+import {
+  ConnectionState,
+  type Transport,
+  type TransportSink,
+  type TransportStatus,
+} from './transport.js';
+
+/** Built-in transports by name. */
+export const TransportName = { Redis: 'redis', Postgres: 'postgres', Local: 'local' } as const;
+export type TransportName = (typeof TransportName)[keyof typeof TransportName];
+
+/** What `createBus({ transport })` accepts. */
+export type TransportChoice =
+  | Transport
+  | TransportName
+  | 'auto'
+  | readonly (TransportName | Transport)[];
+
+/** Options of the fallback chain and of the built-in transports it creates. */
+export interface ChainOptions {
+  /**
+   * How long each candidate may take to connect at start, in ms.
+   * @default 2000
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Keep every candidate connected and switch at run time when the active one dies.
+   * @default false
+   */
+  readonly failover?: boolean | { readonly failbackAfterMs?: number; readonly retryMs?: number };
+  readonly redis?: RedisTransportOptions;
+  readonly postgres?: PostgresTransportOptions;
+  readonly local?: LocalTransportOptions;
+  /** Environment to read `HERALD_TRANSPORT` from. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The order `'auto'` tries. */
+export const AUTO_ORDER: readonly TransportName[] = ['redis', 'postgres', 'local'];
+
+type Factory = { readonly name: string; create(): Promise<Transport> };
+
+function factory(choice: TransportName | Transport, options: ChainOptions): Factory {
+  if (typeof choice !== 'string') return { name: choice.name, create: async () => choice };
+  switch (choice) {
+    case 'local':
+      return { name: 'local', create: async () => localTransport(options.local) };
+    case 'redis':
+      return {
+        name: 'redis',
+        create: async () => (await load('./redis/index.js')).redisTransport!(options.redis),
+      };
+    case 'postgres':
+      return {
+        name: 'postgres',
+        create: async () =>
+          (await load('./postgres/index.js')).postgresTransport!(options.postgres),
+      };
+    default:
+      throw new ConfigError(`unknown transport "${String(choice)}"`, {
+        transport: String(choice),
+        hint: `use one of: auto, ${AUTO_ORDER.join(', ')}, or a Transport object`,
+      });
+  }
+}
+
+/** Resolves a transport choice (and `HERALD_TRANSPORT`) to one transport. */
+export function resolveTransport(
+  choice: TransportChoice | undefined,
+  options: ChainOptions = {},
+): Transport {
+  const forced = (options.env ?? process.env).HERALD_TRANSPORT?.trim();
+  if (choice !== undefined && typeof choice === 'object' && !Array.isArray(choice))
+    return choice as Transport;
+  let list: readonly (TransportName | Transport)[];
+  if (forced) {
+    if (!(AUTO_ORDER as readonly string[]).includes(forced)) {
+      throw new ConfigError(`HERALD_TRANSPORT="${forced}" is not a transport`, {
+        hint: `set it to one of: ${AUTO_ORDER.join(', ')}`,
+      });
+    }
+    list = [forced as TransportName];
+  } else if (choice === undefined || choice === 'auto') list = AUTO_ORDER;
+  else if (typeof choice === 'string') list = [choice];
+  else list = choice as readonly (TransportName | Transport)[];
+  if (list.length === 0)
+    throw new ConfigError('the transport list is empty', {
+      hint: "use 'auto' or name at least one transport",
+    });
+  const factories = list.map((c) => factory(c, options));
+  if (factories.length === 1 && typeof list[0] === 'string' && list[0] === 'local')
+    return localTransport(options.local);
+  return createChain(factories, options);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not connect within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+interface Member {
+  readonly factory: Factory;
+  transport: Transport | undefined;
+  healthySince: number | undefined;
+  lastError: string;
+}
+
+/** Creates the chain transport over the given candidates. */
+function createChain(factories: readonly Factory[], options: ChainOptions): Transport {
+  const timeoutMs = options.connectTimeoutMs ?? 2000;
+  const failover = options.failover
+    ? options.failover === true
+      ? {}
+      : options.failover
+    : undefined;
+  const failbackAfterMs = failover?.failbackAfterMs ?? 5000;
+  const retryMs = failover?.retryMs ?? 5000;
+  const members: Member[] = factories.map((f) => ({
+    factory: f,
+    transport: undefined,
+    healthySince: undefined,
+    lastError: '',
+  }));
+  const channels = new Set<string>();
+  let active: Member | undefined;
+  let sink: TransportSink | undefined;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const connected = (m: Member): boolean =>
+    m.transport?.status().state === ConnectionState.Connected;
+
+  function memberSink(m: Member): TransportSink {
+    return {
+      message(channel, data) {
+        sink?.message(channel, data);
+      },
+      event(event) {
+        if (event.type === 'disconnected') m.healthySince = undefined;
+        if (event.type === 'resubscribed' || event.type === 'connected')
+          m.healthySince ??= Date.now();
+        if (m === active) sink?.event(event);
+        if (failover && event.type === 'disconnected' && m === active)
+          reselect(`${m.factory.name}: ${event.reason}`);
+      },
+    };
+  }
+
+  async function connectMember(m: Member): Promise<boolean> {
+    try {
+      m.transport ??= await m.factory.create();
+      await withTimeout(m.transport.connect(memberSink(m)), timeoutMs, m.factory.name);
+      for (const channel of channels) await m.transport.subscribe(channel);
+      m.healthySince = Date.now();
+      return true;
+    } catch (error) {
+      m.lastError = error instanceof Error ? error.message : String(error);
+      await m.transport?.close().catch(() => undefined);
+      m.transport = undefined;
+      return false;
+    }
+  }
+
+  function switchTo(next: Member, reason: string): void {
+    const previous = active;
+    active = next;
+    if (previous && previous !== next) {
+      sink?.event({ type: 'failover', from: previous.factory.name, to: next.factory.name, reason });
+    }
+  }
+
+  /** Moves down the list when the active member died. */
+  function reselect(reason: string): void {
+    const next = members.find((m) => m !== active && connected(m));
+    if (next) switchTo(next, reason);
+  }
+
+  /** Periodically: reconnect members that never connected, and fail back after hysteresis. */
+  async function tick(): Promise<void> {
+    for (const m of members) if (!m.transport && !closed) await connectMember(m);
+    const preferred = members.find(
+      (m) =>
+        connected(m) &&
+        m.healthySince !== undefined &&
+        Date.now() - m.healthySince >= failbackAfterMs,
+    );
+    if (preferred && active && members.indexOf(preferred) < members.indexOf(active)) {
+      switchTo(preferred, `${preferred.factory.name} healthy for ${failbackAfterMs} ms`);
+    }
+    if (!closed) timer = setTimeout(() => void tick(), retryMs).unref();
+  }
+
+  const each = async (op: (t: Transport) => Promise<void>): Promise<void> => {
+    const targets = failover ? members.filter((m) => m.transport) : active ? [active] : [];
+    await Promise.all(targets.map((m) => op(m.transport!)));
+  };
+
+  const name = factories.map((f) => f.name).join('>');
+  return {
+    get name() {
+      return active?.factory.name ?? name;
+    },
+    get degraded() {
+      return active !== undefined && active !== members[0];
+    },
+    async connect(s) {
+      sink = s;
+      closed = false;
+      for (const m of members) {
+        if (await connectMember(m)) {
+          active = m;
+          break;
+        }
+      }
+      if (!active) {
+        throw new TransportError(
+          ErrorCode.ConnectFailed,
+          `no transport could connect: ${members.map((m) => `${m.factory.name} (${m.lastError})`).join('; ')}`,
+          {
+            transport: name,
+            hint: "start a server, fix the connection options, or add 'local' to the list",
+          },
+        );
+      }
+      sink.event({ type: 'connected' });
+      if (failover) {
+        for (const m of members) if (m !== active && !m.transport) await connectMember(m);
+        timer = setTimeout(() => void tick(), retryMs).unref();
+      } else {
+        // Candidates after the chosen one were never created; the ones before it failed.
+        for (const m of members) if (m !== active) m.transport = undefined;
+      }
+    },
+    async publish(channel, data) {
+      const target =
+        active && connected(active) ? active : failover ? members.find(connected) : active;
+      if (!target?.transport) {
+        throw new TransportError(ErrorCode.PublishFailed, `no connected transport in ${name}`, {
+          transport: name,
+          hint: 'the bus reports the outage as disconnected/gap events; retry when it reconnects',
+        });
+      }
+      if (failover && target !== active)
+        switchTo(target, `${active?.factory.name ?? 'none'} not connected`);
+      await target.transport.publish(channel, data);
+    },
+    async subscribe(channel) {
+      channels.add(channel);
+      await each((t) => t.subscribe(channel));
+    },
+    async unsubscribe(channel) {
+      channels.delete(channel);
+      await each((t) => t.unsubscribe(channel));
+    },
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      await Promise.all(members.map((m) => m.transport?.close().catch(() => undefined)));
+    },
+    status(): TransportStatus {
+      const inner = active?.transport?.status();
+      const preferred = members[0]!;
+      return {
+        name: active?.factory.name ?? name,
+        state: inner?.state ?? ConnectionState.Idle,
+        since: inner?.since ?? Date.now(),
+        channels: inner?.channels ?? 0,
+        detail: {
+          ...inner?.detail,
+          chain: name,
+          degraded: active !== undefined && active !== preferred,
+          ...Object.fromEntries(
+            members.map((m) => [
+              `${m.factory.name}.state`,
+              m.transport?.status().state ?? `down: ${m.lastError || 'not tried'}`,
+            ]),
+          ),
+        },
+      };
+    },
+  };
+}
