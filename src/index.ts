@@ -8,9 +8,9 @@
  * Exports are listed by name; adapter authors import from `herald/internal`.
  */
 
-export type { LocalHub, LocalTransportOptions } from './adapters/local.js';
-export { AUTO_ORDER, TransportName, resolveTransport } from './adapters/chain.js';
 export type { ChainOptions, TransportChoice } from './adapters/chain.js';
+export { AUTO_ORDER, resolveTransport, TransportName } from './adapters/chain.js';
+export type { LocalHub, LocalTransportOptions } from './adapters/local.js';
 export { createLocalHub, localTransport } from './adapters/local.js';
 export type {
   Transport,

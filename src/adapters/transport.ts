@@ -27,7 +27,12 @@ export type TransportEvent =
   /** Every server-side subscription is back, confirmed by a round trip; `ms` since the disconnect. */
   | { readonly type: 'resubscribed'; readonly channels: number; readonly ms: number }
   /** A fallback chain moved from one transport to another (messages may be lost in between). */
-  | { readonly type: 'failover'; readonly from: string; readonly to: string; readonly reason: string };
+  | {
+      readonly type: 'failover';
+      readonly from: string;
+      readonly to: string;
+      readonly reason: string;
+    };
 
 /** What the bus hands a transport on connect. */
 export interface TransportSink {

@@ -302,7 +302,12 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       case 'failover': {
         const at = now();
         events.emit('failover', { from: event.from, to: event.to, reason: event.reason });
-        signalGap({ from: disconnectedAt ?? at, to: at, transport: event.to, reason: `failover from ${event.from}: ${event.reason}` });
+        signalGap({
+          from: disconnectedAt ?? at,
+          to: at,
+          transport: event.to,
+          reason: `failover from ${event.from}: ${event.reason}`,
+        });
         disconnectedAt = undefined;
         break;
       }

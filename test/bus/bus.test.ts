@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Bus,
-  ErrorCode,
-  HeraldError,
-  ValidationError,
   createBus,
   createLocalHub,
+  ErrorCode,
+  type HeraldError,
   isHeraldError,
+  ValidationError,
 } from '../../src/index.js';
 import { keys, registry, settle } from '../fixtures/registry.js';
 
@@ -30,12 +30,29 @@ describe('broadcast', () => {
     const seenA: unknown[] = [];
     const seenB: { payload: unknown; local: boolean; node: string; params: unknown }[] = [];
     await a.subscribe('room:1', (m) => void seenA.push(m.payload));
-    await b.subscribe('room:1', (m) => void seenB.push({ payload: m.payload, local: m.meta.local, node: m.meta.node, params: m.meta.params }));
+    await b.subscribe(
+      'room:1',
+      (m) =>
+        void seenB.push({
+          payload: m.payload,
+          local: m.meta.local,
+          node: m.meta.node,
+          params: m.meta.params,
+        }),
+    );
     const receipt = await a.broadcast('room:1', 'message', { text: 'hi', n: 1 });
     await settle();
     expect(seenA).toEqual([{ text: 'hi', n: 1 }]);
-    expect(seenB).toEqual([{ payload: { text: 'hi', n: 1 }, local: false, node: 'a', params: { roomId: '1' } }]);
-    expect(receipt).toMatchObject({ seq: 1, topic: 'room:1', event: 'message', localDeliveries: 1, sent: true });
+    expect(seenB).toEqual([
+      { payload: { text: 'hi', n: 1 }, local: false, node: 'a', params: { roomId: '1' } },
+    ]);
+    expect(receipt).toMatchObject({
+      seq: 1,
+      topic: 'room:1',
+      event: 'message',
+      localDeliveries: 1,
+      sent: true,
+    });
     expect(receipt.id).toMatch(/^a:[0-9a-f]{16}:1$/);
   });
 
@@ -58,7 +75,9 @@ describe('broadcast', () => {
 
   it('refuses an invalid payload with a ValidationError naming topic, event and field', async () => {
     const [a] = await pair();
-    const error = await a.broadcast('room:1', 'message', { text: '', n: -1 }).catch((e: unknown) => e);
+    const error = await a
+      .broadcast('room:1', 'message', { text: '', n: -1 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     const v = error as ValidationError;
     expect(v.code).toBe(ErrorCode.InvalidPayload);
@@ -71,28 +90,42 @@ describe('broadcast', () => {
 
   it('refuses unknown topics and events with the declared alternatives in the hint', async () => {
     const [a] = await pair();
-    const unknownTopic = await a.broadcast('nope:1' as 'room:1', 'message', { text: 'x', n: 1 }).catch((e: unknown) => e);
+    const unknownTopic = await a
+      .broadcast('nope:1' as 'room:1', 'message', { text: 'x', n: 1 })
+      .catch((e: unknown) => e);
     expect(isHeraldError(unknownTopic) && unknownTopic.code).toBe(ErrorCode.UnknownTopic);
     expect((unknownTopic as HeraldError).hint).toContain('room:{roomId}');
-    const unknownEvent = await a.broadcast('room:1', 'nope' as 'message', { text: 'x', n: 1 }).catch((e: unknown) => e);
+    const unknownEvent = await a
+      .broadcast('room:1', 'nope' as 'message', { text: 'x', n: 1 })
+      .catch((e: unknown) => e);
     expect((unknownEvent as HeraldError).code).toBe(ErrorCode.UnknownEvent);
     expect((unknownEvent as HeraldError).hint).toContain('message, typing');
   });
 
   it('checks typed topic parameters against their schemas', async () => {
     const [a] = await pair();
-    await expect(a.broadcast('shard:99:jobs', 'done', { jobId: 'j' })).rejects.toMatchObject({ code: ErrorCode.UnknownTopic });
-    await expect(a.broadcast('shard:3:jobs', 'done', { jobId: 'j' })).resolves.toMatchObject({ topic: 'shard:3:jobs' });
+    await expect(a.broadcast('shard:99:jobs', 'done', { jobId: 'j' })).rejects.toMatchObject({
+      code: ErrorCode.UnknownTopic,
+    });
+    await expect(a.broadcast('shard:3:jobs', 'done', { jobId: 'j' })).resolves.toMatchObject({
+      topic: 'shard:3:jobs',
+    });
     expect(registry.topic('shard', { shard: 3 })).toBe('shard:3:jobs');
-    expect(() => registry.topic('shard', { shard: 16 })).toThrow(/parameter "shard" of topic "shard:\{shard\}:jobs" is invalid/);
+    expect(() => registry.topic('shard', { shard: 16 })).toThrow(
+      /parameter "shard" of topic "shard:\{shard\}:jobs" is invalid/,
+    );
   });
 
   it('rejects with NOT_STARTED before start and after stop', async () => {
     const bus = createBus({ registry, keys, transport: createLocalHub().transport() });
-    await expect(bus.broadcast('room:1', 'message', { text: 'x', n: 1 })).rejects.toMatchObject({ code: ErrorCode.NotStarted });
+    await expect(bus.broadcast('room:1', 'message', { text: 'x', n: 1 })).rejects.toMatchObject({
+      code: ErrorCode.NotStarted,
+    });
     await bus.start();
     await bus.stop();
-    await expect(bus.broadcast('room:1', 'message', { text: 'x', n: 1 })).rejects.toMatchObject({ code: ErrorCode.NotStarted });
+    await expect(bus.broadcast('room:1', 'message', { text: 'x', n: 1 })).rejects.toMatchObject({
+      code: ErrorCode.NotStarted,
+    });
   });
 });
 
@@ -111,7 +144,9 @@ describe('broadcastFrom, directBroadcast, localBroadcast, broadcastRaw', () => {
 
   it('directBroadcast reaches only the target node', async () => {
     const hub = createLocalHub();
-    const [a, b, c] = ['a', 'b', 'c'].map((nodeId) => createBus({ registry, keys, nodeId, transport: hub.transport() }));
+    const [a, b, c] = ['a', 'b', 'c'].map((nodeId) =>
+      createBus({ registry, keys, nodeId, transport: hub.transport() }),
+    );
     buses.push(a!, b!, c!);
     await Promise.all([a!.start(), b!.start(), c!.start()]);
     const got: string[] = [];
@@ -142,8 +177,12 @@ describe('broadcastFrom, directBroadcast, localBroadcast, broadcastRaw', () => {
     await a.broadcastRaw('legacy:feed', 'anything', { free: ['form', 1] });
     await settle();
     expect(got).toEqual([['anything', { free: ['form', 1] }, 'k1']]);
-    await expect(a.broadcastRaw('room:1' as 'legacy:x', 'message', {})).rejects.toMatchObject({ code: ErrorCode.RawMismatch });
-    await expect(a.broadcast('legacy:feed' as 'room:1', 'message', { text: 'x', n: 1 })).rejects.toMatchObject({ code: ErrorCode.RawMismatch });
+    await expect(a.broadcastRaw('room:1' as 'legacy:x', 'message', {})).rejects.toMatchObject({
+      code: ErrorCode.RawMismatch,
+    });
+    await expect(
+      a.broadcast('legacy:feed' as 'room:1', 'message', { text: 'x', n: 1 }),
+    ).rejects.toMatchObject({ code: ErrorCode.RawMismatch });
   });
 });
 
@@ -300,7 +339,9 @@ describe('isolation and backpressure', () => {
     const [a] = await pair();
     const errors: HeraldError[] = [];
     a.on('subscription_error', (e) => errors.push(e.error));
-    const sub = await a.subscribe('room:1', () => new Promise<void>(() => undefined), { queue: { limit: 1, overflow: 'error' } });
+    const sub = await a.subscribe('room:1', () => new Promise<void>(() => undefined), {
+      queue: { limit: 1, overflow: 'error' },
+    });
     for (let n = 0; n < 3; n++) await a.broadcast('room:1', 'message', { text: 'x', n });
     await settle();
     expect(sub.active).toBe(false);

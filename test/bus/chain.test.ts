@@ -3,12 +3,12 @@ import {
   type Bus,
   ConfigError,
   ConnectionState,
-  ErrorCode,
-  type Transport,
-  TransportError,
   createBus,
   createLocalHub,
+  ErrorCode,
   resolveTransport,
+  type Transport,
+  TransportError,
 } from '../../src/index.js';
 import { keys, registry, settle } from '../fixtures/registry.js';
 
@@ -16,7 +16,10 @@ import { keys, registry, settle } from '../fixtures/registry.js';
 function deadTransport(name: string, mode: 'refuse' | 'hang'): Transport {
   return {
     name,
-    connect: () => (mode === 'refuse' ? Promise.reject(new Error('ECONNREFUSED 127.0.0.1:1')) : new Promise(() => undefined)),
+    connect: () =>
+      mode === 'refuse'
+        ? Promise.reject(new Error('ECONNREFUSED 127.0.0.1:1'))
+        : new Promise(() => undefined),
     publish: () => Promise.reject(new Error('down')),
     subscribe: async () => undefined,
     unsubscribe: async () => undefined,
@@ -38,7 +41,11 @@ describe('fallback chain', () => {
       registry,
       keys,
       nodeId: 'a',
-      transport: [deadTransport('refuser', 'refuse'), deadTransport('hanger', 'hang'), hub.transport()],
+      transport: [
+        deadTransport('refuser', 'refuse'),
+        deadTransport('hanger', 'hang'),
+        hub.transport(),
+      ],
       transportOptions: { connectTimeoutMs: 200 },
     });
     const b = createBus({ registry, keys, nodeId: 'b', transport: hub.transport() });
@@ -67,14 +74,20 @@ describe('fallback chain', () => {
     const error = await bus.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
     expect((error as TransportError).code).toBe(ErrorCode.ConnectFailed);
-    expect((error as TransportError).message).toMatch(/one \(ECONNREFUSED.*\); two \(two did not connect within 100 ms\)/);
+    expect((error as TransportError).message).toMatch(
+      /one \(ECONNREFUSED.*\); two \(two did not connect within 100 ms\)/,
+    );
   });
 
   it('HERALD_TRANSPORT forces one transport by name', () => {
     const t = resolveTransport('auto', { env: { HERALD_TRANSPORT: 'local' } });
     expect(t.name).toBe('local');
-    expect(() => resolveTransport('auto', { env: { HERALD_TRANSPORT: 'kafka' } })).toThrow(ConfigError);
-    expect(() => resolveTransport(['nope' as 'local'], { env: {} })).toThrow(/unknown transport "nope"/);
+    expect(() => resolveTransport('auto', { env: { HERALD_TRANSPORT: 'kafka' } })).toThrow(
+      ConfigError,
+    );
+    expect(() => resolveTransport(['nope' as 'local'], { env: {} })).toThrow(
+      /unknown transport "nope"/,
+    );
   });
 
   it("'auto' tries redis, then postgres, then local", () => {

@@ -5,7 +5,9 @@ import type { registry } from '../fixtures/registry.js';
 declare const bus: Bus<typeof registry.defs>;
 
 test('broadcast is typed by topic template, event and payload', () => {
-  expectTypeOf(bus.broadcast('room:1', 'message', { text: 'hi', n: 1 })).toEqualTypeOf<Promise<PublishReceipt>>();
+  expectTypeOf(bus.broadcast('room:1', 'message', { text: 'hi', n: 1 })).toEqualTypeOf<
+    Promise<PublishReceipt>
+  >();
   // @ts-expect-error: wrong payload field type
   void bus.broadcast('room:1', 'message', { text: 'hi', n: '1' });
   // @ts-expect-error: missing payload field

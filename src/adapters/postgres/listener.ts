@@ -1,0 +1,115 @@
+/**
+ * The dedicated LISTEN connection: one `pg.Client`, never a pooled one (a pooled client would
+ * drop its LISTENs when returned, and hand NOTIFYs to whoever borrowed it next).
+ *
+ * Queries on it are serialized (pg deprecates concurrent queries on one client) and each has a
+ * deadline: a reply that does not come in time means the connection is dead even if the socket
+ * never said so, so the connection is destroyed and reported lost, once.
+ */
+import pg from 'pg';
+import { TimeoutError } from './sql.js';
+
+/** What the listener reports to its owner. */
+export interface ListenerHandlers {
+  /** A NOTIFY arrived. */
+  notification(channel: string, payload: string): void;
+  /** The connection is gone (error, end, or a query past its deadline). Called at most once. */
+  lost(reason: string): void;
+}
+
+/** An open LISTEN connection. */
+export interface Listener {
+  /** Backend process id of the connection (for `pg_terminate_backend`, `pg_stat_activity`). */
+  readonly pid: number;
+  /** Runs one simple-protocol query after the previous ones; destroys the connection on timeout. */
+  query(sql: string, ms: number): Promise<pg.QueryResult>;
+  /** Destroys the socket at once. */
+  destroy(): void;
+  /** UNLISTEN *, then a polite end, both bounded by `ms`; destroys the socket if they stall. */
+  end(ms: number): Promise<void>;
+}
+
+/** Opens a LISTEN connection; rejects when it cannot connect within `ms`. */
+export async function openListener(
+  config: pg.ClientConfig,
+  ms: number,
+  handlers: ListenerHandlers,
+): Promise<Listener> {
+  const client = new pg.Client({
+    fallback_application_name: 'herald-listener',
+    ...config,
+    connectionTimeoutMillis: ms,
+    keepAlive: true,
+  });
+  let gone = false;
+  const lose = (reason: string): void => {
+    if (gone) return;
+    gone = true;
+    handlers.lost(reason);
+  };
+  // pg emits 'error' for a broken connection; without a listener Node would throw it.
+  client.on('error', (error: Error) => lose(error.message));
+  client.on('end', () => lose('connection ended'));
+  client.on('notification', (message) => {
+    if (!gone) handlers.notification(message.channel, message.payload ?? '');
+  });
+
+  const destroy = (): void => {
+    gone = true;
+    client.connection.stream.destroy();
+  };
+
+  let tail: Promise<unknown> = Promise.resolve();
+  const query = (sql: string, timeoutMs: number): Promise<pg.QueryResult> => {
+    const run = (): Promise<pg.QueryResult> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const error = new TimeoutError(`listener query got no answer in ${timeoutMs} ms`);
+          lose(error.message);
+          destroy();
+          reject(error);
+        }, timeoutMs);
+        client.query(sql).then(
+          (result) => {
+            clearTimeout(timer);
+            resolve(result);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        );
+      });
+    const next = tail.then(run, run);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+
+  try {
+    await client.connect();
+    const result = await query('SELECT pg_backend_pid() AS pid', ms);
+    const pid = Number((result.rows[0] as { pid?: unknown } | undefined)?.pid ?? 0);
+    return {
+      pid,
+      query,
+      destroy,
+      async end(timeoutMs) {
+        if (gone) {
+          destroy();
+          return;
+        }
+        gone = true;
+        const polite = (async () => {
+          await query('UNLISTEN *', timeoutMs).catch(() => undefined);
+          await client.end();
+        })();
+        const timer = setTimeout(destroy, timeoutMs);
+        await polite.catch(() => undefined);
+        clearTimeout(timer);
+      },
+    };
+  } catch (error) {
+    destroy();
+    throw error;
+  }
+}
