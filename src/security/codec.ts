@@ -103,10 +103,15 @@ function mac(key: ResolvedKey, header: string, payload: string): string {
     .digest('base64url');
 }
 
-/** Constant-time comparison of two base64url MACs; lengths are compared first (they are public). */
+/**
+ * Constant-time comparison of two base64url MACs; lengths are compared first (they are public).
+ * `actual` is untrusted and is compared as UTF-8: a latin1 view would keep only the low byte of
+ * each UTF-16 unit, so `U+0141` would pass for `A` and a valid signature could be re-spelled.
+ */
 function sameMac(expected: string, actual: string): boolean {
-  if (expected.length !== actual.length) return false;
-  return timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(actual, 'latin1'));
+  const a = Buffer.from(expected, 'latin1');
+  const b = Buffer.from(actual, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Builds the protected header of one key for one node. */

@@ -74,8 +74,8 @@ describe('defineTopics', () => {
 
   it('refuses parameter schemas that do not match the template', () => {
     const error = refusal(() =>
-      // @ts-expect-error: "roomid" is not a parameter of the template
       defineTopics({
+        // @ts-expect-error: "roomid" is not a parameter of the template
         a: topic('room:{roomId}', { params: { roomid: Type.String() }, events: { e: ok } }),
       }),
     );
