@@ -77,3 +77,11 @@ export type { KeyConfig, KeySpec } from './security/keys.js';
 export { Algorithm, MIN_KEY_BYTES } from './security/keys.js';
 export type { Rejection } from './security/reasons.js';
 export { RejectReason } from './security/reasons.js';
+export type {
+  Instrumentation,
+  ProcessInfo,
+  PublishInfo,
+  PublishKind,
+  PublishOutcome,
+  PublishScope,
+} from './telemetry/types.js';

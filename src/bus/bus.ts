@@ -85,6 +85,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   const queueDefaults = options.queue ?? {};
   const precompiled = options.validators ?? {};
   const validators = new Map<EventEntry, Validator>();
+  const instrumentation = options.instrumentation === false ? undefined : options.instrumentation;
   const channelOps = new Map<string, Promise<void>>();
   const streams = new Set<{ end(): void }>();
 
@@ -168,6 +169,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   }
 
   function reject(rejection: Rejection): void {
+    instrumentation?.rejected(rejection, transport.name);
     counters.rejected[rejection.reason]++;
     counters.rejectedTotal++;
     if (events.has('rejected')) events.emit('rejected', rejection);
@@ -283,12 +285,14 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
 
   function onTransportEvent(event: TransportEvent): void {
     const name = transport.name;
+    instrumentation?.transportEvent(event, name);
     switch (event.type) {
       case 'connected':
         events.emit('connected', { transport: name });
         break;
       case 'disconnected':
-        disconnectedAt ??= now();
+        // A later loss in the same outage may have started earlier (another connection).
+        disconnectedAt = Math.min(disconnectedAt ?? Number.POSITIVE_INFINITY, event.since ?? now());
         disconnectReason = event.reason;
         events.emit('disconnected', { transport: name, reason: event.reason });
         break;
@@ -324,6 +328,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
 
   function signalGap(gap: Gap): void {
     counters.gaps++;
+    instrumentation?.transportEvent({ type: 'gap', from: gap.from, to: gap.to }, gap.transport);
     events.emit('gap', gap);
     for (const sub of table.all()) {
       if (!sub.onGap) continue;
@@ -395,7 +400,17 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       queue: new DeliveryQueue<Message>(limit, policy, {
         run: (message) => {
           counters.delivered++;
-          return handler(message);
+          if (instrumentation === undefined) return handler(message);
+          return instrumentation.process(
+            message,
+            {
+              template: resolved.entry.def.template,
+              subscription: id,
+              transport: transport.name,
+              node: nodeId,
+            },
+            () => handler(message),
+          );
         },
         failed: (message, error) => {
           counters.handlerErrors++;
@@ -408,6 +423,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
         },
         overflowed: (overflowPolicy, dropped) => {
           counters.overflowDrops += dropped;
+          if (dropped > 0) instrumentation?.dropped(resolved.topic, dropped);
           events.emit('overflow', {
             topic: resolved.topic,
             subscription: id,
@@ -548,66 +564,107 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     const channel = to === undefined ? resolved.topic : nodeChannel(to);
     const sequence = ++seq;
     const time = now();
+    const id = `${nodeId}:${epoch}:${sequence}`;
+    const scope = instrumentation?.publish({
+      topic: resolved.topic,
+      template: def.template,
+      event,
+      version,
+      kind: raw
+        ? 'raw'
+        : opts.localOnly
+          ? 'local'
+          : to !== undefined
+            ? 'direct'
+            : opts.exclude
+              ? 'broadcast_from'
+              : 'broadcast',
+      transport: transport.name,
+      node: nodeId,
+    });
+    const trace = {
+      ...(scope?.traceparent === undefined ? {} : { traceparent: scope.traceparent }),
+      ...(scope?.tracestate === undefined ? {} : { tracestate: scope.tracestate }),
+    };
     let encoded: string | undefined;
-    if (remote && transport.hasRemoteInterest?.(channel) !== false) {
-      encoded = codec.encode({
-        epoch,
-        seq: sequence,
-        time,
-        topic: resolved.topic,
-        event,
-        version,
-        ...(to === undefined ? {} : { to }),
-        data: payload,
-      });
-      if (encoded.length > maxBytes) {
-        throw new HeraldError(
-          ErrorCode.MessageTooLarge,
-          `message on "${topic}" is ${encoded.length} bytes encoded; the limit is ${maxBytes}`,
-          {
-            topic,
-            event,
-            hint: 'send less data per message, or raise limits.maxBytes on every node',
-          },
-        );
-      }
-    }
-    counters.published++;
     let localDeliveries = 0;
-    const topicState = to === undefined || to === nodeId ? table.get(resolved.topic) : undefined;
-    if (topicState) {
-      const message: Message = {
-        topic: resolved.topic,
-        event,
-        payload,
-        meta: {
-          id: `${nodeId}:${epoch}:${sequence}`,
-          node: nodeId,
+    try {
+      if (remote && transport.hasRemoteInterest?.(channel) !== false) {
+        encoded = codec.encode({
+          epoch,
           seq: sequence,
           time,
+          topic: resolved.topic,
+          event,
           version,
-          params: resolved.params,
-          local: true,
-        },
-      };
-      localDeliveries = table.dispatch(topicState, message, opts.exclude);
-    }
-    if (encoded !== undefined) {
-      try {
-        await transport.publish(channel, encoded);
-      } catch (error) {
-        throw wrapTransport(
-          error,
-          `publish of ${event} on "${resolved.topic}" did not reach the ${transport.name} transport${localDeliveries ? ` (delivered to ${localDeliveries} local subscriptions)` : ''}`,
-          resolved.topic,
-        );
+          ...(to === undefined ? {} : { to }),
+          ...trace,
+          data: payload,
+        });
+        if (encoded.length > maxBytes) {
+          throw new HeraldError(
+            ErrorCode.MessageTooLarge,
+            `message on "${topic}" is ${encoded.length} bytes encoded; the limit is ${maxBytes}`,
+            {
+              topic,
+              event,
+              hint: 'send less data per message, or raise limits.maxBytes on every node',
+            },
+          );
+        }
       }
-      counters.sent++;
+      counters.published++;
+      const topicState = to === undefined || to === nodeId ? table.get(resolved.topic) : undefined;
+      if (topicState) {
+        const message: Message = {
+          topic: resolved.topic,
+          event,
+          payload,
+          meta: {
+            id,
+            node: nodeId,
+            seq: sequence,
+            time,
+            version,
+            params: resolved.params,
+            local: true,
+            ...trace,
+          },
+        };
+        localDeliveries = table.dispatch(topicState, message, opts.exclude);
+      }
+      if (encoded !== undefined) {
+        try {
+          await transport.publish(channel, encoded);
+        } catch (error) {
+          throw wrapTransport(
+            error,
+            `publish of ${event} on "${resolved.topic}" did not reach the ${transport.name} transport${localDeliveries ? ` (delivered to ${localDeliveries} local subscriptions)` : ''}`,
+            resolved.topic,
+          );
+        }
+        counters.sent++;
+      }
+    } catch (error) {
+      scope?.end({
+        id,
+        localDeliveries,
+        sent: false,
+        error,
+        ...(encoded === undefined ? {} : { size: encoded.length }),
+      });
+      throw error;
     }
+    scope?.end({
+      id,
+      localDeliveries,
+      sent: encoded !== undefined,
+      ...(encoded === undefined ? {} : { size: encoded.length }),
+    });
     return {
       transport: transport.name,
       degraded: transport.degraded === true,
-      id: `${nodeId}:${epoch}:${sequence}`,
+      id,
       seq: sequence,
       topic: resolved.topic,
       event,

@@ -18,6 +18,7 @@ import type { DecodeLimits } from '../security/codec.js';
 import type { FreshnessOptions } from '../security/freshness.js';
 import type { KeyConfig } from '../security/keys.js';
 import type { Rejection, RejectReason } from '../security/reasons.js';
+import type { Instrumentation } from '../telemetry/types.js';
 
 /** Every concrete topic string the registry accepts, as a template literal union. */
 export type TopicName<D extends TopicDefs> = {
@@ -252,6 +253,11 @@ export interface BusOptions<D extends TopicDefs> {
   readonly freshness?: FreshnessOptions;
   /** Default queue settings of every subscription. */
   readonly queue?: QueueOptions;
+  /**
+   * Where spans, metrics and events go. `false` turns instrumentation off entirely.
+   * @default none (the OpenTelemetry instrumentation becomes the default when it lands)
+   */
+  readonly instrumentation?: Instrumentation | false;
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
 }

@@ -1,0 +1,72 @@
+/**
+ * The instrumentation seam: the points on the one road where the bus reports what it does.
+ *
+ * The bus calls an `Instrumentation` at publish, around each handler run, on each rejection and
+ * on each transport event; it never imports a tracing SDK. Herald's OpenTelemetry implementation
+ * (`src/telemetry/otel.ts`) is the default; `instrumentation: false` turns every call off.
+ */
+import type { TransportEvent } from '../adapters/transport.js';
+import type { Message } from '../bus/types.js';
+import type { Rejection } from '../security/reasons.js';
+
+/** How a message was published. */
+export type PublishKind = 'broadcast' | 'broadcast_from' | 'direct' | 'local' | 'raw';
+
+/** What the bus knows when a publish starts. */
+export interface PublishInfo {
+  readonly topic: string;
+  readonly template: string;
+  readonly event: string;
+  readonly version: number;
+  readonly kind: PublishKind;
+  readonly transport: string;
+  readonly node: string;
+}
+
+/** How a publish ended. */
+export interface PublishOutcome {
+  readonly id: string;
+  /** Encoded size in bytes, when it was encoded for the transport. */
+  readonly size?: number;
+  readonly localDeliveries: number;
+  readonly sent: boolean;
+  readonly error?: unknown;
+}
+
+/** One publish in progress. */
+export interface PublishScope {
+  /** W3C trace context to carry (signed) in the envelope and in local messages' meta. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+  end(outcome: PublishOutcome): void;
+}
+
+/** What the bus knows when it runs a handler. */
+export interface ProcessInfo {
+  readonly template: string;
+  readonly subscription: number;
+  readonly transport: string;
+  readonly node: string;
+  /** Wire size of a remote message. */
+  readonly size?: number;
+}
+
+/** The calls the bus makes. Every method must be cheap and must not throw. */
+export interface Instrumentation {
+  publish(info: PublishInfo): PublishScope;
+  /** Runs one handler invocation (`run`) inside a consumer span; returns what `run` returns. */
+  process(
+    message: Message,
+    info: ProcessInfo,
+    run: () => void | Promise<void>,
+  ): void | Promise<void>;
+  /** An inbound message was refused. */
+  rejected(rejection: Rejection, transport: string): void;
+  /** A subscription dropped messages by its overflow policy. */
+  dropped(topic: string, count: number): void;
+  /** A connection event of the transport, or a gap. */
+  transportEvent(
+    event: TransportEvent | { readonly type: 'gap'; readonly from: number; readonly to: number },
+    transport: string,
+  ): void;
+}
