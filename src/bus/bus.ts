@@ -17,6 +17,7 @@ import { createCodec, type Envelope, isRejection } from '../security/codec.js';
 import { createFreshness } from '../security/freshness.js';
 import { createKeyRing } from '../security/keys.js';
 import { type Rejection, RejectReason } from '../security/reasons.js';
+import { otelInstrumentation } from '../telemetry/otel.js';
 import { Emitter } from './emitter.js';
 import { DeliveryQueue } from './queue.js';
 import { createStream } from './stream.js';
@@ -85,7 +86,10 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   const queueDefaults = options.queue ?? {};
   const precompiled = options.validators ?? {};
   const validators = new Map<EventEntry, Validator>();
-  const instrumentation = options.instrumentation === false ? undefined : options.instrumentation;
+  const instrumentation =
+    options.instrumentation === false
+      ? undefined
+      : (options.instrumentation ?? otelInstrumentation());
   const channelOps = new Map<string, Promise<void>>();
   const streams = new Set<{ end(): void }>();
 
@@ -188,7 +192,19 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       return;
     }
     if (decoded.node === nodeId) {
-      counters.echoes++;
+      if (decoded.epoch === epoch) {
+        counters.echoes++;
+        return;
+      }
+      reject({
+        reason: RejectReason.DuplicateNode,
+        detail: `a message signed as node "${nodeId}" from another process (epoch ${decoded.epoch}): give every node its own nodeId`,
+        channel,
+        topic: decoded.topic,
+        event: decoded.event,
+        node: decoded.node,
+        kid: decoded.kid,
+      });
       return;
     }
     accept(channel, decoded);

@@ -255,7 +255,8 @@ export interface BusOptions<D extends TopicDefs> {
   readonly queue?: QueueOptions;
   /**
    * Where spans, metrics and events go. `false` turns instrumentation off entirely.
-   * @default none (the OpenTelemetry instrumentation becomes the default when it lands)
+   * @default otelInstrumentation() — OpenTelemetry through the global API; near zero cost while
+   * no SDK is registered
    */
   readonly instrumentation?: Instrumentation | false;
   /** Clock, for tests. @default Date.now */

@@ -9,7 +9,8 @@
  * Unauthenticated bytes are never parsed beyond a small, bounded header.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { scanJson } from './json-guard.js';
+import { ErrorCode, ValidationError } from '../errors.js';
+import { type JsonProblem, scanJson } from './json-guard.js';
 import type { KeyRing, ResolvedKey } from './keys.js';
 import { RejectReason } from './reasons.js';
 
@@ -80,6 +81,18 @@ const DEFAULT_MAX_DEPTH = 32;
 const MAX_HEADER_CHARS = 512;
 const MAX_SIGNATURES = 4;
 const HEADER_CACHE_SIZE = 256;
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+const PROBLEM_TEXT: Record<JsonProblem, string> = {
+  too_deep: 'nested too deep',
+  duplicate_key: 'an object has the same key twice',
+  forbidden_key: 'a __proto__ or constructor.prototype key',
+  malformed: 'not serializable as JSON',
+};
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+// An empty signature segment (alg "none") is let through to be refused as algorithm_mismatch.
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/** Node ids and epochs: no `:` (they are joined with `:` into message ids). */
+const TOKEN = /^[A-Za-z0-9_.-]{1,64}$/;
 const FIELDS = new Set([
   'epoch',
   'seq',
@@ -136,7 +149,7 @@ export interface Codec {
   encode(fields: EnvelopeFields): string;
   /** Verifies and decodes inbound bytes. Never throws. */
   decode(input: string | Uint8Array): Envelope | CodecRejection;
-  /** True for bytes this node encoded itself (its own echo on a shared channel). */
+  /** True for bytes this node signed itself (its own echo on a shared channel), MAC checked. */
   isOwn(input: string | Uint8Array): boolean;
 }
 
@@ -169,6 +182,7 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
             typeof h.alg === 'string' &&
             typeof h.kid === 'string' &&
             typeof h.nid === 'string' &&
+            TOKEN.test(h.nid) &&
             Object.keys(h).length === 4
           ) {
             header = { alg: h.alg, kid: h.kid, nid: h.nid };
@@ -262,6 +276,7 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
       e !== null &&
       !Array.isArray(e) &&
       typeof e.epoch === 'string' &&
+      TOKEN.test(e.epoch) &&
       Number.isSafeInteger(e.seq) &&
       (e.seq as number) > 0 &&
       Number.isSafeInteger(e.time) &&
@@ -288,13 +303,19 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
     if (typeof input === 'string') {
       if (input.length > maxBytes)
         return { reason: RejectReason.Oversize, detail: `larger than ${maxBytes} bytes` };
+      // The wire format is printable ASCII only, so characters and bytes count the same.
+      if (NOT_PRINTABLE_ASCII.test(input))
+        return {
+          reason: RejectReason.Malformed,
+          detail: 'input is not printable ASCII (JWS is base64url and JSON)',
+        };
       return input;
     }
     if (input.byteLength > maxBytes)
       return { reason: RejectReason.Oversize, detail: `larger than ${maxBytes} bytes` };
     // The wire format is ASCII only; anything else is not ours.
     for (let i = 0; i < input.length; i++) {
-      if (input[i]! > 0x7e)
+      if (input[i]! > 0x7e || input[i]! < 0x20)
         return {
           reason: RejectReason.Malformed,
           detail: 'input is not ASCII (JWS is base64url and JSON)',
@@ -317,6 +338,7 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
       typeof o !== 'object' ||
       o === null ||
       typeof o.payload !== 'string' ||
+      !BASE64URL.test(o.payload) ||
       !Array.isArray(o.signatures) ||
       o.signatures.length === 0 ||
       o.signatures.length > MAX_SIGNATURES
@@ -355,7 +377,23 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
 
   return {
     encode(fields) {
-      const payload = b64(payloadJson(fields));
+      const json = payloadJson(fields);
+      // Refuse at the sender what every receiver would refuse: a publish must not report "sent"
+      // for a message no node can accept.
+      const problem = scanJson(json, maxDepth + 1);
+      if (problem !== undefined) {
+        throw new ValidationError(
+          ErrorCode.InvalidPayload,
+          `payload of ${fields.event} on "${fields.topic}" cannot be sent: ${problem.replace('_', ' ')}`,
+          [{ path: '', keyword: problem, message: PROBLEM_TEXT[problem] }],
+          {
+            topic: fields.topic,
+            event: fields.event,
+            hint: `receivers refuse payloads deeper than ${maxDepth} levels, with duplicate keys, or with __proto__ / constructor.prototype keys`,
+          },
+        );
+      }
+      const payload = b64(json);
       if (ring.signing.length === 1) {
         return `${ownHeaders[0]}.${payload}.${mac(ring.signing[0]!, ownHeaders[0]!, payload)}`;
       }
@@ -367,26 +405,26 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
     },
 
     isOwn(input) {
+      // Our own echo on a shared channel: our exact header AND a MAC that verifies with our key.
+      // Anything else that merely starts with our header goes on to decode and is rejected there.
       if (ownPrefix === undefined) return false;
-      if (typeof input === 'string') return input.startsWith(ownPrefix);
-      return (
-        Buffer.from(
-          input.buffer,
-          input.byteOffset,
-          Math.min(input.byteLength, ownPrefix.length),
-        ).toString('latin1') === ownPrefix
-      );
+      const text = typeof input === 'string' ? input : toText(input);
+      if (typeof text !== 'string' || !text.startsWith(ownPrefix)) return false;
+      const dot2 = text.indexOf('.', ownPrefix.length);
+      if (dot2 < 0) return false;
+      const expected = mac(ring.signing[0]!, ownHeaders[0]!, text.slice(ownPrefix.length, dot2));
+      return sameMac(expected, text.slice(dot2 + 1));
     },
 
     decode(input) {
       const text = toText(input);
       if (typeof text !== 'string') return text;
       if (text.charCodeAt(0) === 0x7b) return decodeGeneral(text);
-      const dot1 = text.indexOf('.');
-      const dot2 = dot1 < 0 ? -1 : text.indexOf('.', dot1 + 1);
-      if (dot1 <= 0 || dot2 < 0 || text.indexOf('.', dot2 + 1) !== -1) {
+      if (!COMPACT.test(text)) {
         return { reason: RejectReason.Malformed, detail: 'not a JWS compact serialization' };
       }
+      const dot1 = text.indexOf('.');
+      const dot2 = text.indexOf('.', dot1 + 1);
       const headerSeg = text.slice(0, dot1);
       const payloadSeg = text.slice(dot1 + 1, dot2);
       const result = verifyOne(headerSeg, payloadSeg, text.slice(dot2 + 1));

@@ -88,8 +88,16 @@ export function createFreshness(
       let w = publishers.get(key);
       if (w === undefined) {
         if (publishers.size >= maxPublishers) {
-          const oldest = publishers.keys().next().value;
-          if (oldest !== undefined) publishers.delete(oldest);
+          // Rare (only when full): a linear scan finds the least recently seen publisher.
+          let oldestKey: string | undefined;
+          let oldestSeen = Number.POSITIVE_INFINITY;
+          for (const [k, v] of publishers) {
+            if (v.lastSeen < oldestSeen) {
+              oldestSeen = v.lastSeen;
+              oldestKey = k;
+            }
+          }
+          if (oldestKey !== undefined) publishers.delete(oldestKey);
           evictions++;
         }
         w = { highest: 0, bits: new Uint32Array(windowBits / 32), lastSeen: at };

@@ -37,6 +37,8 @@ export const RejectReason = {
   UnsupportedVersion: 'unsupported_version',
   /** A payload that fails the event's schema. */
   InvalidPayload: 'invalid_payload',
+  /** Verified, from this node's id but another epoch: two running nodes share one node id. */
+  DuplicateNode: 'duplicate_node',
   /** A direct message addressed to another node. */
   WrongNode: 'wrong_node',
 } as const;

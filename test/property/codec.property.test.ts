@@ -1,0 +1,313 @@
+/**
+ * Property tests of the envelope codec (fast-check): encode→decode round-trips arbitrary
+ * envelopes; arbitrary strings, bytes, JWS-shaped garbage and signed garbage never make the
+ * decoder throw and always come back as a rejection; no mutation of a valid message verifies as
+ * a different message.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createCodec, type EnvelopeFields, isRejection } from '../../src/security/codec.js';
+import { createKeyRing } from '../../src/security/keys.js';
+import { RejectReason } from '../../src/security/reasons.js';
+import { KEY_1, KEY_2, signCompact } from '../security/harness.js';
+
+const single = createCodec(createKeyRing({ keys: [KEY_1] }), 'sender');
+const rotating = createCodec(
+  createKeyRing({ keys: [KEY_1, KEY_2], sign: [KEY_1.kid, KEY_2.kid] }),
+  'sender',
+);
+const permissive = createCodec(createKeyRing({ keys: [KEY_1] }), 'sender', { maxDepth: 64 });
+const receiver = createCodec(createKeyRing({ keys: [KEY_1, KEY_2] }), 'receiver');
+const reasons = new Set<string>(Object.values(RejectReason));
+
+/** Fuzz runs per property; the total across this file is printed and asserted >= 10,000. */
+let fuzzRuns = 0;
+const fuzz = (numRuns: number) => {
+  fuzzRuns += numRuns;
+  return { numRuns };
+};
+
+const text = fc.string({ unit: 'binary', maxLength: 40 });
+const safeInt = fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
+
+/** Arbitrary envelope fields: unicode (lone surrogates included) everywhere a string goes. */
+const envelopeFields: fc.Arbitrary<EnvelopeFields> = fc
+  .record({
+    // Epochs are tokens on the wire (no ':', they are joined into message ids).
+    epoch: fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/),
+    seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    time: safeInt,
+    topic: fc.oneof(text, fc.string({ unit: 'grapheme', maxLength: 30 })),
+    event: text,
+    version: safeInt,
+    to: fc.option(text, { nil: undefined }),
+    traceparent: fc.option(text, { nil: undefined }),
+    tracestate: fc.option(text, { nil: undefined }),
+    data: fc.jsonValue({ maxDepth: 6, stringUnit: 'binary' }),
+  })
+  .map(({ to, traceparent, tracestate, ...rest }) => ({
+    ...rest,
+    ...(to === undefined ? {} : { to }),
+    ...(traceparent === undefined ? {} : { traceparent }),
+    ...(tracestate === undefined ? {} : { tracestate }),
+  }));
+
+/** True when `value` holds a key the decoder must refuse (prototype pollution). */
+function hasForbiddenKey(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasForbiddenKey);
+  for (const [key, inner] of Object.entries(value)) {
+    if (key === '__proto__') return true;
+    if (
+      key === 'constructor' &&
+      inner !== null &&
+      typeof inner === 'object' &&
+      !Array.isArray(inner) &&
+      Object.keys(inner).includes('prototype')
+    )
+      return true;
+    if (hasForbiddenKey(inner)) return true;
+  }
+  return false;
+}
+
+function expectRejection(result: ReturnType<typeof receiver.decode>): void {
+  expect(isRejection(result)).toBe(true);
+  if (isRejection(result)) expect(reasons.has(result.reason)).toBe(true);
+}
+
+describe('encode then decode', () => {
+  it.each([
+    ['one signature (compact)', single, KEY_1.kid],
+    ['two signatures (general JSON)', rotating, KEY_1.kid],
+  ] as const)('round-trips arbitrary envelopes with %s', (_name, codec, kid) => {
+    fc.assert(
+      fc.property(envelopeFields, (fields) => {
+        const wire = codec.encode(fields);
+        expect(wire).toMatch(/^[\x20-\x7e]+$/);
+        const result = receiver.decode(wire);
+        if (hasForbiddenKey(fields.data)) {
+          expect(isRejection(result) && result.reason).toBe('forbidden_key');
+          return;
+        }
+        expect(result).toEqual({
+          ...fields,
+          data: JSON.parse(JSON.stringify(fields.data)),
+          node: 'sender',
+          kid,
+          size: wire.length,
+        });
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('accepts data nested exactly maxDepth deep and rejects one level more as too_deep', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.boolean(), (depth, objects) => {
+        const data = objects
+          ? JSON.parse('{"a":'.repeat(depth) + '0' + '}'.repeat(depth))
+          : JSON.parse('['.repeat(depth) + ']'.repeat(depth));
+        const fields = { epoch: 'e', seq: 1, time: 0, topic: 't', event: 'x', version: 1, data };
+        if (depth <= 32) {
+          expect(isRejection(receiver.decode(single.encode(fields)))).toBe(false);
+          return;
+        }
+        // The sender refuses what every receiver would refuse ...
+        expect(() => single.encode(fields)).toThrow(/cannot be sent: too deep/);
+        // ... and a sender configured with a larger limit is refused by the receiver.
+        const result = receiver.decode(permissive.encode(fields));
+        expect(isRejection(result) && result.reason).toBe('too_deep');
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('decoding untrusted input', () => {
+  it('never throws on random strings and always rejects them', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 600 }), (input) => {
+        expectRejection(receiver.decode(input));
+      }),
+      fuzz(3000),
+    );
+  });
+
+  it('never throws on random bytes and always rejects them', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (input) => {
+        expectRejection(receiver.decode(input));
+      }),
+      fuzz(3000),
+    );
+  });
+
+  it('rejects JWS-shaped garbage: three base64url segments, or a known header with random rest', () => {
+    const segment = fc
+      .uint8Array({ maxLength: 120 })
+      .map((b) => Buffer.from(b).toString('base64url'));
+    const knownHeader = single
+      .encode({
+        epoch: 'e',
+        seq: 1,
+        time: 0,
+        topic: 't',
+        event: 'x',
+        version: 1,
+        data: null,
+      })
+      .split('.')[0]!;
+    fc.assert(
+      fc.property(fc.oneof(segment, fc.constant(knownHeader)), segment, segment, (h, p, s) => {
+        expectRejection(receiver.decode(`${h}.${p}.${s}`));
+      }),
+      fuzz(1500),
+    );
+  });
+
+  it('rejects general-JSON-shaped garbage and arbitrary JSON documents', () => {
+    const entry = fc.record(
+      { protected: fc.string(), signature: fc.string(), header: fc.jsonValue({ maxDepth: 2 }) },
+      { requiredKeys: [] },
+    );
+    const general = fc.record(
+      { payload: fc.string(), signatures: fc.array(entry, { maxLength: 6 }) },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(general, fc.jsonValue({ maxDepth: 5 })), (doc) => {
+        expectRejection(receiver.decode(JSON.stringify(doc)));
+      }),
+      fuzz(1000),
+    );
+  });
+
+  it('never throws on correctly signed payloads that are arbitrary JSON or arbitrary text', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 5, stringUnit: 'binary' }).map((v) => JSON.stringify(v)),
+          fc.string({ unit: 'binary', maxLength: 200 }),
+        ),
+        (payload) => {
+          const result = receiver.decode(signCompact(payload));
+          // Only a payload that happens to be a well-formed envelope may verify.
+          if (!isRejection(result)) expect(typeof result.epoch).toBe('string');
+          else expect(reasons.has(result.reason)).toBe(true);
+        },
+      ),
+      fuzz(1000),
+    );
+  });
+});
+
+/** One random edit of a string: replace, insert, delete, duplicate a slice, or truncate. */
+const mutation = fc.oneof(
+  fc.record({
+    op: fc.constant('replace' as const),
+    at: fc.nat(),
+    ch: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: fc.nat(),
+    ch: fc.string({ unit: 'binary', minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({
+    op: fc.constant('delete' as const),
+    at: fc.nat(),
+    len: fc.integer({ min: 1, max: 4 }),
+  }),
+  fc.record({
+    op: fc.constant('duplicate' as const),
+    at: fc.nat(),
+    len: fc.integer({ min: 1, max: 8 }),
+  }),
+  fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
+  fc.record({
+    op: fc.constant('flip' as const),
+    at: fc.nat(),
+    bit: fc.integer({ min: 0, max: 15 }),
+  }),
+);
+type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
+
+function mutate(wire: string, m: Mutation): string {
+  const at = m.at % wire.length;
+  switch (m.op) {
+    case 'replace':
+      return wire.slice(0, at) + m.ch + wire.slice(at + 1);
+    case 'insert':
+      return wire.slice(0, at) + m.ch + wire.slice(at);
+    case 'delete':
+      return wire.slice(0, at) + wire.slice(at + m.len);
+    case 'duplicate':
+      return wire.slice(0, at + m.len) + wire.slice(at);
+    case 'truncate':
+      return wire.slice(0, at);
+    case 'flip':
+      return (
+        wire.slice(0, at) +
+        String.fromCharCode(wire.charCodeAt(at) ^ (1 << m.bit)) +
+        wire.slice(at + 1)
+      );
+  }
+}
+
+describe('mutating a valid message', () => {
+  const base = {
+    epoch: 'a1b2c3d4e5f60718',
+    seq: 7,
+    time: 1_767_225_600_000,
+    topic: 'room:42',
+    event: 'message',
+    version: 1,
+  };
+
+  it('never verifies a changed compact message', () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        (data, edits) => {
+          const wire = single.encode({ ...base, data });
+          const mutated = edits.reduce(mutate, wire);
+          fc.pre(mutated !== wire);
+          const result = receiver.decode(mutated);
+          expectRejection(result);
+          expectRejection(receiver.decode(new Uint8Array(Buffer.from(mutated, 'utf8'))));
+        },
+      ),
+      fuzz(2000),
+    );
+  });
+
+  it('never verifies a changed general-JSON message as a different message', () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        (data, edits) => {
+          const wire = rotating.encode({ ...base, data });
+          const original = receiver.decode(wire);
+          const mutated = edits.reduce(mutate, wire);
+          fc.pre(mutated !== wire);
+          const result = receiver.decode(mutated);
+          // JSON whitespace or a dropped second signature leaves the signed content intact.
+          if (!isRejection(result))
+            expect({ ...result, size: 0, kid: '' }).toEqual({
+              ...original,
+              size: 0,
+              kid: '',
+            });
+        },
+      ),
+      fuzz(1000),
+    );
+  });
+
+  it(`ran at least 10,000 fuzz cases in this file`, () => {
+    expect(fuzzRuns).toBeGreaterThanOrEqual(10_000);
+  });
+});

@@ -1,0 +1,411 @@
+/**
+ * Generates test/vectors/vectors.json: signed Herald envelopes with their TEST keys, the exact
+ * wire string, the decoded envelope and the verdict a receiver must reach.
+ *
+ *   npx tsx test/vectors/generate.ts          writes the file
+ *   npx tsx test/vectors/generate.ts --check  exits 1 when the committed file is stale
+ *
+ * Accepted vectors are encoded by Herald's codec (deterministic for fixed fields); the negative
+ * ones are built by hand with node:crypto, because Herald would never produce them. The keys below
+ * are published test keys: never use them for anything else.
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createCodec, type EnvelopeFields } from '../../src/security/codec.js';
+import { createKeyRing, type KeySpec } from '../../src/security/keys.js';
+import type { RejectReason } from '../../src/security/reasons.js';
+
+/** A key as written in a vector: the same text a Herald `KeyConfig` takes. */
+export interface VectorKey {
+  readonly kid: string;
+  readonly secret: string;
+}
+
+/** The header and payload of an accepted vector, decoded. */
+export interface AcceptVerdict {
+  readonly verdict: 'accept';
+  /** Key id whose signature verifies. */
+  readonly kid: string;
+  /** Message id, `<node>:<epoch>:<seq>`. */
+  readonly id: string;
+  /** The protected header of the verifying signature. */
+  readonly header: { alg: string; kid: string; typ: string; nid: string };
+  /** The exact UTF-8 JSON text inside the payload segment. */
+  readonly payloadJson: string;
+  /** What Herald's decoder returns (without `size`, which is `wire.length`). */
+  readonly envelope: Record<string, unknown>;
+}
+
+/** A vector that must be refused, with Herald's rejection reason. */
+export interface RejectVerdict {
+  readonly verdict: 'reject';
+  readonly reason: RejectReason;
+}
+
+/** One test vector. */
+export interface Vector {
+  readonly name: string;
+  readonly description: string;
+  readonly serialization: 'compact' | 'general';
+  /** The transport channel the message travels on. */
+  readonly channel: string;
+  /** What the verifying node holds: its allow-list and retired key ids. */
+  readonly verifier: {
+    readonly node: string;
+    readonly keys: readonly VectorKey[];
+    readonly retired: readonly string[];
+  };
+  /** The exact message on the wire (ASCII). */
+  readonly wire: string;
+  readonly expected: AcceptVerdict | RejectVerdict;
+}
+
+/** The whole file. */
+export interface VectorFile {
+  readonly description: string;
+  readonly typ: string;
+  readonly vectors: readonly Vector[];
+}
+
+// TEST keys, published on purpose. 32 random bytes each.
+const K1: VectorKey = {
+  kid: 'k1',
+  secret: 'base64url:cU4rgNUyfrf9DulvM9fHzGRRBH3z7XrVlkAc3Oqb_K0',
+};
+const K2: VectorKey = {
+  kid: 'k2-2026',
+  secret: `hex:${Buffer.from('tXPk5AIgZK7YllOdxMrei9EWxn0B1G3O3NnBP2CCn5k', 'base64url').toString('hex')}`,
+};
+/** Not in any allow-list: the attacker's key. */
+const ATTACKER_SECRET = Buffer.from('SjPCP3JNsKdZriO8aSxMlu3BkFTe4b71V8_0Pt3xoqA', 'base64url');
+
+const SENDER = 'node-a';
+const RECEIVER = 'node-b';
+const EPOCH = '21e75fd8c279bdc1';
+/** 2026-01-01T00:00:00.000Z */
+const TIME = 1_767_225_600_000;
+
+const b64 = (text: string | Buffer): string =>
+  (typeof text === 'string' ? Buffer.from(text, 'utf8') : text).toString('base64url');
+
+function secretBytes(key: VectorKey): Buffer {
+  const colon = key.secret.indexOf(':');
+  const scheme = key.secret.slice(0, colon);
+  const body = key.secret.slice(colon + 1);
+  if (scheme === 'hex') return Buffer.from(body, 'hex');
+  if (scheme === 'base64') return Buffer.from(body, 'base64');
+  return Buffer.from(body, 'base64url');
+}
+
+function spec(key: VectorKey): KeySpec {
+  return { kid: key.kid, secret: key.secret };
+}
+
+function hmac(alg: 'sha256' | 'sha512', secret: Buffer, signingInput: string): string {
+  return createHmac(alg, secret).update(signingInput).digest('base64url');
+}
+
+function header(fields: Record<string, string>): string {
+  return b64(JSON.stringify(fields));
+}
+
+function verifier(keys: readonly VectorKey[], retired: readonly string[] = []) {
+  return { node: RECEIVER, keys, retired };
+}
+
+function accept(signer: VectorKey, fields: EnvelopeFields, payload: string): AcceptVerdict {
+  return {
+    verdict: 'accept',
+    kid: signer.kid,
+    id: `${SENDER}:${fields.epoch}:${fields.seq}`,
+    header: { alg: 'HS256', kid: signer.kid, typ: 'herald/1', nid: SENDER },
+    payloadJson: payload,
+    envelope: { ...fields, node: SENDER, kid: signer.kid },
+  };
+}
+
+function encodeWith(keys: readonly VectorKey[], fields: EnvelopeFields): string {
+  const ring = createKeyRing({ keys: keys.map(spec), sign: keys.map((k) => k.kid) });
+  return createCodec(ring, SENDER).encode(fields);
+}
+
+/** Builds every vector. Pure: the same output on every run. */
+export function buildVectors(): VectorFile {
+  const chat: EnvelopeFields = {
+    epoch: EPOCH,
+    seq: 1,
+    time: TIME,
+    topic: 'room:42',
+    event: 'message',
+    version: 1,
+    data: {
+      text: 'héllo, wörld 👋',
+      author: 'ada',
+      tags: ['a', 'b'],
+      n: 3.5,
+      ok: true,
+      none: null,
+    },
+  };
+  const compact = encodeWith([K1], chat);
+  const [h1, p1] = compact.split('.') as [string, string, string];
+  const chatJson = Buffer.from(p1, 'base64url').toString('utf8');
+
+  const rotation: EnvelopeFields = { ...chat, seq: 2, data: { text: 'rotating keys' } };
+  const general = encodeWith([K1, K2], rotation);
+  const rotationJson = Buffer.from(
+    (JSON.parse(general) as { payload: string }).payload,
+    'base64url',
+  ).toString('utf8');
+
+  const direct: EnvelopeFields = {
+    epoch: EPOCH,
+    seq: 3,
+    time: TIME + 1,
+    topic: 'user:7:inbox',
+    event: 'notice',
+    version: 2,
+    to: RECEIVER,
+    data: { body: 'for node-b only' },
+  };
+  const directWire = encodeWith([K1], direct);
+
+  const traced: EnvelopeFields = {
+    epoch: EPOCH,
+    seq: 4,
+    time: TIME + 2,
+    topic: 'orders:eu',
+    event: 'shipped',
+    version: 1,
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    tracestate: 'vendor=abc,other=x:y',
+    data: { orderId: 'o-1001', items: 2 },
+  };
+  const tracedWire = encodeWith([K1], traced);
+
+  const raw: EnvelopeFields = {
+    epoch: EPOCH,
+    seq: 5,
+    time: TIME + 3,
+    topic: 'legacy:feed',
+    event: 'anything',
+    version: 0,
+    data: [1, 'two', { three: [3] }],
+  };
+  const rawWire = encodeWith([K1], raw);
+
+  const payloadOf = (wire: string): string =>
+    Buffer.from(wire.split('.')[1]!, 'base64url').toString('utf8');
+  const k1 = secretBytes(K1);
+
+  // Negative vectors.
+  const tamperedPayload = `${h1}.${b64(chatJson.replace('"author":"ada"', '"author":"eve"'))}.${compact.split('.')[2]}`;
+  const forgedHeader = header({ alg: 'HS256', kid: 'k1', typ: 'herald/1', nid: 'node-z' });
+  const tamperedHeader = `${forgedHeader}.${p1}.${compact.split('.')[2]}`;
+  const wrongKey = `${h1}.${p1}.${hmac('sha256', ATTACKER_SECRET, `${h1}.${p1}`)}`;
+  const unknownHeader = header({ alg: 'HS256', kid: 'k9', typ: 'herald/1', nid: SENDER });
+  const unknownKid = `${unknownHeader}.${p1}.${hmac('sha256', ATTACKER_SECRET, `${unknownHeader}.${p1}`)}`;
+  const noneHeader = header({ alg: 'none', kid: 'k1', typ: 'herald/1', nid: SENDER });
+  const algNone = `${noneHeader}.${p1}.`;
+  const hs512Header = header({ alg: 'HS512', kid: 'k1', typ: 'herald/1', nid: SENDER });
+  const algHs512 = `${hs512Header}.${p1}.${hmac('sha512', k1, `${hs512Header}.${p1}`)}`;
+  const jwtHeader = header({ alg: 'HS256', kid: 'k1', typ: 'JWT', nid: SENDER });
+  const wrongTyp = `${jwtHeader}.${p1}.${hmac('sha256', k1, `${jwtHeader}.${p1}`)}`;
+  const generalObject = JSON.parse(general) as {
+    payload: string;
+    signatures: { protected: string; signature: string }[];
+  };
+  const generalTampered = JSON.stringify({
+    ...generalObject,
+    payload: b64(rotationJson.replace('rotating keys', 'rotating kegs')),
+  });
+
+  const vectors: Vector[] = [
+    {
+      name: 'compact-single-signature',
+      description:
+        'A broadcast on room:42 signed with one key: JWS compact serialization. Non-ASCII text in data travels as UTF-8 inside the base64url payload.',
+      serialization: 'compact',
+      channel: chat.topic,
+      verifier: verifier([K1]),
+      wire: compact,
+      expected: accept(K1, chat, chatJson),
+    },
+    {
+      name: 'general-two-signatures',
+      description:
+        'During a key rotation the publisher signs with k1 and k2-2026: JWS general JSON serialization (RFC 7515 §7.2.1), one entry per key. k2-2026 is written in hex: format.',
+      serialization: 'general',
+      channel: rotation.topic,
+      verifier: verifier([K1, K2]),
+      wire: general,
+      expected: accept(K1, rotation, rotationJson),
+    },
+    {
+      name: 'general-two-signatures-new-key-only',
+      description:
+        'The same rotation message, checked by a node that already dropped k1: the k2-2026 signature verifies.',
+      serialization: 'general',
+      channel: rotation.topic,
+      verifier: verifier([K2]),
+      wire: general,
+      expected: accept(K2, rotation, rotationJson),
+    },
+    {
+      name: 'general-two-signatures-old-key-retired',
+      description:
+        'The same rotation message at a node that lists k1 as retired: the k2-2026 signature still verifies.',
+      serialization: 'general',
+      channel: rotation.topic,
+      verifier: verifier([K2], ['k1']),
+      wire: general,
+      expected: accept(K2, rotation, rotationJson),
+    },
+    {
+      name: 'direct-broadcast',
+      description:
+        'A directBroadcast to node-b: the signed "to" names the target and the channel is $node:node-b, not the topic.',
+      serialization: 'compact',
+      channel: `$node:${RECEIVER}`,
+      verifier: verifier([K1]),
+      wire: directWire,
+      expected: accept(K1, direct, payloadOf(directWire)),
+    },
+    {
+      name: 'trace-context',
+      description:
+        'W3C trace context (traceparent, tracestate) inside the signed payload, so it cannot be swapped.',
+      serialization: 'compact',
+      channel: traced.topic,
+      verifier: verifier([K1]),
+      wire: tracedWire,
+      expected: accept(K1, traced, payloadOf(tracedWire)),
+    },
+    {
+      name: 'raw-topic',
+      description: 'A broadcastRaw on a raw topic: schema version 0, any JSON value as data.',
+      serialization: 'compact',
+      channel: raw.topic,
+      verifier: verifier([K1]),
+      wire: rawWire,
+      expected: accept(K1, raw, payloadOf(rawWire)),
+    },
+    {
+      name: 'tampered-payload',
+      description:
+        'compact-single-signature with "author" changed in the payload; the signature is the original one.',
+      serialization: 'compact',
+      channel: chat.topic,
+      verifier: verifier([K1]),
+      wire: tamperedPayload,
+      expected: { verdict: 'reject', reason: 'bad_signature' },
+    },
+    {
+      name: 'tampered-header',
+      description:
+        'compact-single-signature with the protected header re-written to claim node-z; the signature is the original one.',
+      serialization: 'compact',
+      channel: chat.topic,
+      verifier: verifier([K1]),
+      wire: tamperedHeader,
+      expected: { verdict: 'reject', reason: 'bad_signature' },
+    },
+    {
+      name: 'general-tampered-payload',
+      description:
+        'general-two-signatures with one word of data changed: neither signature verifies.',
+      serialization: 'general',
+      channel: rotation.topic,
+      verifier: verifier([K1, K2]),
+      wire: generalTampered,
+      expected: { verdict: 'reject', reason: 'bad_signature' },
+    },
+    {
+      name: 'wrong-key',
+      description: 'Names kid k1 but is signed with a different secret (the attacker key).',
+      serialization: 'compact',
+      channel: chat.topic,
+      verifier: verifier([K1]),
+      wire: wrongKey,
+      expected: { verdict: 'reject', reason: 'bad_signature' },
+    },
+    {
+      name: 'unknown-kid',
+      description: 'Signed with kid k9, which is not in the allow-list.',
+      serialization: 'compact',
+      channel: chat.topic,
+      verifier: verifier([K1]),
+      wire: unknownKid,
+      expected: { verdict: 'reject', reason: 'unknown_key' },
+    },
+    {
+      name: 'retired-kid',
+      description: 'Signed with k1 only, at a node that moved to k2-2026 and lists k1 as retired.',
+      serialization: 'compact',
+      channel: chat.topic,
+      verifier: verifier([K2], ['k1']),
+      wire: compact,
+      expected: { verdict: 'reject', reason: 'retired_key' },
+    },
+    {
+      name: 'alg-none',
+      description:
+        'The unsecured JWS attack: header alg "none" and an empty signature, naming a valid kid.',
+      serialization: 'compact',
+      channel: chat.topic,
+      verifier: verifier([K1]),
+      wire: algNone,
+      expected: { verdict: 'reject', reason: 'algorithm_mismatch' },
+    },
+    {
+      name: 'alg-hs512',
+      description:
+        'Header alg "HS512" with a valid HMAC-SHA512 under the HS256 key k1: a verifier that trusted the header would accept it; the algorithm is pinned per key.',
+      serialization: 'compact',
+      channel: chat.topic,
+      verifier: verifier([K1]),
+      wire: algHs512,
+      expected: { verdict: 'reject', reason: 'algorithm_mismatch' },
+    },
+    {
+      name: 'wrong-typ',
+      description:
+        'A correctly signed JWS whose header typ is "JWT", not "herald/1": not a Herald envelope.',
+      serialization: 'compact',
+      channel: chat.topic,
+      verifier: verifier([K1]),
+      wire: wrongTyp,
+      expected: { verdict: 'reject', reason: 'malformed' },
+    },
+  ];
+  return {
+    description:
+      'Herald wire format test vectors (docs/wire-format.md). Keys are TEST keys. The verdict is the codec verdict: signature, key and envelope checks; freshness and the registry are not involved. Generated by test/vectors/generate.ts.',
+    typ: 'herald/1',
+    vectors,
+  };
+}
+
+/** Where the committed vectors live. */
+export const VECTORS_PATH = fileURLToPath(new URL('./vectors.json', import.meta.url));
+
+/** The file's exact text. */
+export function renderVectors(): string {
+  return `${JSON.stringify(buildVectors(), null, 2)}\n`;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const text = renderVectors();
+  if (process.argv.includes('--check')) {
+    const committed = readFileSync(VECTORS_PATH, 'utf8');
+    if (committed !== text) {
+      console.error(`${VECTORS_PATH} is stale: run npx tsx test/vectors/generate.ts`);
+      process.exit(1);
+    }
+    console.log(`${VECTORS_PATH} is up to date`);
+  } else {
+    writeFileSync(VECTORS_PATH, text);
+    console.log(`wrote ${buildVectors().vectors.length} vectors to ${VECTORS_PATH}`);
+  }
+}
