@@ -1,0 +1,10 @@
+/**
+ * The transport conformance suite on the in-process transport: every bus gets its own transport
+ * on one hub shared by the whole file (topics are unique per test, so tests never cross).
+ */
+import { createLocalHub } from '../../src/adapters/local.js';
+import { runTransportConformance } from '../../src/testing/index.js';
+
+const hub = createLocalHub();
+
+runTransportConformance({ name: 'local', createTransport: () => hub.transport() });
