@@ -13,9 +13,10 @@
 import { ConfigError, ErrorCode, TransportError } from '../errors.js';
 import { type LocalTransportOptions, localTransport } from './local.js';
 
-// TEMPORARY until src/adapters/{redis,postgres} land: replaced by their real option types.
+import type { PostgresTransportOptions } from './postgres/index.js';
+
+// TEMPORARY until src/adapters/redis lands: replaced by its real option type.
 type RedisTransportOptions = Readonly<Record<string, unknown>>;
-type PostgresTransportOptions = Readonly<Record<string, unknown>>;
 const load = (path: string): Promise<Record<string, (options: unknown) => Transport>> =>
   import(path);
 
@@ -75,7 +76,7 @@ function factory(choice: TransportName | Transport, options: ChainOptions): Fact
       return {
         name: 'postgres',
         create: async () =>
-          (await load('./postgres/index.js')).postgresTransport!(options.postgres),
+          (await import('./postgres/index.js')).postgresTransport(options.postgres),
       };
     default:
       throw new ConfigError(`unknown transport "${String(choice)}"`, {

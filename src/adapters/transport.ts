@@ -22,7 +22,16 @@ export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionSt
 /** Connection events a transport emits; the bus turns them into bus events and gaps. */
 export type TransportEvent =
   | { readonly type: 'connected' }
-  | { readonly type: 'disconnected'; readonly reason: string }
+  | {
+      readonly type: 'disconnected';
+      readonly reason: string;
+      /**
+       * When the connection was last known to work (ms since the epoch), if earlier than now:
+       * a half-open connection is noticed only after a heartbeat timeout, and messages may have
+       * been lost since. The gap starts here.
+       */
+      readonly since?: number;
+    }
   | { readonly type: 'reconnecting'; readonly attempt: number; readonly delayMs: number }
   /** Every server-side subscription is back, confirmed by a round trip; `ms` since the disconnect. */
   | { readonly type: 'resubscribed'; readonly channels: number; readonly ms: number }

@@ -5,7 +5,8 @@
  * a longer quoted identifier while `pg_notify()` rejects it ("channel name too long"), so two long
  * topics that share their first 63 bytes would collide or fail. Herald therefore derives names
  * deterministically (the same on every node): `<prefix>_<readable part>_<hash>`, where the readable
- * part keeps only `[A-Za-z0-9_.:-]` and is truncated to fit, and the hash (64 bits of SHA-256 over
+ * part keeps only `[A-Za-z0-9_.:-]` (other runs become `_`) and is truncated to fit, or left
+ * out when nothing readable remains (hash only), and the hash (64 bits of SHA-256 over
  * prefix and channel) keeps names distinct. Names are always quoted in LISTEN/UNLISTEN.
  */
 import { createHash } from 'node:crypto';
@@ -38,7 +39,10 @@ export function channelName(prefix: string, channel: string): string {
     .digest('hex')
     .slice(0, HASH_CHARS);
   const room = MAX_CHANNEL_BYTES - prefix.length - HASH_CHARS - 2;
-  const readable = channel.replace(UNSAFE, '_').slice(0, room);
+  const readable = channel
+    .replace(UNSAFE, '_')
+    .slice(0, room)
+    .replace(/^_+|_+$/g, '');
   // The readable part is ASCII only, so its length in characters is its length in bytes.
   return readable.length > 0 ? `${prefix}_${readable}_${hash}` : `${prefix}_${hash}`;
 }

@@ -110,7 +110,12 @@ export interface ResolvedOptions {
   readonly sweepMs: number;
 }
 
-function positive(name: string, value: number | undefined, fallback: number, max = 2 ** 31): number {
+function positive(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  max = 2 ** 31,
+): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1 || value > max) {
     throw new ConfigError(`postgres transport: ${name} = ${String(value)} is invalid`, {

@@ -1,0 +1,295 @@
+/**
+ * The PostgreSQL transport: LISTEN/NOTIFY through `pg`.
+ *
+ * - A dedicated LISTEN connection (a `pg.Client`, never a pooled one); NOTIFY through
+ *   `SELECT pg_notify($1, $2)` from a pool (yours, or one Herald owns). See session.ts.
+ * - Channel names of at most 63 bytes, derived the same way on every node (channels.ts).
+ * - Envelopes over the NOTIFY payload limit go through a claim-check table (claims.ts).
+ * - A `SELECT 1` heartbeat with a deadline catches a connection that died silently; a lost
+ *   connection is reopened forever, with backoff, and re-LISTENs are confirmed by a round trip.
+ *
+ * Delivery is at most once, like NOTIFY itself; see docs/transports/postgres.md.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { ErrorCode, TransportError } from '../../errors.js';
+import {
+  ConnectionState,
+  type Transport,
+  type TransportSink,
+  type TransportStatus,
+} from '../transport.js';
+import { byteLength, channelName, probeChannelName } from './channels.js';
+import { type ClaimStore, createClaimStore, parseClaimMarker } from './claims.js';
+import { createInbox } from './inbox.js';
+import { type PostgresTransportOptions, resolveOptions } from './options.js';
+import { createSession, type Session } from './session.js';
+import { describe, isServerError, poolQuery, withDeadline } from './sql.js';
+
+export { channelName, MAX_CHANNEL_BYTES } from './channels.js';
+export {
+  DEFAULT_DATABASE_URL,
+  NOTIFY_PAYLOAD_LIMIT,
+  type PostgresTransportOptions,
+} from './options.js';
+
+/** The PostgreSQL transport, with two extras for tests and diagnostics. */
+export interface PostgresTransport extends Transport {
+  /** The PostgreSQL channel name of a Herald channel (the same on every node). */
+  channelName(channel: string): string;
+  /**
+   * `pg_listening_channels()` as seen by the LISTEN connection itself, including the private
+   * probe channel (its name contains `#probe#`). Rejects when not connected.
+   */
+  listening(): Promise<string[]>;
+}
+
+const NAME_CACHE = 10_000;
+
+/** A server error that still means "the connection is gone" (classes 08 and 57). */
+const connectionLost = (error: unknown): boolean =>
+  !isServerError(error) || error.code.startsWith('08') || error.code.startsWith('57');
+
+/** Creates a PostgreSQL LISTEN/NOTIFY transport. Invalid options throw a ConfigError here. */
+export function postgresTransport(options: PostgresTransportOptions = {}): PostgresTransport {
+  const o = resolveOptions(options);
+  const instance = randomBytes(8).toString('hex');
+  const probe = probeChannelName(o.prefix, instance);
+  const names = new Map<string, string>(); // server name -> Herald channel, while subscribed
+  const nameCache = new Map<string, string>();
+  const counts = { claimChecks: 0, claimsFetched: 0, claimsLost: 0 };
+  let sink: TransportSink | undefined;
+  let pool: pg.Pool | undefined;
+  let claims: ClaimStore | undefined;
+  let session: Session | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+  let closing: Promise<void> | undefined;
+  let idleState: ConnectionState = ConnectionState.Idle;
+  let idleSince = Date.now();
+
+  const state = (): ConnectionState => session?.state ?? idleState;
+  const live = (): boolean =>
+    state() === ConnectionState.Connected || state() === ConnectionState.Reconnecting;
+  const inbox = createInbox((channel, data) => {
+    if (live()) sink?.message(channel, data);
+  });
+
+  const serverName = (channel: string): string => {
+    let name = nameCache.get(channel);
+    if (name === undefined) {
+      if (nameCache.size >= NAME_CACHE) nameCache.clear();
+      name = channelName(o.prefix, channel);
+      nameCache.set(channel, name);
+    }
+    return name;
+  };
+
+  const fail = (code: ErrorCode, message: string, cause?: unknown, hint?: string) =>
+    new TransportError(code, `postgres transport: ${message}`, {
+      transport: 'postgres',
+      cause,
+      hint: hint ?? `check that PostgreSQL at ${o.host}:${o.port}/${o.database} is reachable`,
+    });
+
+  /** Fetches a claim-checked envelope, retrying within its TTL; an unreadable one is a gap. */
+  async function fetchClaim(
+    id: string,
+    serverChannel: string,
+    arrived: number,
+  ): Promise<string | undefined> {
+    const store = claims as ClaimStore;
+    const deadline = Date.now() + o.ttlMs;
+    let reason = 'row not found (expired?)';
+    for (let attempt = 0; live() && Date.now() < deadline; attempt++) {
+      try {
+        const body = await store.fetch(id, serverChannel, o.publishTimeoutMs);
+        if (body === undefined) break;
+        counts.claimsFetched++;
+        return body;
+      } catch (cause) {
+        reason = describe(cause);
+      }
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(100 * 2 ** attempt, 2000)).unref(),
+      );
+    }
+    counts.claimsLost++;
+    if (live()) {
+      // A lost message must be visible. Connected: the bus turns this pair into a gap from the
+      // marker's arrival. Reconnecting: `since` stretches the pending outage gap back to it.
+      sink?.event({
+        type: 'disconnected',
+        reason: `claim ${id} unreadable: ${reason}`,
+        since: arrived,
+      });
+      if (state() === ConnectionState.Connected) {
+        sink?.event({ type: 'resubscribed', channels: names.size, ms: 0 });
+      }
+    }
+    return undefined;
+  }
+
+  function received(serverChannel: string, payload: string): void {
+    const channel = names.get(serverChannel);
+    if (channel === undefined) return;
+    const marker = parseClaimMarker(payload);
+    // Our own large messages are not fetched back: the bus would drop them as echoes.
+    if (!marker) inbox.push(channel, payload);
+    else if (marker.instance !== instance)
+      inbox.push(channel, fetchClaim(marker.id, serverChannel, Date.now()));
+  }
+
+  function startSweeper(store: ClaimStore): void {
+    let sweeping = false;
+    sweeper = setInterval(() => {
+      if (sweeping || state() !== ConnectionState.Connected) return;
+      sweeping = true;
+      store
+        .sweep(o.publishTimeoutMs)
+        .catch(() => 0)
+        .finally(() => {
+          sweeping = false;
+        });
+    }, o.sweepMs);
+    sweeper.unref();
+  }
+
+  return {
+    name: 'postgres',
+    channelName: serverName,
+    async connect(nextSink) {
+      if (closing) await closing;
+      if (session) throw fail(ErrorCode.ConnectFailed, `connect() while ${state()}`);
+      closing = undefined;
+      sink = nextSink;
+      const owned = o.pool
+        ? undefined
+        : new pg.Pool({
+            ...o.poolConfig,
+            connectionTimeoutMillis: o.poolConfig.connectionTimeoutMillis ?? o.connectTimeoutMs,
+          });
+      // An owned pool's idle clients report server restarts here; the listener handles them.
+      owned?.on('error', () => undefined);
+      const target = (owned ?? o.pool) as pg.Pool;
+      const next = createSession({
+        options: o,
+        pool: target,
+        probe,
+        names,
+        notification: received,
+        event: (event) => sink?.event(event),
+      });
+      session = next;
+      pool = target;
+      claims = createClaimStore(target, o.table, instance, o.ttlMs);
+      try {
+        await next.start();
+      } catch (cause) {
+        session = undefined;
+        pool = undefined;
+        claims = undefined;
+        await next.stop();
+        // Not awaited: connect() must reject within connectTimeoutMs, even if the pool dawdles.
+        owned?.end().catch(() => undefined);
+        throw fail(
+          ErrorCode.ConnectFailed,
+          `cannot connect to ${o.host}:${o.port}/${o.database}: ${describe(cause)}`,
+          cause,
+        );
+      }
+      startSweeper(claims);
+      nextSink.event({ type: 'connected' });
+    },
+    async publish(channel, data) {
+      const target = pool;
+      if (!target || !claims || !live()) {
+        throw fail(ErrorCode.PublishFailed, `publish while ${state()}`, undefined, 'connect first');
+      }
+      const name = serverName(channel);
+      try {
+        if (byteLength(data) <= o.thresholdBytes) {
+          await poolQuery(target, 'SELECT pg_notify($1, $2)', [name, data], o.publishTimeoutMs);
+        } else {
+          await claims.publish(name, data, o.publishTimeoutMs);
+          counts.claimChecks++;
+        }
+      } catch (cause) {
+        throw fail(
+          ErrorCode.PublishFailed,
+          `publish on "${channel}" failed: ${describe(cause)}`,
+          cause,
+        );
+      }
+    },
+    async subscribe(channel) {
+      if (!session || !live()) {
+        throw fail(
+          ErrorCode.PublishFailed,
+          `subscribe while ${state()}`,
+          undefined,
+          'connect first',
+        );
+      }
+      const name = serverName(channel);
+      names.set(name, channel);
+      try {
+        // While reconnecting this returns at once: the next connection LISTENs every name.
+        await session.sync();
+      } catch (cause) {
+        // A lost connection is retried (and reported as a gap); a refusal is an error.
+        if (connectionLost(cause)) return;
+        names.delete(name);
+        throw fail(
+          ErrorCode.PublishFailed,
+          `LISTEN for "${channel}" failed: ${describe(cause)}`,
+          cause,
+        );
+      }
+    },
+    async unsubscribe(channel) {
+      if (!names.delete(serverName(channel))) return;
+      await session?.sync().catch(() => undefined);
+    },
+    close() {
+      closing ??= (async () => {
+        const ending = session;
+        const owned = o.pool ? undefined : pool;
+        session = undefined;
+        pool = undefined;
+        claims = undefined;
+        clearInterval(sweeper);
+        names.clear();
+        idleState = ConnectionState.Closed;
+        idleSince = Date.now();
+        await ending?.stop();
+        if (owned) await withDeadline(owned.end(), 2000, 'pool end').catch(() => undefined);
+      })();
+      return closing;
+    },
+    async listening() {
+      if (!session) throw fail(ErrorCode.PublishFailed, `not connected (${state()})`);
+      return session.listening();
+    },
+    status(): TransportStatus {
+      return {
+        name: 'postgres',
+        state: state(),
+        since: session?.since ?? idleSince,
+        channels: names.size,
+        detail: {
+          host: o.host,
+          port: o.port,
+          database: o.database,
+          prefix: o.prefix,
+          ownsPool: !o.pool,
+          listenerPid: session?.pid ?? 0,
+          reconnects: session?.reconnects ?? 0,
+          relistenMs: session?.relistenMs ?? -1,
+          lastError: session?.lastError ?? '',
+          ...counts,
+          pendingFetches: inbox.pending,
+        },
+      };
+    },
+  };
+}
