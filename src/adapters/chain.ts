@@ -12,14 +12,8 @@
  */
 import { ConfigError, ErrorCode, TransportError } from '../errors.js';
 import { type LocalTransportOptions, localTransport } from './local.js';
-
 import type { PostgresTransportOptions } from './postgres/index.js';
-
-// TEMPORARY until src/adapters/redis lands: replaced by its real option type.
-type RedisTransportOptions = Readonly<Record<string, unknown>>;
-const load = (path: string): Promise<Record<string, (options: unknown) => Transport>> =>
-  import(path);
-
+import type { RedisTransportOptions } from './redis/index.js';
 import {
   ConnectionState,
   type Transport,
@@ -70,7 +64,7 @@ function factory(choice: TransportName | Transport, options: ChainOptions): Fact
     case 'redis':
       return {
         name: 'redis',
-        create: async () => (await load('./redis/index.js')).redisTransport!(options.redis),
+        create: async () => (await import('./redis/index.js')).redisTransport(options.redis),
       };
     case 'postgres':
       return {

@@ -1,0 +1,149 @@
+/**
+ * One ioredis connection as the Redis transport needs it: no offline queue, no automatic resend
+ * and no automatic resubscribe (the link resubscribes itself and confirms it), reconnects forever
+ * with a capped back-off, and a PING heartbeat that destroys the socket of a connection that
+ * stopped answering (half-open), instead of waiting for the OS keepalive.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisNode, ResolvedRedisOptions } from './options.js';
+
+/** What a connection is for. */
+export type Role = 'publisher' | 'subscriber';
+
+/** An ioredis client with its heartbeat. */
+export interface Connection {
+  readonly redis: Redis;
+  readonly role: Role;
+  /** When the last answered PING was sent: the connection worked at least until then. */
+  readonly lastGood: number;
+  /** The last error ioredis reported (e.g. `WRONGPASS ...`, `connect ECONNREFUSED ...`). */
+  readonly lastError: string | undefined;
+  /** Why the connection last closed (our own kill reason, or the last socket error). */
+  takeReason(): string;
+  /** Destroys the socket (ioredis then reconnects); `reason` is reported by `takeReason`. */
+  kill(reason: string): void;
+  /** Starts the heartbeat. */
+  startHeartbeat(): void;
+  /** Stops the heartbeat and closes the connection for good. */
+  close(): Promise<void>;
+}
+
+/** Back-off of reconnect attempt `n` (1-based): 50, 100, 200, ... ms, capped. */
+export const reconnectDelay = (attempt: number, maxMs: number): number =>
+  Math.min(maxMs, 25 * 2 ** Math.min(attempt, 16));
+
+const isPong = (reply: unknown): boolean =>
+  reply === 'PONG' || (Array.isArray(reply) && String(reply[0]).toLowerCase() === 'pong');
+
+/** Opens (lazily) a connection to `node`; call `redis.connect()` to start it. */
+export function openConnection(
+  config: ResolvedRedisOptions,
+  node: RedisNode,
+  role: Role,
+): Connection {
+  const forced: RedisOptions = {
+    lazyConnect: true,
+    // Publishes must reject while down (or be held by the transport's own bounded buffer).
+    enableOfflineQueue: false,
+    // In-flight commands reject when the socket closes (never hang, never resend twice).
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    // The link resubscribes and confirms with a round trip; ioredis would only assume it.
+    autoResubscribe: false,
+    enableReadyCheck: true,
+    connectTimeout: config.connectTimeoutMs,
+    connectionName: `${config.base.connectionName ?? 'herald'}-${role === 'publisher' ? 'pub' : 'sub'}`,
+    retryStrategy: (attempt: number) => reconnectDelay(attempt, config.maxReconnectDelayMs),
+  };
+  const redis = config.client
+    ? config.client.duplicate(forced)
+    : new Redis({ ...config.base, host: node.host, port: node.port, ...forced });
+
+  let lastGood = Date.now();
+  let killReason: string | undefined;
+  let lastError: string | undefined;
+  let handshakeSince: number | undefined;
+  let pinging = false;
+  let interval: NodeJS.Timeout | undefined;
+
+  redis.on('error', (error: Error) => {
+    lastError = error.message;
+    // ioredis got a reply it did not expect (e.g. a server-initiated SUNSUBSCRIBE after a slot
+    // migration): its command queue is out of step, so start over on a fresh connection.
+    if (error.message.includes('Command queue state error')) kill('protocol out of step');
+  });
+  redis.on('connect', () => (handshakeSince = Date.now()));
+  redis.on('ready', () => {
+    handshakeSince = undefined;
+    lastGood = Date.now();
+  });
+  redis.on('close', () => (handshakeSince = undefined));
+
+  function kill(reason: string): void {
+    const stream = redis.stream;
+    if (!stream || stream.destroyed) return;
+    killReason ??= reason;
+    stream.destroy();
+  }
+
+  function tick(): void {
+    const now = Date.now();
+    const timeoutMs = config.heartbeatTimeoutMs;
+    if (redis.status === 'connect' && handshakeSince !== undefined) {
+      if (now - handshakeSince > timeoutMs)
+        kill(`handshake timeout: no reply within ${timeoutMs} ms`);
+      return;
+    }
+    if (redis.status !== 'ready' || pinging) return;
+    pinging = true;
+    const stream = redis.stream;
+    const timer = setTimeout(() => {
+      if (redis.stream === stream) kill(`heartbeat timeout: no PONG within ${timeoutMs} ms`);
+    }, timeoutMs);
+    redis.ping().then(
+      (reply) => {
+        clearTimeout(timer);
+        pinging = false;
+        if (isPong(reply)) lastGood = now;
+        else kill('unexpected reply to PING');
+      },
+      () => {
+        clearTimeout(timer);
+        pinging = false;
+      },
+    );
+  }
+
+  return {
+    redis,
+    role,
+    get lastGood() {
+      return lastGood;
+    },
+    get lastError() {
+      return lastError;
+    },
+    takeReason() {
+      const reason = killReason ?? lastError ?? 'connection closed';
+      killReason = undefined;
+      lastError = undefined;
+      return reason;
+    },
+    kill,
+    startHeartbeat() {
+      interval ??= setInterval(tick, config.heartbeatMs);
+      interval.unref();
+    },
+    async close() {
+      clearInterval(interval);
+      interval = undefined;
+      if (redis.status === 'ready') {
+        await Promise.race([
+          redis.quit().catch(() => undefined),
+          new Promise((resolve) => setTimeout(resolve, 500).unref()),
+        ]);
+      }
+      redis.disconnect(false);
+    },
+  };
+}
