@@ -13,6 +13,12 @@
  * await bus.subscribe('health:cluster', ({ payload }) => render(payload.healthyNodes));
  */
 
+export type { Client as CatalogClient } from './generated/client.js';
+/** The typed client of the catalogue (from `herald codegen`), and its precompiled validators. */
+export {
+  createClient as createCatalogClient,
+  validators as catalogValidators,
+} from './generated/client.js';
 export type { Catalog } from './registry.js';
 export { catalog } from './registry.js';
 export { AlertId, AlertRaised, AlertResolved } from './schemas/alerts.js';

@@ -11,6 +11,8 @@ import {
   type Catalog,
   type ClusterHealth,
   catalog,
+  catalogValidators,
+  createCatalogClient,
   type ThroughputMetrics,
 } from '../../src/catalog/index.js';
 import { ErrorCode, ValidationError } from '../../src/errors.js';
@@ -131,5 +133,35 @@ describe('the catalogue on two buses', () => {
       .broadcast('health:cluster', 'degraded', samples.clusterHealth.status)
       .catch((e: unknown) => e);
     expect(unknown).toMatchObject({ code: ErrorCode.UnknownEvent, topic: 'health:cluster' });
+  });
+});
+
+describe('the generated catalogue client', () => {
+  it('publishes and receives through typed functions with the precompiled validators', async () => {
+    const hub = createLocalHub();
+    const [a, b] = await Promise.all(
+      ['ops-a', 'ops-b'].map(async (nodeId) => {
+        const bus = createBus({
+          registry: catalog,
+          keys,
+          nodeId,
+          transport: hub.transport(),
+          validators: catalogValidators,
+        });
+        await bus.start();
+        started.push(bus);
+        return bus;
+      }),
+    );
+    const sender = createCatalogClient(a!);
+    const receiver = createCatalogClient(b!);
+    const got: { payload: ClusterHealth; node: string }[] = [];
+    await receiver.clusterHealth.status.subscribe({}, (payload, meta) => {
+      got.push({ payload, node: meta.node });
+    });
+    await sender.clusterHealth.status.publish({}, samples.clusterHealth.status);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(got).toEqual([{ payload: samples.clusterHealth.status, node: 'ops-a' }]);
+    expect(b!.stats().rejectedTotal).toBe(0);
   });
 });

@@ -21,11 +21,16 @@ describe('README', () => {
     const output = /Output:\s*```text\n([\s\S]*?)```/.exec(rest)?.[1];
     expect(code).toBeTruthy();
     expect(output).toBeTruthy();
-    expect(existsSync(join(root, 'dist', 'src', 'index.js')), 'run `npm run build` first').toBe(true);
+    expect(existsSync(join(root, 'dist', 'src', 'index.js')), 'run `npm run build` first').toBe(
+      true,
+    );
     mkdirSync(join(root, '.tmp'), { recursive: true });
     const file = join(root, '.tmp', 'readme-quickstart.ts');
     writeFileSync(file, code!);
-    const stdout = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: root, encoding: 'utf8' });
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(stdout).toBe(output);
   });
 
