@@ -19,6 +19,12 @@ export type {
   TransportStatus,
 } from './adapters/transport.js';
 export { ConnectionState } from './adapters/transport.js';
+export type {
+  EventClient,
+  EventSubscribeOptions,
+  RawTopicClient,
+  TopicClient,
+} from './client/runtime.js';
 export { createBus } from './bus/bus.js';
 export type {
   Bus,

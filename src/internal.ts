@@ -22,3 +22,5 @@ export type { JsonProblem } from './security/json-guard.js';
 export { scanJson } from './security/json-guard.js';
 export type { KeyRing, ResolvedKey } from './security/keys.js';
 export { createKeyRing } from './security/keys.js';
+export type { ClientCalls } from './client/runtime.js';
+export { eventClient, rawTopicClient, topicClient } from './client/runtime.js';

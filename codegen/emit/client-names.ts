@@ -12,38 +12,32 @@ import { pascalCase } from './source.js';
 /** Names the client uses for its own methods: an event cannot have them. */
 export const TOPIC_METHODS: readonly string[] = ['topic', 'subscribe', 'stream', 'publishRaw'];
 
-/** The Herald types the client imports. */
+/** The Herald types the client may import (it imports those its topics need). */
 export const HERALD_TYPES: readonly string[] = [
   'Bus',
-  'Handler',
+  'EventClient',
   'Message',
-  'MessageMeta',
   'MessageOf',
   'ParamsOf',
   'PayloadOf',
-  'PublishReceipt',
-  'SubscribeOptions',
-  'Subscriber',
-  'Subscription',
+  'RawTopicClient',
+  'TopicClient',
   'TopicPattern',
 ];
 
-/** Names the client module declares itself. */
-const OWN_NAMES = [
-  'registry',
-  'validators',
-  'Defs',
-  'Client',
-  'createClient',
+/** The builders of topic and event entries the client may import from `herald/internal`. */
+export const HERALD_BUILDERS: readonly string[] = ['eventClient', 'rawTopicClient', 'topicClient'];
+
+/** The helper types of `herald` the client re-exports, so users can name them from it. */
+export const CLIENT_TYPES: readonly string[] = [
   'EventClient',
-  'TopicClient',
-  'RawTopicClient',
   'EventSubscribeOptions',
-  'Calls',
-  'eventClient',
-  'topicClient',
-  'rawTopicClient',
+  'RawTopicClient',
+  'TopicClient',
 ];
+
+/** Names the client module declares itself. */
+const OWN_NAMES = ['registry', 'validators', 'Defs', 'Client', 'createClient'];
 
 /** The names of one topic and its events. */
 export interface TopicNames {
@@ -67,7 +61,9 @@ export function nameTopics(registry: Registry): TopicNames[] {
     taken.set(name, owner);
     return name;
   };
-  for (const name of [...HERALD_TYPES, ...OWN_NAMES]) taken.set(name, `the client's own ${name}`);
+  for (const name of [...HERALD_TYPES, ...HERALD_BUILDERS, ...CLIENT_TYPES, ...OWN_NAMES]) {
+    taken.set(name, `the client's own ${name}`);
+  }
   return registry.entries.map((entry) => {
     if (entry.key === '__proto__') {
       throw new CodegenError(CodegenErrorCode.NameClash, 'topic key "__proto__" cannot be used', {

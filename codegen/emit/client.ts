@@ -6,11 +6,20 @@
  * `stream`. Raw topics get `publishRaw`. Parameters are typed arguments and the topic string is
  * built by the registry, so a wrong payload, a missing or mistyped parameter, or an unknown event
  * fails to compile. Also exports a type alias per payload (`RoomMessage`) and per topic.
+ *
+ * The fixed part (the `EventClient`, `TopicClient` and `RawTopicClient` shapes and the builders
+ * that make them) is library code in `src/client/runtime.ts`: the client imports the types from
+ * `herald`, re-exports them, and imports the builders from `herald/internal`.
  */
 import type { Registry } from '../../src/index.js';
-import { HERALD_TYPES, nameTopics, type TopicNames } from './client-names.js';
-import { CLIENT_RUNTIME } from './client-runtime.js';
-import { banner, doc, genericCall, quote, renderModule, typeRef } from './source.js';
+import {
+  CLIENT_TYPES,
+  HERALD_BUILDERS,
+  HERALD_TYPES,
+  nameTopics,
+  type TopicNames,
+} from './client-names.js';
+import { banner, doc, genericCall, namedList, quote, renderModule, typeRef } from './source.js';
 import type { HeraldImports } from './validators.js';
 
 /** Options of {@link emitClient}. */
@@ -124,7 +133,7 @@ function factory(topics: readonly TopicNames[]): string {
         `    ${entry.key}: `,
         'rawTopicClient',
         [`${base}Params`, `${base}Topic`],
-        ['calls', at],
+        ['bus', at],
       );
     }
     return [
@@ -133,14 +142,14 @@ function factory(topics: readonly TopicNames[]): string {
         '      ...',
         'topicClient',
         [`${base}Params`, `${base}Event`, `${base}Topic`],
-        ['calls', at],
+        ['bus', at],
       ),
       ...events.map((ev) =>
         genericCall(
           `      ${ev.name}: `,
           'eventClient',
           [`${base}Params`, ev.type, quote(ev.name)],
-          ['calls', at, quote(ev.name)],
+          ['bus', at, quote(ev.name)],
         ),
       ),
       '    },',
@@ -154,7 +163,6 @@ function factory(topics: readonly TopicNames[]): string {
       'const client = createClient(bus);',
     ]),
     'export function createClient(bus: Bus<Defs>): Client {',
-    '  const calls: Calls = bus;',
     '  const at =',
     '    <K extends keyof Defs & string>(key: K) =>',
     "    (params: ParamsOf<Defs[K]>): TopicPattern<Defs[K]['template']> =>",
@@ -166,9 +174,26 @@ function factory(topics: readonly TopicNames[]): string {
   ].join('\n');
 }
 
+/** The Herald names the client's topics use: only those are imported, so none is unused. */
+function heraldNames(topics: readonly TopicNames[]): { types: string[]; builders: string[] } {
+  const used = new Set(['Bus', 'ParamsOf', 'TopicPattern']);
+  for (const { entry, events } of topics) {
+    const names = entry.def.raw
+      ? ['Message', 'RawTopicClient', 'rawTopicClient']
+      : ['MessageOf', 'TopicClient', 'topicClient'];
+    if (events.length > 0) names.push('PayloadOf', 'EventClient', 'eventClient');
+    for (const name of names) used.add(name);
+  }
+  return {
+    types: HERALD_TYPES.filter((name) => used.has(name)),
+    builders: HERALD_BUILDERS.filter((name) => used.has(name)),
+  };
+}
+
 /** Emits the client module. */
 export function emitClient(registry: Registry, options: ClientOptions): string {
   const topics = nameTopics(registry);
+  const { types, builders } = heraldNames(topics);
   const registryName =
     options.registryExport === 'registry' ? 'registry' : `${options.registryExport} as registry`;
   return renderModule({
@@ -183,17 +208,16 @@ export function emitClient(registry: Registry, options: ClientOptions): string {
       ]),
     ],
     imports: [
-      'import type {',
-      ...HERALD_TYPES.map((name) => `  ${name},`),
-      `} from ${quote(options.herald.main)};`,
+      namedList('import type', types, options.herald.main),
+      ...(builders.length > 0 ? [namedList('import', builders, options.herald.internal)] : []),
       `import type { ${registryName} } from ${quote(options.registryImport)};`,
       '',
+      namedList('export type', CLIENT_TYPES, options.herald.main),
       `export { validators } from './validators.js';`,
     ],
     body: [
       `${doc(['The topic definitions of the registry.'])}\nexport type Defs = typeof registry.defs;`,
       ...topics.map(topicTypes),
-      ...CLIENT_RUNTIME,
       ...topics.map(topicInterface),
       clientInterface(topics),
       factory(topics),

@@ -70,6 +70,17 @@ export function jsonFile(value: unknown): string {
 /** The line width generated TypeScript is laid out for (the project's Biome setting). */
 export const LINE_WIDTH = 100;
 
+/**
+ * `import { a, b } from 'x';` (or `import type`, `export type`, ...), laid out as Biome lays it
+ * out: on one line if it fits or names one binding, else one name per line.
+ */
+export function namedList(keyword: string, names: readonly string[], from: string): string {
+  const source = `from ${quote(from)};`;
+  const line = `${keyword} { ${names.join(', ')} } ${source}`;
+  if (line.length <= LINE_WIDTH || names.length === 1) return line;
+  return [`${keyword} {`, ...names.map((name) => `  ${name},`), `} ${source}`].join('\n');
+}
+
 const leadingSpaces = (line: string): string => /^ */.exec(line)![0];
 
 function brokenTypeArgs(lead: string, name: string, args: readonly string[]): string {

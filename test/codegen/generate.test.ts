@@ -14,7 +14,8 @@ import {
   relativeImport,
 } from '../../codegen/index.js';
 import { registry } from '../../examples/chat/registry.js';
-import { defineTopics, event, topic } from '../../src/index.js';
+import { catalog } from '../../src/catalog/registry.js';
+import { defineTopics, event, rawTopic, topic } from '../../src/index.js';
 import { registry as longNames } from './fixtures/long-names.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,6 +24,9 @@ const chatOptions = {
   herald: '../../../src',
   source: 'examples/chat/registry.ts',
 };
+
+/** A registry of one raw topic: the client imports a single builder. */
+const rawOnly = defineTopics({ legacy: rawTopic('legacy:{channel}') });
 
 function codegenError(run: () => unknown): CodegenError {
   try {
@@ -54,16 +58,37 @@ describe('generate()', () => {
   });
 
   it.each([
-    ['the chat example', registry],
-    ['a registry with very long names', longNames],
-  ])('lays out the client of %s exactly as Biome formats it', (_name, input) => {
-    const client = generate(input, chatOptions).get('client.ts')!;
+    ['the chat example', registry, '../../../src'],
+    ['a registry with very long names', longNames, '../../../src'],
+    ['the catalogue, importing the herald package', catalog, 'herald'],
+    [
+      'a registry with very long names, importing from a deep directory',
+      longNames,
+      '../'.repeat(30),
+    ],
+    ['a registry of one raw topic, importing from a deep directory', rawOnly, '../'.repeat(30)],
+  ])('lays out the client of %s exactly as Biome formats it', (_name, input, herald) => {
+    const client = generate(input, { ...chatOptions, herald }).get('client.ts')!;
     const formatted = execFileSync(
       `${ROOT}node_modules/.bin/biome`,
       ['format', '--stdin-file-path=codegen/client.ts'],
       { cwd: ROOT, input: client, encoding: 'utf8' },
     );
     expect(client).toBe(formatted);
+  });
+
+  it('imports the client runtime from Herald, only what the topics use, and re-exports its types', () => {
+    const client = generate(rawOnly, { registryImport: './r.js' }).get('client.ts')!;
+    expect(client).toContain(
+      "import type { Bus, Message, ParamsOf, RawTopicClient, TopicPattern } from 'herald';\n" +
+        "import { rawTopicClient } from 'herald/internal';\n",
+    );
+    expect(client).toContain(
+      "export type { EventClient, EventSubscribeOptions, RawTopicClient, TopicClient } from 'herald';",
+    );
+    expect(client).not.toMatch(
+      /\beventClient|\btopicClient|MessageOf|PayloadOf|function rawTopicClient/,
+    );
   });
 
   it('keeps descriptions from ending doc comments and marks deprecated events', () => {

@@ -2,14 +2,30 @@ import { describe, expectTypeOf, it } from 'vitest';
 import {
   type Client,
   createClient,
+  type EventClient,
+  type EventSubscribeOptions,
+  type LegacyParams,
+  type LegacyTopic,
+  type RawTopicClient,
+  type RoomEvent,
   type RoomMessage,
+  type RoomParams,
   type RoomTopic,
   type TeamParams,
+  type TopicClient,
   type UserNotification,
   validators,
 } from '../../examples/chat/generated/client.js';
 import type { registry } from '../../examples/chat/registry.js';
-import type { Bus, CheckFunction, Message, MessageMeta, PublishReceipt } from '../../src/index.js';
+import type * as herald from '../../src/index.js';
+import type {
+  Bus,
+  CheckFunction,
+  Message,
+  MessageMeta,
+  PublishReceipt,
+  SubscribeOptions,
+} from '../../src/index.js';
 
 declare const bus: Bus<typeof registry.defs>;
 const client = createClient(bus);
@@ -32,6 +48,24 @@ describe('the generated client types', () => {
     expectTypeOf<TeamParams>().toEqualTypeOf<{ readonly orgId: number; readonly teamId: string }>();
     expectTypeOf<UserNotification['kind']>().toEqualTypeOf<'mention' | 'invite' | 'system'>();
     expectTypeOf(validators).toEqualTypeOf<Readonly<Record<string, CheckFunction>>>();
+  });
+
+  it("re-exports Herald's client types and builds its entries from them", () => {
+    expectTypeOf<EventClient<RoomParams, RoomMessage, 'message'>>().toEqualTypeOf<
+      herald.EventClient<RoomParams, RoomMessage, 'message'>
+    >();
+    expectTypeOf<TopicClient<RoomParams, RoomEvent, RoomTopic>>().toEqualTypeOf<
+      herald.TopicClient<RoomParams, RoomEvent, RoomTopic>
+    >();
+    expectTypeOf<RawTopicClient<LegacyParams, LegacyTopic>>().toEqualTypeOf<
+      herald.RawTopicClient<LegacyParams, LegacyTopic>
+    >();
+    expectTypeOf<EventSubscribeOptions>().toEqualTypeOf<Omit<SubscribeOptions, 'events'>>();
+    expectTypeOf(client.room.message).toEqualTypeOf<
+      EventClient<RoomParams, RoomMessage, 'message'>
+    >();
+    expectTypeOf(client.room).toExtend<TopicClient<RoomParams, RoomEvent, RoomTopic>>();
+    expectTypeOf(client.legacy).toEqualTypeOf<RawTopicClient<LegacyParams, LegacyTopic>>();
   });
 
   it('types publish, subscribe and topic by event', () => {

@@ -9,20 +9,24 @@
 
 import type {
   Bus,
-  Handler,
+  EventClient,
   Message,
-  MessageMeta,
   MessageOf,
   ParamsOf,
   PayloadOf,
-  PublishReceipt,
-  SubscribeOptions,
-  Subscriber,
-  Subscription,
+  RawTopicClient,
+  TopicClient,
   TopicPattern,
 } from '../../../src/index.js';
+import { eventClient, rawTopicClient, topicClient } from '../../../src/internal.js';
 import type { registry } from '../registry.js';
 
+export type {
+  EventClient,
+  EventSubscribeOptions,
+  RawTopicClient,
+  TopicClient,
+} from '../../../src/index.js';
 export { validators } from './validators.js';
 
 /** The topic definitions of the registry. */
@@ -63,124 +67,6 @@ export type LegacyParams = ParamsOf<Defs['legacy']>;
 export type LegacyTopic = TopicPattern<Defs['legacy']['template']>;
 /** Any message on `legacy:{channel}`. */
 export type LegacyEvent = Message;
-
-/** Subscription options of one event (the event filter is implied). */
-export type EventSubscribeOptions = Omit<SubscribeOptions, 'events'>;
-
-/** Operations on one event of a topic. */
-export interface EventClient<P, T, E extends string> {
-  /** Validates and publishes to every subscriber on every node. */
-  publish(params: P, payload: T): Promise<PublishReceipt>;
-  /** Like `publish`, but the sender's own subscriptions do not receive it. */
-  publishFrom(sender: Subscriber, params: P, payload: T): Promise<PublishReceipt>;
-  /** Publishes to the subscribers of one node only. */
-  publishDirect(node: string, params: P, payload: T): Promise<PublishReceipt>;
-  /** Publishes to this bus instance's subscribers only; nothing crosses the transport. */
-  publishLocal(params: P, payload: T): Promise<PublishReceipt>;
-  /** Subscribes to this event; the handler gets the payload and its metadata. */
-  subscribe(
-    params: P,
-    handler: (payload: T, meta: MessageMeta) => void | Promise<void>,
-    options?: EventSubscribeOptions,
-  ): Promise<Subscription>;
-  /** This event's messages as an async iterator; `break` unsubscribes. */
-  stream(params: P, options?: EventSubscribeOptions): AsyncIterableIterator<Message<E, T>>;
-}
-
-/** Operations on a whole topic. */
-export interface TopicClient<P, M extends Message, N extends string> {
-  /** The concrete topic for these parameters. */
-  topic(params: P): N;
-  /** Subscribes to every event of the topic, or to those in `options.events`. */
-  subscribe<E extends M['event'] = M['event']>(
-    params: P,
-    handler: Handler<Extract<M, { event: E }>>,
-    options?: SubscribeOptions<E>,
-  ): Promise<Subscription>;
-  /** The topic's messages as an async iterator; `break` unsubscribes. */
-  stream<E extends M['event'] = M['event']>(
-    params: P,
-    options?: SubscribeOptions<E>,
-  ): AsyncIterableIterator<Extract<M, { event: E }>>;
-}
-
-/** Operations on a raw topic: any event name, any JSON payload, signed but not validated. */
-export interface RawTopicClient<P, N extends string> extends TopicClient<P, Message, N> {
-  /** Publishes an unvalidated (still signed) payload under any event name. */
-  publishRaw(params: P, event: string, payload: unknown): Promise<PublishReceipt>;
-}
-
-/** The bus calls behind the typed functions; the client's own signatures carry the types. */
-interface Calls {
-  broadcast(topic: string, event: string, payload: unknown): Promise<PublishReceipt>;
-  broadcastFrom(
-    sender: Subscriber,
-    topic: string,
-    event: string,
-    payload: unknown,
-  ): Promise<PublishReceipt>;
-  directBroadcast(
-    node: string,
-    topic: string,
-    event: string,
-    payload: unknown,
-  ): Promise<PublishReceipt>;
-  localBroadcast(topic: string, event: string, payload: unknown): Promise<PublishReceipt>;
-  broadcastRaw(topic: string, event: string, payload: unknown): Promise<PublishReceipt>;
-  subscribe(
-    topic: string,
-    handler: Handler<Message>,
-    options?: SubscribeOptions,
-  ): Promise<Subscription>;
-  stream(topic: string, options?: SubscribeOptions): AsyncIterableIterator<Message>;
-}
-
-function eventClient<P, T, E extends string>(
-  calls: Calls,
-  at: (params: P) => string,
-  event: E,
-): EventClient<P, T, E> {
-  return {
-    publish: async (params, payload) => calls.broadcast(at(params), event, payload),
-    publishFrom: async (sender, params, payload) =>
-      calls.broadcastFrom(sender, at(params), event, payload),
-    publishDirect: async (node, params, payload) =>
-      calls.directBroadcast(node, at(params), event, payload),
-    publishLocal: async (params, payload) => calls.localBroadcast(at(params), event, payload),
-    subscribe: async (params, handler, options) =>
-      calls.subscribe(at(params), (message) => handler(message.payload as T, message.meta), {
-        ...options,
-        events: [event],
-      }),
-    stream: (params, options) =>
-      calls.stream(at(params), { ...options, events: [event] }) as AsyncIterableIterator<
-        Message<E, T>
-      >,
-  };
-}
-
-function topicClient<P, M extends Message, N extends string>(
-  calls: Calls,
-  at: (params: P) => N,
-): TopicClient<P, M, N> {
-  return {
-    topic: at,
-    subscribe: async (params, handler, options) =>
-      calls.subscribe(at(params), handler as Handler<Message>, options),
-    stream: <E extends M['event']>(params: P, options?: SubscribeOptions<E>) =>
-      calls.stream(at(params), options) as AsyncIterableIterator<Extract<M, { event: E }>>,
-  };
-}
-
-function rawTopicClient<P, N extends string>(
-  calls: Calls,
-  at: (params: P) => N,
-): RawTopicClient<P, N> {
-  return {
-    ...topicClient<P, Message, N>(calls, at),
-    publishRaw: async (params, event, payload) => calls.broadcastRaw(at(params), event, payload),
-  };
-}
 
 /** `room:{roomId}`: A chat room: messages and typing indicators of its members. */
 export interface RoomClient extends TopicClient<RoomParams, RoomEvent, RoomTopic> {
@@ -227,33 +113,32 @@ export interface Client {
  * const client = createClient(bus);
  */
 export function createClient(bus: Bus<Defs>): Client {
-  const calls: Calls = bus;
   const at =
     <K extends keyof Defs & string>(key: K) =>
     (params: ParamsOf<Defs[K]>): TopicPattern<Defs[K]['template']> =>
       bus.registry.topic(key, params);
   return {
     room: {
-      ...topicClient<RoomParams, RoomEvent, RoomTopic>(calls, at('room')),
-      message: eventClient<RoomParams, RoomMessage, 'message'>(calls, at('room'), 'message'),
-      typing: eventClient<RoomParams, RoomTyping, 'typing'>(calls, at('room'), 'typing'),
+      ...topicClient<RoomParams, RoomEvent, RoomTopic>(bus, at('room')),
+      message: eventClient<RoomParams, RoomMessage, 'message'>(bus, at('room'), 'message'),
+      typing: eventClient<RoomParams, RoomTyping, 'typing'>(bus, at('room'), 'typing'),
     },
     user: {
-      ...topicClient<UserParams, UserEvent, UserTopic>(calls, at('user')),
+      ...topicClient<UserParams, UserEvent, UserTopic>(bus, at('user')),
       notification: eventClient<UserParams, UserNotification, 'notification'>(
-        calls,
+        bus,
         at('user'),
         'notification',
       ),
     },
     team: {
-      ...topicClient<TeamParams, TeamEvent, TeamTopic>(calls, at('team')),
+      ...topicClient<TeamParams, TeamEvent, TeamTopic>(bus, at('team')),
       announcement: eventClient<TeamParams, TeamAnnouncement, 'announcement'>(
-        calls,
+        bus,
         at('team'),
         'announcement',
       ),
     },
-    legacy: rawTopicClient<LegacyParams, LegacyTopic>(calls, at('legacy')),
+    legacy: rawTopicClient<LegacyParams, LegacyTopic>(bus, at('legacy')),
   };
 }

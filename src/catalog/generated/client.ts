@@ -9,20 +9,22 @@
 
 import type {
   Bus,
-  Handler,
-  Message,
-  MessageMeta,
+  EventClient,
   MessageOf,
   ParamsOf,
   PayloadOf,
-  PublishReceipt,
-  SubscribeOptions,
-  Subscriber,
-  Subscription,
+  TopicClient,
   TopicPattern,
 } from '../../index.js';
+import { eventClient, topicClient } from '../../internal.js';
 import type { catalog as registry } from '../registry.js';
 
+export type {
+  EventClient,
+  EventSubscribeOptions,
+  RawTopicClient,
+  TopicClient,
+} from '../../index.js';
 export { validators } from './validators.js';
 
 /** The topic definitions of the registry. */
@@ -139,124 +141,6 @@ export type LoggingEntry = PayloadOf<Defs['logging'], 'entry'>;
 export type LoggingSummary = PayloadOf<Defs['logging'], 'summary'>;
 /** Any message on `logging:{node}`, discriminated by `event`. */
 export type LoggingEvent = MessageOf<Defs['logging']>;
-
-/** Subscription options of one event (the event filter is implied). */
-export type EventSubscribeOptions = Omit<SubscribeOptions, 'events'>;
-
-/** Operations on one event of a topic. */
-export interface EventClient<P, T, E extends string> {
-  /** Validates and publishes to every subscriber on every node. */
-  publish(params: P, payload: T): Promise<PublishReceipt>;
-  /** Like `publish`, but the sender's own subscriptions do not receive it. */
-  publishFrom(sender: Subscriber, params: P, payload: T): Promise<PublishReceipt>;
-  /** Publishes to the subscribers of one node only. */
-  publishDirect(node: string, params: P, payload: T): Promise<PublishReceipt>;
-  /** Publishes to this bus instance's subscribers only; nothing crosses the transport. */
-  publishLocal(params: P, payload: T): Promise<PublishReceipt>;
-  /** Subscribes to this event; the handler gets the payload and its metadata. */
-  subscribe(
-    params: P,
-    handler: (payload: T, meta: MessageMeta) => void | Promise<void>,
-    options?: EventSubscribeOptions,
-  ): Promise<Subscription>;
-  /** This event's messages as an async iterator; `break` unsubscribes. */
-  stream(params: P, options?: EventSubscribeOptions): AsyncIterableIterator<Message<E, T>>;
-}
-
-/** Operations on a whole topic. */
-export interface TopicClient<P, M extends Message, N extends string> {
-  /** The concrete topic for these parameters. */
-  topic(params: P): N;
-  /** Subscribes to every event of the topic, or to those in `options.events`. */
-  subscribe<E extends M['event'] = M['event']>(
-    params: P,
-    handler: Handler<Extract<M, { event: E }>>,
-    options?: SubscribeOptions<E>,
-  ): Promise<Subscription>;
-  /** The topic's messages as an async iterator; `break` unsubscribes. */
-  stream<E extends M['event'] = M['event']>(
-    params: P,
-    options?: SubscribeOptions<E>,
-  ): AsyncIterableIterator<Extract<M, { event: E }>>;
-}
-
-/** Operations on a raw topic: any event name, any JSON payload, signed but not validated. */
-export interface RawTopicClient<P, N extends string> extends TopicClient<P, Message, N> {
-  /** Publishes an unvalidated (still signed) payload under any event name. */
-  publishRaw(params: P, event: string, payload: unknown): Promise<PublishReceipt>;
-}
-
-/** The bus calls behind the typed functions; the client's own signatures carry the types. */
-interface Calls {
-  broadcast(topic: string, event: string, payload: unknown): Promise<PublishReceipt>;
-  broadcastFrom(
-    sender: Subscriber,
-    topic: string,
-    event: string,
-    payload: unknown,
-  ): Promise<PublishReceipt>;
-  directBroadcast(
-    node: string,
-    topic: string,
-    event: string,
-    payload: unknown,
-  ): Promise<PublishReceipt>;
-  localBroadcast(topic: string, event: string, payload: unknown): Promise<PublishReceipt>;
-  broadcastRaw(topic: string, event: string, payload: unknown): Promise<PublishReceipt>;
-  subscribe(
-    topic: string,
-    handler: Handler<Message>,
-    options?: SubscribeOptions,
-  ): Promise<Subscription>;
-  stream(topic: string, options?: SubscribeOptions): AsyncIterableIterator<Message>;
-}
-
-function eventClient<P, T, E extends string>(
-  calls: Calls,
-  at: (params: P) => string,
-  event: E,
-): EventClient<P, T, E> {
-  return {
-    publish: async (params, payload) => calls.broadcast(at(params), event, payload),
-    publishFrom: async (sender, params, payload) =>
-      calls.broadcastFrom(sender, at(params), event, payload),
-    publishDirect: async (node, params, payload) =>
-      calls.directBroadcast(node, at(params), event, payload),
-    publishLocal: async (params, payload) => calls.localBroadcast(at(params), event, payload),
-    subscribe: async (params, handler, options) =>
-      calls.subscribe(at(params), (message) => handler(message.payload as T, message.meta), {
-        ...options,
-        events: [event],
-      }),
-    stream: (params, options) =>
-      calls.stream(at(params), { ...options, events: [event] }) as AsyncIterableIterator<
-        Message<E, T>
-      >,
-  };
-}
-
-function topicClient<P, M extends Message, N extends string>(
-  calls: Calls,
-  at: (params: P) => N,
-): TopicClient<P, M, N> {
-  return {
-    topic: at,
-    subscribe: async (params, handler, options) =>
-      calls.subscribe(at(params), handler as Handler<Message>, options),
-    stream: <E extends M['event']>(params: P, options?: SubscribeOptions<E>) =>
-      calls.stream(at(params), options) as AsyncIterableIterator<Extract<M, { event: E }>>,
-  };
-}
-
-function rawTopicClient<P, N extends string>(
-  calls: Calls,
-  at: (params: P) => N,
-): RawTopicClient<P, N> {
-  return {
-    ...topicClient<P, Message, N>(calls, at),
-    publishRaw: async (params, event, payload) => calls.broadcastRaw(at(params), event, payload),
-  };
-}
 
 /** `system:{node}`: Lifecycle and configuration of one node. */
 export interface SystemClient extends TopicClient<SystemParams, SystemEvent, SystemTopic> {
@@ -387,106 +271,102 @@ export interface Client {
  * const client = createClient(bus);
  */
 export function createClient(bus: Bus<Defs>): Client {
-  const calls: Calls = bus;
   const at =
     <K extends keyof Defs & string>(key: K) =>
     (params: ParamsOf<Defs[K]>): TopicPattern<Defs[K]['template']> =>
       bus.registry.topic(key, params);
   return {
     system: {
-      ...topicClient<SystemParams, SystemEvent, SystemTopic>(calls, at('system')),
-      started: eventClient<SystemParams, SystemStarted, 'started'>(calls, at('system'), 'started'),
+      ...topicClient<SystemParams, SystemEvent, SystemTopic>(bus, at('system')),
+      started: eventClient<SystemParams, SystemStarted, 'started'>(bus, at('system'), 'started'),
       stopping: eventClient<SystemParams, SystemStopping, 'stopping'>(
-        calls,
+        bus,
         at('system'),
         'stopping',
       ),
       config_changed: eventClient<SystemParams, SystemConfigChanged, 'config_changed'>(
-        calls,
+        bus,
         at('system'),
         'config_changed',
       ),
     },
     nodeHealth: {
-      ...topicClient<NodeHealthParams, NodeHealthEvent, NodeHealthTopic>(calls, at('nodeHealth')),
+      ...topicClient<NodeHealthParams, NodeHealthEvent, NodeHealthTopic>(bus, at('nodeHealth')),
       status: eventClient<NodeHealthParams, NodeHealthStatus, 'status'>(
-        calls,
+        bus,
         at('nodeHealth'),
         'status',
       ),
     },
     clusterHealth: {
       ...topicClient<ClusterHealthParams, ClusterHealthEvent, ClusterHealthTopic>(
-        calls,
+        bus,
         at('clusterHealth'),
       ),
       status: eventClient<ClusterHealthParams, ClusterHealthStatus, 'status'>(
-        calls,
+        bus,
         at('clusterHealth'),
         'status',
       ),
     },
     metrics: {
-      ...topicClient<MetricsParams, MetricsEvent, MetricsTopic>(calls, at('metrics')),
-      metric: eventClient<MetricsParams, MetricsMetric, 'metric'>(calls, at('metrics'), 'metric'),
+      ...topicClient<MetricsParams, MetricsEvent, MetricsTopic>(bus, at('metrics')),
+      metric: eventClient<MetricsParams, MetricsMetric, 'metric'>(bus, at('metrics'), 'metric'),
       performance: eventClient<MetricsParams, MetricsPerformance, 'performance'>(
-        calls,
+        bus,
         at('metrics'),
         'performance',
       ),
       throughput: eventClient<MetricsParams, MetricsThroughput, 'throughput'>(
-        calls,
+        bus,
         at('metrics'),
         'throughput',
       ),
       persistence: eventClient<MetricsParams, MetricsPersistence, 'persistence'>(
-        calls,
+        bus,
         at('metrics'),
         'persistence',
       ),
     },
     alerts: {
-      ...topicClient<AlertsParams, AlertsEvent, AlertsTopic>(calls, at('alerts')),
-      raised: eventClient<AlertsParams, AlertsRaised, 'raised'>(calls, at('alerts'), 'raised'),
+      ...topicClient<AlertsParams, AlertsEvent, AlertsTopic>(bus, at('alerts')),
+      raised: eventClient<AlertsParams, AlertsRaised, 'raised'>(bus, at('alerts'), 'raised'),
       resolved: eventClient<AlertsParams, AlertsResolved, 'resolved'>(
-        calls,
+        bus,
         at('alerts'),
         'resolved',
       ),
     },
     audit: {
-      ...topicClient<AuditParams, AuditEvent, AuditTopic>(calls, at('audit')),
+      ...topicClient<AuditParams, AuditEvent, AuditTopic>(bus, at('audit')),
       data_change: eventClient<AuditParams, AuditDataChange, 'data_change'>(
-        calls,
+        bus,
         at('audit'),
         'data_change',
       ),
       admin_action: eventClient<AuditParams, AuditAdminAction, 'admin_action'>(
-        calls,
+        bus,
         at('audit'),
         'admin_action',
       ),
     },
     security: {
-      ...topicClient<SecurityParams, SecurityEvent, SecurityTopic>(calls, at('security')),
+      ...topicClient<SecurityParams, SecurityEvent, SecurityTopic>(bus, at('security')),
       auth_event: eventClient<SecurityParams, SecurityAuthEvent, 'auth_event'>(
-        calls,
+        bus,
         at('security'),
         'auth_event',
       ),
       access_violation: eventClient<SecurityParams, SecurityAccessViolation, 'access_violation'>(
-        calls,
+        bus,
         at('security'),
         'access_violation',
       ),
     },
     diagnostics: {
-      ...topicClient<DiagnosticsParams, DiagnosticsEvent, DiagnosticsTopic>(
-        calls,
-        at('diagnostics'),
-      ),
+      ...topicClient<DiagnosticsParams, DiagnosticsEvent, DiagnosticsTopic>(bus, at('diagnostics')),
       debug_trace: eventClient<DiagnosticsParams, DiagnosticsDebugTrace, 'debug_trace'>(
-        calls,
+        bus,
         at('diagnostics'),
         'debug_trace',
       ),
@@ -494,29 +374,25 @@ export function createClient(bus: Bus<Defs>): Client {
         DiagnosticsParams,
         DiagnosticsPerformanceAnalysis,
         'performance_analysis'
-      >(calls, at('diagnostics'), 'performance_analysis'),
+      >(bus, at('diagnostics'), 'performance_analysis'),
     },
     lifecycle: {
-      ...topicClient<LifecycleParams, LifecycleEvent, LifecycleTopic>(calls, at('lifecycle')),
+      ...topicClient<LifecycleParams, LifecycleEvent, LifecycleTopic>(bus, at('lifecycle')),
       process_started: eventClient<LifecycleParams, LifecycleProcessStarted, 'process_started'>(
-        calls,
+        bus,
         at('lifecycle'),
         'process_started',
       ),
       process_exited: eventClient<LifecycleParams, LifecycleProcessExited, 'process_exited'>(
-        calls,
+        bus,
         at('lifecycle'),
         'process_exited',
       ),
     },
     logging: {
-      ...topicClient<LoggingParams, LoggingEvent, LoggingTopic>(calls, at('logging')),
-      entry: eventClient<LoggingParams, LoggingEntry, 'entry'>(calls, at('logging'), 'entry'),
-      summary: eventClient<LoggingParams, LoggingSummary, 'summary'>(
-        calls,
-        at('logging'),
-        'summary',
-      ),
+      ...topicClient<LoggingParams, LoggingEvent, LoggingTopic>(bus, at('logging')),
+      entry: eventClient<LoggingParams, LoggingEntry, 'entry'>(bus, at('logging'), 'entry'),
+      summary: eventClient<LoggingParams, LoggingSummary, 'summary'>(bus, at('logging'), 'summary'),
     },
   };
 }

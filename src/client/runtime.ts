@@ -1,19 +1,30 @@
 /**
- * The fixed part of the generated client: its helper types (`EventClient`, `TopicClient`,
- * `RawTopicClient`) and the three generic builders every topic entry is made with. Written out as
- * source, laid out as Biome formats it.
+ * The fixed part of every generated client (`herald codegen`): the shapes of its per-topic and
+ * per-event entries, and the three generic builders the generated `createClient` makes them with.
+ *
+ * The types are public (they appear in a generated client's signatures, and the generated module
+ * re-exports them); the builders and {@link ClientCalls} are for generated code and are exported
+ * from `herald/internal`. Each builder only turns typed arguments into a topic string and calls the
+ * bus: validation, signing and delivery stay in the bus.
  */
-import { doc } from './source.js';
+import type {
+  Handler,
+  Message,
+  MessageMeta,
+  PublishReceipt,
+  SubscribeOptions,
+  Subscriber,
+  Subscription,
+} from '../bus/types.js';
 
-/** The blocks of the fixed part, in module order. */
-export const CLIENT_RUNTIME: readonly string[] = [
-  `${doc(['Subscription options of one event (the event filter is implied).'])}
-export type EventSubscribeOptions = Omit<SubscribeOptions, 'events'>;`,
-  `${doc(['Operations on one event of a topic.'])}
+/** Subscription options of one event (the event filter is implied). */
+export type EventSubscribeOptions = Omit<SubscribeOptions, 'events'>;
+
+/** Operations on one event of a topic: `P` its parameters, `T` its payload, `E` its name. */
 export interface EventClient<P, T, E extends string> {
   /** Validates and publishes to every subscriber on every node. */
   publish(params: P, payload: T): Promise<PublishReceipt>;
-  /** Like \`publish\`, but the sender's own subscriptions do not receive it. */
+  /** Like `publish`, but the sender's own subscriptions do not receive it. */
   publishFrom(sender: Subscriber, params: P, payload: T): Promise<PublishReceipt>;
   /** Publishes to the subscribers of one node only. */
   publishDirect(node: string, params: P, payload: T): Promise<PublishReceipt>;
@@ -25,56 +36,75 @@ export interface EventClient<P, T, E extends string> {
     handler: (payload: T, meta: MessageMeta) => void | Promise<void>,
     options?: EventSubscribeOptions,
   ): Promise<Subscription>;
-  /** This event's messages as an async iterator; \`break\` unsubscribes. */
+  /** This event's messages as an async iterator; `break` unsubscribes. */
   stream(params: P, options?: EventSubscribeOptions): AsyncIterableIterator<Message<E, T>>;
-}`,
-  `${doc(['Operations on a whole topic.'])}
+}
+
+/** Operations on a whole topic: `P` its parameters, `M` its messages, `N` its concrete names. */
 export interface TopicClient<P, M extends Message, N extends string> {
   /** The concrete topic for these parameters. */
   topic(params: P): N;
-  /** Subscribes to every event of the topic, or to those in \`options.events\`. */
+  /** Subscribes to every event of the topic, or to those in `options.events`. */
   subscribe<E extends M['event'] = M['event']>(
     params: P,
     handler: Handler<Extract<M, { event: E }>>,
     options?: SubscribeOptions<E>,
   ): Promise<Subscription>;
-  /** The topic's messages as an async iterator; \`break\` unsubscribes. */
+  /** The topic's messages as an async iterator; `break` unsubscribes. */
   stream<E extends M['event'] = M['event']>(
     params: P,
     options?: SubscribeOptions<E>,
   ): AsyncIterableIterator<Extract<M, { event: E }>>;
-}`,
-  `${doc(['Operations on a raw topic: any event name, any JSON payload, signed but not validated.'])}
+}
+
+/** Operations on a raw topic: any event name, any JSON payload, signed but not validated. */
 export interface RawTopicClient<P, N extends string> extends TopicClient<P, Message, N> {
   /** Publishes an unvalidated (still signed) payload under any event name. */
   publishRaw(params: P, event: string, payload: unknown): Promise<PublishReceipt>;
-}`,
-  `${doc(["The bus calls behind the typed functions; the client's own signatures carry the types."])}
-interface Calls {
+}
+
+/**
+ * The bus calls behind the typed functions, untyped: a `Bus` of any registry is one. The client's
+ * own signatures carry the types.
+ */
+export interface ClientCalls {
+  /** `bus.broadcast`. */
   broadcast(topic: string, event: string, payload: unknown): Promise<PublishReceipt>;
+  /** `bus.broadcastFrom`. */
   broadcastFrom(
     sender: Subscriber,
     topic: string,
     event: string,
     payload: unknown,
   ): Promise<PublishReceipt>;
+  /** `bus.directBroadcast`. */
   directBroadcast(
     node: string,
     topic: string,
     event: string,
     payload: unknown,
   ): Promise<PublishReceipt>;
+  /** `bus.localBroadcast`. */
   localBroadcast(topic: string, event: string, payload: unknown): Promise<PublishReceipt>;
+  /** `bus.broadcastRaw`. */
   broadcastRaw(topic: string, event: string, payload: unknown): Promise<PublishReceipt>;
+  /** `bus.subscribe`. */
   subscribe(
     topic: string,
     handler: Handler<Message>,
     options?: SubscribeOptions,
   ): Promise<Subscription>;
+  /** `bus.stream`. */
   stream(topic: string, options?: SubscribeOptions): AsyncIterableIterator<Message>;
-}`,
-  `function eventClient<P, T, E extends string>(
-  calls: Calls,
+}
+
+/**
+ * The operations on one event, over `calls`; `at` builds the topic from the parameters.
+ * @example
+ * const message = eventClient<RoomParams, RoomMessage, 'message'>(bus, at('room'), 'message');
+ */
+export function eventClient<P, T, E extends string>(
+  calls: ClientCalls,
   at: (params: P) => string,
   event: E,
 ): EventClient<P, T, E> {
@@ -86,6 +116,7 @@ interface Calls {
       calls.directBroadcast(node, at(params), event, payload),
     publishLocal: async (params, payload) => calls.localBroadcast(at(params), event, payload),
     subscribe: async (params, handler, options) =>
+      // The bus filters on `event` and has validated the payload against its schema.
       calls.subscribe(at(params), (message) => handler(message.payload as T, message.meta), {
         ...options,
         events: [event],
@@ -95,9 +126,15 @@ interface Calls {
         Message<E, T>
       >,
   };
-}`,
-  `function topicClient<P, M extends Message, N extends string>(
-  calls: Calls,
+}
+
+/**
+ * The topic-wide operations of a typed topic, over `calls`; `at` builds the topic.
+ * @example
+ * const room = topicClient<RoomParams, RoomEvent, RoomTopic>(bus, at('room'));
+ */
+export function topicClient<P, M extends Message, N extends string>(
+  calls: ClientCalls,
   at: (params: P) => N,
 ): TopicClient<P, M, N> {
   return {
@@ -107,14 +144,19 @@ interface Calls {
     stream: <E extends M['event']>(params: P, options?: SubscribeOptions<E>) =>
       calls.stream(at(params), options) as AsyncIterableIterator<Extract<M, { event: E }>>,
   };
-}`,
-  `function rawTopicClient<P, N extends string>(
-  calls: Calls,
+}
+
+/**
+ * The operations of a raw topic, over `calls`; `at` builds the topic.
+ * @example
+ * const legacy = rawTopicClient<LegacyParams, LegacyTopic>(bus, at('legacy'));
+ */
+export function rawTopicClient<P, N extends string>(
+  calls: ClientCalls,
   at: (params: P) => N,
 ): RawTopicClient<P, N> {
   return {
     ...topicClient<P, Message, N>(calls, at),
     publishRaw: async (params, event, payload) => calls.broadcastRaw(at(params), event, payload),
   };
-}`,
-];
+}
