@@ -261,7 +261,19 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
       }
       if (failover && target !== active)
         switchTo(target, `${active?.factory.name ?? 'none'} not connected`);
-      await target.transport.publish(channel, data);
+      try {
+        await target.transport.publish(channel, data);
+      } catch (error) {
+        // With failover, a publish that died with its transport gets one more try on the next
+        // connected one. If the first attempt did reach its server, receivers drop the second
+        // copy by message id (the replay window), so nothing is delivered twice.
+        const next = failover ? members.find((m) => m !== target && connected(m)) : undefined;
+        if (!next?.transport) throw error;
+        reselect(
+          `${target.factory.name}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        await next.transport.publish(channel, data);
+      }
     },
     async subscribe(channel) {
       channels.add(channel);
