@@ -32,6 +32,8 @@ export const ErrorCode = {
   QueueOverflow: 'QUEUE_OVERFLOW',
   /** A raw publish on a topic that is not declared raw, or the reverse. */
   RawMismatch: 'RAW_MISMATCH',
+  /** A publish on a topic outside the scopes of the key that would sign it. */
+  ForbiddenTopic: 'FORBIDDEN_TOPIC',
 } as const;
 
 /** The union of all error codes. */

@@ -32,6 +32,7 @@ export interface ParsedTemplate {
 
 const LITERAL = /^[A-Za-z0-9_.-]+$/;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** Longest parameter value accepted in a topic, in characters. */
 export const MAX_PARAM_LENGTH = 200;
 
@@ -108,6 +109,9 @@ export function paramValueProblem(value: string): string | undefined {
   if (value.includes(':')) return 'contains ":" (the topic separator)';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(value)) return 'contains a control character';
+  // Channel names travel as UTF-8 (Redis, PostgreSQL): a lone surrogate would become U+FFFD, so
+  // two different topics would share one channel.
+  if (LONE_SURROGATE.test(value)) return 'contains a lone surrogate (not well-formed Unicode)';
   return undefined;
 }
 

@@ -9,6 +9,7 @@
  * as the skew window after its last message; by then any replay of its messages is expired.
  */
 import { RejectReason } from './reasons.js';
+import type { SharedReplayOptions } from './replay.js';
 
 /** Freshness options. */
 export interface FreshnessOptions {
@@ -33,6 +34,30 @@ export interface FreshnessOptions {
    * @default 10000
    */
   readonly maxPublishers?: number;
+  /**
+   * A replay store shared between processes (Redis, PostgreSQL), checked after the in-memory
+   * window: a message replayed to another node of the same group, or to a node that restarted,
+   * is refused too.
+   * @default none: the in-memory window only
+   * @example { store: redisReplayStore(redis), group: 'billing' }
+   */
+  readonly shared?: SharedReplayOptions;
+}
+
+/** Default of `maxPastMs`: how old a message may be. */
+export const DEFAULT_MAX_PAST_MS = 60_000;
+/** Default of `maxFutureMs`: how far ahead a message's clock may be. */
+export const DEFAULT_MAX_FUTURE_MS = 5_000;
+
+/**
+ * How long a message id must be remembered: past that, the skew window refuses the message
+ * anyway. A message accepted at `t0` carries a time ≤ t0 + maxFuture, and is refused as expired
+ * after time + maxPast ≤ t0 + maxFuture + maxPast.
+ */
+export function replayTtlMs(options: FreshnessOptions = {}): number {
+  return (
+    (options.maxPastMs ?? DEFAULT_MAX_PAST_MS) + (options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS)
+  );
 }
 
 interface PublisherWindow {
@@ -56,8 +81,8 @@ export function createFreshness(
   options: FreshnessOptions = {},
   now: () => number = Date.now,
 ): Freshness {
-  const maxPast = options.maxPastMs ?? 60_000;
-  const maxFuture = options.maxFutureMs ?? 5_000;
+  const maxPast = options.maxPastMs ?? DEFAULT_MAX_PAST_MS;
+  const maxFuture = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
   const windowBits = Math.max(32, Math.ceil((options.reorderWindow ?? 1024) / 32) * 32);
   const maxPublishers = options.maxPublishers ?? 10_000;
   const ttl = maxPast + maxFuture;

@@ -41,6 +41,13 @@ export const RejectReason = {
   DuplicateNode: 'duplicate_node',
   /** A direct message addressed to another node. */
   WrongNode: 'wrong_node',
+  /** Verified, but signed with a key whose scopes do not cover the message's topic. */
+  ForbiddenTopic: 'forbidden_topic',
+  /**
+   * The shared replay store did not answer (error, timeout, too many pending checks) and
+   * `failOpen` is off: the message could not be checked for replay, so it is refused.
+   */
+  ReplayUnchecked: 'replay_unchecked',
 } as const;
 
 /** The union of all rejection reasons. */

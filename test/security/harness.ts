@@ -3,8 +3,9 @@
  * receiver's transport hands its sink to the test so it can inject any bytes on any channel, and
  * a forger that signs arbitrary payload text with node:crypto, bypassing Herald's encoder.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
+import { expect } from 'vitest';
 import {
   type Bus,
   type BusOptions,
@@ -15,15 +16,22 @@ import {
   type KeyConfig,
   type Message,
   type Rejection,
+  type RejectReason,
   rawTopic,
   type Transport,
   type TransportSink,
   topic,
 } from '../../src/index.js';
 
-/** TEST keys. */
-export const KEY_1 = { kid: 'k1', secret: `base64url:${'A'.repeat(42)}w` } as const;
-export const KEY_2 = { kid: 'k2', secret: `base64url:${'B'.repeat(42)}w` } as const;
+/** TEST keys (published: never use them for anything else). */
+export const KEY_1 = {
+  kid: 'k1',
+  secret: 'base64url:8PQ9N3xCEpOtQ3PyNTAb3xgaAOKnb-rrwAWYpr7VcXQ',
+} as const;
+export const KEY_2 = {
+  kid: 'k2',
+  secret: 'base64url:r4hx0w_mE7YKQpY-vDgdJ2ZTwIuNf8jq3YCGPfNyPlE',
+} as const;
 
 /** The raw bytes of a test key's secret. */
 export function secretOf(key: { readonly secret: string }): Buffer {
@@ -36,6 +44,12 @@ export const registry = defineTopics({
     events: { message: event(Type.Object({ text: Type.String() })) },
   }),
   feed: rawTopic('feed:{name}'),
+  metrics: topic('metrics:{component}', {
+    events: { sample: event(Type.Object({ value: Type.Number() })) },
+  }),
+  audit: topic('audit', {
+    events: { recorded: event(Type.Object({ action: Type.String() })) },
+  }),
 });
 
 /** A transport on `hub` whose sink the test can reach. */
@@ -98,7 +112,11 @@ export interface PairOptions {
   readonly senderKeys?: KeyConfig;
   readonly receiverKeys?: KeyConfig;
   readonly senderNow?: () => number;
-  readonly receiver?: Partial<Pick<BusOptions<typeof registry.defs>, 'limits' | 'freshness'>>;
+  readonly receiver?: Partial<
+    Pick<BusOptions<typeof registry.defs>, 'limits' | 'freshness' | 'now' | 'instrumentation'>
+  >;
+  /** Extra topics the receiver subscribes to (besides `room:1` and `feed:main`). */
+  readonly topics?: readonly string[];
 }
 
 /** Starts two buses; the receiver subscribes to `room:1` and `feed:main`. */
@@ -131,7 +149,12 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
   await receiver.subscribe('feed:main', (m) => {
     handled.push(m);
   });
-  const settle = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+  for (const t of options.topics ?? []) {
+    await receiver.subscribe(t as 'audit', (m) => {
+      handled.push(m);
+    });
+  }
+  const settle = settleIo;
   return {
     sender,
     receiver,
@@ -154,6 +177,10 @@ export async function startPair(options: PairOptions = {}): Promise<Pair> {
     },
   };
 }
+
+/** Waits until queued deliveries (hub flush, handler microtasks) have run. */
+export const settleIo = (): Promise<void> =>
+  new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
 /** Fields of a forged envelope; `data` is raw JSON text, put on the wire verbatim. */
 export interface ForgeFields {
@@ -203,7 +230,76 @@ export function signCompact(payloadJson: string, key: ForgeKey = {}): string {
   return `${header}.${payload}.${mac}`;
 }
 
+/** Signs payload JSON text as a compact EdDSA JWS with node:crypto, as RFC 8037 says. */
+export function signCompactEd(
+  payloadJson: string,
+  key: {
+    readonly kid: string;
+    readonly privateKey: KeyObject;
+    readonly nid?: string;
+    readonly alg?: string;
+  },
+): string {
+  const header = Buffer.from(
+    JSON.stringify({
+      alg: key.alg ?? 'EdDSA',
+      kid: key.kid,
+      typ: 'herald/1',
+      nid: key.nid ?? 'forger',
+    }),
+  ).toString('base64url');
+  const payload = Buffer.from(payloadJson, 'utf8').toString('base64url');
+  const signature = sign(null, Buffer.from(`${header}.${payload}`), key.privateKey);
+  return `${header}.${payload}.${signature.toString('base64url')}`;
+}
+
 /** A payload nested `depth` arrays deep. */
 export function deepArray(depth: number): string {
   return '['.repeat(depth) + ']'.repeat(depth);
+}
+
+/** The longest a single hostile input may stall the receiver, in ms. */
+export const MAX_MS = 50;
+
+/**
+ * Injects `data` and checks every property a rejection must have: refused, counted under
+ * `reason`, reported as a `rejected` event, never handled, no throw, no prototype pollution, and
+ * under {@link MAX_MS}. A rejected input leaves the receiver's state as it was, so when the first
+ * injection took longer than the bound it is injected once more and timed again: a pause of the
+ * machine (GC, another process) is not the input's doing, a slow input is slow twice. Returns the
+ * time taken.
+ */
+export async function expectRejected(
+  pair: Pair,
+  channel: string,
+  data: string | Uint8Array,
+  reason: RejectReason,
+): Promise<number> {
+  const before = pair.receiver.stats();
+  const handled = pair.handled.length;
+  const events = pair.rejections.length;
+  const timed = (): number => {
+    const started = performance.now();
+    expect(() => pair.transport.inject(channel, data)).not.toThrow();
+    return performance.now() - started;
+  };
+  let ms = timed();
+  let injections = 1;
+  if (ms >= MAX_MS) {
+    await pair.settle();
+    ms = timed();
+    injections = 2;
+  }
+  await pair.settle();
+  const after = pair.receiver.stats();
+  expect(after.rejected[reason]).toBe(before.rejected[reason] + injections);
+  expect(after.rejectedTotal).toBe(before.rejectedTotal + injections);
+  expect(after.received).toBe(before.received);
+  expect(pair.handled.length).toBe(handled);
+  expect(pair.rejections.length).toBe(events + injections);
+  expect(pair.rejections.at(-1)).toMatchObject({ reason, channel });
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  expect(Object.prototype).not.toHaveProperty('polluted');
+  expect(ms).toBeLessThan(MAX_MS);
+  return ms;
 }

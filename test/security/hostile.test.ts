@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RejectReason } from '../../src/index.js';
 import {
   deepArray,
+  expectRejected,
   forgedPayload,
   KEY_1,
   KEY_2,
@@ -16,35 +16,6 @@ import {
   signCompact,
   startPair,
 } from './harness.js';
-
-const MAX_MS = 50;
-
-/** Injects `data` and checks every property a rejection must have. Returns the time taken. */
-async function expectRejected(
-  pair: Pair,
-  channel: string,
-  data: string | Uint8Array,
-  reason: RejectReason,
-): Promise<number> {
-  const before = pair.receiver.stats();
-  const handled = pair.handled.length;
-  const events = pair.rejections.length;
-  const started = performance.now();
-  expect(() => pair.transport.inject(channel, data)).not.toThrow();
-  const ms = performance.now() - started;
-  await pair.settle();
-  const after = pair.receiver.stats();
-  expect(after.rejected[reason]).toBe(before.rejected[reason] + 1);
-  expect(after.rejectedTotal).toBe(before.rejectedTotal + 1);
-  expect(after.received).toBe(before.received);
-  expect(pair.handled.length).toBe(handled);
-  expect(pair.rejections.length).toBe(events + 1);
-  expect(pair.rejections.at(-1)).toMatchObject({ reason, channel });
-  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  expect(Object.prototype).not.toHaveProperty('polluted');
-  expect(ms).toBeLessThan(MAX_MS);
-  return ms;
-}
 
 /** The bytes of the last message the hub delivered to the receiver. */
 function lastReceived(pair: Pair): { channel: string; data: string } {

@@ -9,18 +9,33 @@
  * ones are built by hand with node:crypto, because Herald would never produce them. The keys below
  * are published test keys: never use them for anything else.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createCodec, type EnvelopeFields } from '../../src/security/codec.js';
 import { createKeyRing, type KeySpec } from '../../src/security/keys.js';
 import type { RejectReason } from '../../src/security/reasons.js';
 
-/** A key as written in a vector: the same text a Herald `KeyConfig` takes. */
-export interface VectorKey {
+/** An HS256 key as written in a vector: the same text a Herald `KeyConfig` takes. */
+export interface HmacVectorKey {
   readonly kid: string;
   readonly secret: string;
 }
+
+/** An Ed25519 key as written in a vector: raw 32-byte keys, `base64url:…`. */
+export interface EdVectorKey {
+  readonly kid: string;
+  readonly alg: 'EdDSA';
+  readonly publicKey: string;
+  /** Only where the vector's signer is described; verifiers hold the public key alone. */
+  readonly privateKey?: string;
+}
+
+/** A key as written in a vector. */
+export type VectorKey = HmacVectorKey | EdVectorKey;
+
+/** True for an Ed25519 vector key. */
+export const isEdKey = (key: VectorKey): key is EdVectorKey => 'alg' in key && key.alg === 'EdDSA';
 
 /** The header and payload of an accepted vector, decoded. */
 export interface AcceptVerdict {
@@ -69,14 +84,35 @@ export interface VectorFile {
 }
 
 // TEST keys, published on purpose. 32 random bytes each.
-const K1: VectorKey = {
+const K1: HmacVectorKey = {
   kid: 'k1',
   secret: 'base64url:cU4rgNUyfrf9DulvM9fHzGRRBH3z7XrVlkAc3Oqb_K0',
 };
-const K2: VectorKey = {
+const K2: HmacVectorKey = {
   kid: 'k2-2026',
   secret: `hex:${Buffer.from('tXPk5AIgZK7YllOdxMrei9EWxn0B1G3O3NnBP2CCn5k', 'base64url').toString('hex')}`,
 };
+/**
+ * The Ed25519 key of RFC 8032 §7.1, TEST 1 (published there): private seed and public key.
+ */
+const ED: EdVectorKey = {
+  kid: 'ed-2026',
+  alg: 'EdDSA',
+  publicKey: `base64url:${Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex').toString('base64url')}`,
+  privateKey: `base64url:${Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex').toString('base64url')}`,
+};
+/** What a verifier holds of ED: the public key only. */
+const ED_PUBLIC: EdVectorKey = { kid: ED.kid, alg: 'EdDSA', publicKey: ED.publicKey };
+
+/** DER prefixes of Ed25519 PKCS #8 and SPKI structures (RFC 8410), before the 32 raw bytes. */
+const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
+/** The Ed25519 seed of RFC 8032 §7.1 TEST 2: the attacker's key pair, in no allow-list. */
+const ATTACKER_ED_SEED = Buffer.from(
+  '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
+  'hex',
+);
+
 /** Not in any allow-list: the attacker's key. */
 const ATTACKER_SECRET = Buffer.from('SjPCP3JNsKdZriO8aSxMlu3BkFTe4b71V8_0Pt3xoqA', 'base64url');
 
@@ -89,7 +125,7 @@ const TIME = 1_767_225_600_000;
 const b64 = (text: string | Buffer): string =>
   (typeof text === 'string' ? Buffer.from(text, 'utf8') : text).toString('base64url');
 
-function secretBytes(key: VectorKey): Buffer {
+function secretBytes(key: HmacVectorKey): Buffer {
   const colon = key.secret.indexOf(':');
   const scheme = key.secret.slice(0, colon);
   const body = key.secret.slice(colon + 1);
@@ -99,8 +135,10 @@ function secretBytes(key: VectorKey): Buffer {
 }
 
 function spec(key: VectorKey): KeySpec {
-  return { kid: key.kid, secret: key.secret };
+  return isEdKey(key) ? { ...key } : { kid: key.kid, secret: key.secret };
 }
+
+const rawOf = (text: string): Buffer => Buffer.from(text.slice('base64url:'.length), 'base64url');
 
 function hmac(alg: 'sha256' | 'sha512', secret: Buffer, signingInput: string): string {
   return createHmac(alg, secret).update(signingInput).digest('base64url');
@@ -119,7 +157,7 @@ function accept(signer: VectorKey, fields: EnvelopeFields, payload: string): Acc
     verdict: 'accept',
     kid: signer.kid,
     id: `${SENDER}:${fields.epoch}:${fields.seq}`,
-    header: { alg: 'HS256', kid: signer.kid, typ: 'herald/1', nid: SENDER },
+    header: { alg: isEdKey(signer) ? 'EdDSA' : 'HS256', kid: signer.kid, typ: 'herald/1', nid: SENDER },
     payloadJson: payload,
     envelope: { ...fields, node: SENDER, kid: signer.kid },
   };
@@ -220,6 +258,42 @@ export function buildVectors(): VectorFile {
     ...generalObject,
     payload: b64(rotationJson.replace('rotating keys', 'rotating kegs')),
   });
+
+  // EdDSA (Ed25519, RFC 8037): deterministic signatures, so these vectors are reproducible.
+  const edFields: EnvelopeFields = {
+    ...chat,
+    seq: 6,
+    topic: 'alerts:critical',
+    event: 'raised',
+    data: { alertId: 'a-17', text: 'disk full on node-a' },
+  };
+  const edWire = encodeWith([ED], edFields);
+  const [edH, edP, edS] = edWire.split('.') as [string, string, string];
+  const edJson = payloadOf(edWire);
+  const migration: EnvelopeFields = { ...chat, seq: 7, data: { text: 'moving to EdDSA' } };
+  const migrationWire = encodeWith([K1, ED], migration);
+  const migrationJson = Buffer.from(
+    (JSON.parse(migrationWire) as { payload: string }).payload,
+    'base64url',
+  ).toString('utf8');
+  const edTampered = `${edH}.${b64(edJson.replace('disk full', 'all fine'))}.${edS}`;
+  // The classic confusion: HS256 "signed" with the verifier's public key as the HMAC secret.
+  const confusedHeader = header({ alg: 'HS256', kid: ED.kid, typ: 'herald/1', nid: SENDER });
+  const publicRaw = rawOf(ED.publicKey);
+  const publicPem = Buffer.from(
+    createPublicKey({ key: Buffer.concat([SPKI_ED25519, publicRaw]), format: 'der', type: 'spki' })
+      .export({ format: 'pem', type: 'spki' }) as string,
+  );
+  const confusedRaw = `${confusedHeader}.${edP}.${hmac('sha256', publicRaw, `${confusedHeader}.${edP}`)}`;
+  const confusedPem = `${confusedHeader}.${edP}.${hmac('sha256', publicPem, `${confusedHeader}.${edP}`)}`;
+  const edNoneHeader = header({ alg: 'none', kid: ED.kid, typ: 'herald/1', nid: SENDER });
+  const edNone = `${edNoneHeader}.${edP}.`;
+  const attacker = createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519, ATTACKER_ED_SEED]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const edWrongKey = `${edH}.${edP}.${sign(null, Buffer.from(`${edH}.${edP}`), attacker).toString('base64url')}`;
 
   const vectors: Vector[] = [
     {
@@ -377,6 +451,84 @@ export function buildVectors(): VectorFile {
       verifier: verifier([K1]),
       wire: wrongTyp,
       expected: { verdict: 'reject', reason: 'malformed' },
+    },
+    {
+      name: 'eddsa-compact',
+      description:
+        'Signed with the Ed25519 key ed-2026 (RFC 8032 §7.1 TEST 1): header alg "EdDSA", an 86-character signature. The verifier holds only the public key.',
+      serialization: 'compact',
+      channel: edFields.topic,
+      verifier: verifier([ED_PUBLIC]),
+      wire: edWire,
+      expected: accept(ED, edFields, edJson),
+    },
+    {
+      name: 'eddsa-general-migration',
+      description:
+        'Moving from HS256 to EdDSA: signed with k1 (HS256) and ed-2026 (EdDSA) in one general JSON message. A verifier holding only the Ed25519 public key accepts it through the EdDSA entry.',
+      serialization: 'general',
+      channel: migration.topic,
+      verifier: verifier([ED_PUBLIC]),
+      wire: migrationWire,
+      expected: accept(ED, migration, migrationJson),
+    },
+    {
+      name: 'eddsa-general-migration-hs256-verifier',
+      description:
+        'The same migration message at a node that still holds only k1: the HS256 entry verifies.',
+      serialization: 'general',
+      channel: migration.topic,
+      verifier: verifier([K1]),
+      wire: migrationWire,
+      expected: accept(K1, migration, migrationJson),
+    },
+    {
+      name: 'eddsa-tampered-payload',
+      description: 'eddsa-compact with its text changed; the signature is the original one.',
+      serialization: 'compact',
+      channel: edFields.topic,
+      verifier: verifier([ED_PUBLIC]),
+      wire: edTampered,
+      expected: { verdict: 'reject', reason: 'bad_signature' },
+    },
+    {
+      name: 'eddsa-wrong-key',
+      description:
+        'Names kid ed-2026 but is signed by another Ed25519 key (RFC 8032 §7.1 TEST 2, the attacker).',
+      serialization: 'compact',
+      channel: edFields.topic,
+      verifier: verifier([ED_PUBLIC]),
+      wire: edWrongKey,
+      expected: { verdict: 'reject', reason: 'bad_signature' },
+    },
+    {
+      name: 'eddsa-hs256-confusion-raw',
+      description:
+        'The algorithm confusion attack: header alg "HS256" naming the EdDSA key, "signed" with HMAC-SHA256 keyed by the 32 raw bytes of its public key. The key is pinned to EdDSA.',
+      serialization: 'compact',
+      channel: edFields.topic,
+      verifier: verifier([ED_PUBLIC]),
+      wire: confusedRaw,
+      expected: { verdict: 'reject', reason: 'algorithm_mismatch' },
+    },
+    {
+      name: 'eddsa-hs256-confusion-pem',
+      description:
+        'The same attack keyed by the SPKI PEM text of the public key (the classic JWT library bug).',
+      serialization: 'compact',
+      channel: edFields.topic,
+      verifier: verifier([ED_PUBLIC]),
+      wire: confusedPem,
+      expected: { verdict: 'reject', reason: 'algorithm_mismatch' },
+    },
+    {
+      name: 'eddsa-alg-none',
+      description: 'Header alg "none" and an empty signature, naming the EdDSA key.',
+      serialization: 'compact',
+      channel: edFields.topic,
+      verifier: verifier([ED_PUBLIC]),
+      wire: edNone,
+      expected: { verdict: 'reject', reason: 'algorithm_mismatch' },
     },
   ];
   return {

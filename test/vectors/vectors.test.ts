@@ -8,14 +8,28 @@
  *
  * Then every bit of every signed field is flipped, and every flipped message must be refused.
  */
-import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+import {
+  createHmac,
+  createPublicKey,
+  createSecretKey,
+  type KeyObject,
+  timingSafeEqual,
+  verify,
+} from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { compactVerify, type GeneralJWSInput, generalVerify, type JWSHeaderParameters } from 'jose';
+import {
+  compactVerify,
+  type GeneralJWSInput,
+  generalVerify,
+  importJWK,
+  type JWSHeaderParameters,
+} from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createCodec, isRejection } from '../../src/security/codec.js';
 import { createKeyRing } from '../../src/security/keys.js';
 import {
   type AcceptVerdict,
+  isEdKey,
   renderVectors,
   VECTORS_PATH,
   type Vector,
@@ -31,7 +45,8 @@ const accepted = file.vectors.filter((v) => v.expected.verdict === 'accept');
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 function keyBytes(key: VectorKey): Buffer {
-  const [scheme, body] = [key.secret.slice(0, key.secret.indexOf(':')), key.secret.split(':')[1]];
+  const text = isEdKey(key) ? key.publicKey : key.secret;
+  const [scheme, body] = [text.slice(0, text.indexOf(':')), text.split(':')[1]];
   if (scheme === 'hex') return Buffer.from(body!, 'hex');
   if (scheme === 'base64') return Buffer.from(body!, 'base64');
   if (scheme === 'base64url') return Buffer.from(body!, 'base64url');
@@ -49,9 +64,38 @@ type PlainOutcome =
   | { ok: true; kid: string; header: Record<string, unknown>; payloadJson: string }
   | { ok: false; why: string };
 
+/** The algorithm a vector key is pinned to, and a check of one signature under it. */
+interface PlainKey {
+  readonly alg: 'HS256' | 'EdDSA';
+  check(signingInput: string, signature: Buffer): boolean;
+}
+
+/** Builds a key from its bytes: an HMAC secret, or an Ed25519 public key through its JWK. */
+function plainKey(key: VectorKey): PlainKey {
+  const bytes = keyBytes(key);
+  if (isEdKey(key)) {
+    const publicKey: KeyObject = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: bytes.toString('base64url') },
+      format: 'jwk',
+    });
+    return {
+      alg: 'EdDSA',
+      check: (input, signature) =>
+        signature.length === 64 && verify(null, Buffer.from(input, 'ascii'), publicKey, signature),
+    };
+  }
+  return {
+    alg: 'HS256',
+    check(input, signature) {
+      const expected = createHmac('sha256', bytes).update(input, 'ascii').digest();
+      return signature.length === expected.length && timingSafeEqual(signature, expected);
+    },
+  };
+}
+
 /** Verifies one message as docs/wire-format.md says, with node:crypto only. */
 function plainVerify(wire: string, v: Vector['verifier']): PlainOutcome {
-  const keys = new Map(v.keys.map((k) => [k.kid, keyBytes(k)]));
+  const keys = new Map(v.keys.map((k) => [k.kid, plainKey(k)]));
   let entries: [string, string, string][];
   if (wire.startsWith('{')) {
     let outer: { payload?: unknown; signatures?: unknown };
@@ -90,11 +134,10 @@ function plainVerify(wire: string, v: Vector['verifier']): PlainOutcome {
     if (node !== undefined && node !== header.nid) return { ok: false, why: 'nodes differ' };
     node = header.nid;
     const key = typeof header.kid === 'string' ? keys.get(header.kid) : undefined;
-    if (!key || v.retired.includes(String(header.kid)) || header.alg !== 'HS256') continue;
-    const expected = createHmac('sha256', key).update(`${h}.${p}`, 'ascii').digest();
+    // The algorithm is the key's, never the header's.
+    if (!key || v.retired.includes(String(header.kid)) || header.alg !== key.alg) continue;
     const actual = fromB64url(s);
-    if (!actual || actual.length !== expected.length || !timingSafeEqual(actual, expected))
-      continue;
+    if (!actual || !key.check(`${h}.${p}`, actual)) continue;
     if (!found.ok)
       found = {
         ok: true,
@@ -111,12 +154,17 @@ function plainVerify(wire: string, v: Vector['verifier']): PlainOutcome {
 type JoseOutcome = { ok: true; kid: string; payloadJson: string } | { ok: false; why: string };
 
 async function joseVerify(wire: string, v: Vector['verifier']): Promise<JoseOutcome> {
-  const getKey = (header: JWSHeaderParameters) => {
+  const getKey = async (header: JWSHeaderParameters) => {
     const spec = v.keys.find((k) => k.kid === header.kid);
     if (!spec || v.retired.includes(spec.kid)) throw new Error(`no key ${String(header.kid)}`);
-    return createSecretKey(keyBytes(spec));
+    // Pin the algorithm per key: jose's `algorithms` option is one list for every key.
+    const alg = isEdKey(spec) ? 'EdDSA' : 'HS256';
+    if (header.alg !== alg) throw new Error(`key ${spec.kid} is ${alg}, not ${header.alg}`);
+    return isEdKey(spec)
+      ? importJWK({ kty: 'OKP', crv: 'Ed25519', x: keyBytes(spec).toString('base64url') }, alg)
+      : createSecretKey(keyBytes(spec));
   };
-  const options = { algorithms: ['HS256'] };
+  const options = { algorithms: ['HS256', 'EdDSA'] };
   try {
     const result = wire.startsWith('{')
       ? await generalVerify(JSON.parse(wire) as GeneralJWSInput, getKey, options)
@@ -163,6 +211,13 @@ describe('the committed test vectors', () => {
       'unknown-kid',
       'alg-none',
       'alg-hs512',
+      'eddsa-compact',
+      'eddsa-general-migration',
+      'eddsa-tampered-payload',
+      'eddsa-wrong-key',
+      'eddsa-hs256-confusion-raw',
+      'eddsa-hs256-confusion-pem',
+      'eddsa-alg-none',
     ])
       expect(names).toContain(name);
     expect(file.vectors.every((v) => /^[\x20-\x7e]+$/.test(v.wire))).toBe(true);

@@ -1,0 +1,228 @@
+/**
+ * The envelope of `herald/1` (docs/wire-format.md §2, §3): its fields and types, how a publisher
+ * writes the protected header and the payload JSON, and how a receiver reads them back from
+ * untrusted text — the header before any signature check (small and bounded), the payload only
+ * after one (size and depth scanned before `JSON.parse`, then the exact envelope shape).
+ */
+import { scanJson } from './json-guard.js';
+import { RejectReason } from './reasons.js';
+
+/** Envelope type, carried in the protected header as `typ`. */
+export const ENVELOPE_TYPE = 'herald/1';
+
+/** The fields a publisher signs. */
+export interface EnvelopeFields {
+  /** Random id of the publishing bus instance, fixed from `start()` to `stop()`. */
+  readonly epoch: string;
+  /** Per-publisher sequence number, from 1, gap-free across all topics of this epoch. */
+  readonly seq: number;
+  /** Milliseconds since the Unix epoch, at publish. */
+  readonly time: number;
+  /** Concrete topic (`room:42`). */
+  readonly topic: string;
+  readonly event: string;
+  /** Schema version of `data`. */
+  readonly version: number;
+  /** Target node of a `directBroadcast`. */
+  readonly to?: string;
+  /** W3C trace context of the publish span. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+  readonly data: unknown;
+}
+
+/** A verified inbound envelope. */
+export interface Envelope extends EnvelopeFields {
+  /** Sender node, from the signed header. */
+  readonly node: string;
+  /** Key id whose signature verified. */
+  readonly kid: string;
+  /** Size on the wire, in bytes. */
+  readonly size: number;
+}
+
+/** A refusal from the codec. */
+export interface CodecRejection {
+  readonly reason: RejectReason;
+  readonly detail: string;
+  readonly kid?: string;
+  readonly node?: string;
+}
+
+/** The members of a protected header Herald reads. */
+export interface Header {
+  readonly alg: string;
+  readonly kid: string;
+  readonly nid: string;
+}
+
+/** Node ids and epochs: no `:` (they are joined with `:` into message ids). */
+export const TOKEN = /^[A-Za-z0-9_.-]{1,64}$/;
+const FIELDS = new Set([
+  'epoch',
+  'seq',
+  'time',
+  'topic',
+  'event',
+  'version',
+  'to',
+  'traceparent',
+  'tracestate',
+  'data',
+]);
+
+const MAX_HEADER_CHARS = 512;
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+
+const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
+
+/** Builds the protected header of one key for one node. */
+export function protectedHeader(kid: string, alg: string, node: string): string {
+  return b64(JSON.stringify({ alg, kid, typ: ENVELOPE_TYPE, nid: node }));
+}
+
+/** Encodes envelope fields as the JSON payload, fields in a fixed order. */
+export function payloadJson(fields: EnvelopeFields): string {
+  let json = `{"epoch":${JSON.stringify(fields.epoch)},"seq":${fields.seq},"time":${fields.time},"topic":${JSON.stringify(fields.topic)},"event":${JSON.stringify(fields.event)},"version":${fields.version}`;
+  if (fields.to !== undefined) json += `,"to":${JSON.stringify(fields.to)}`;
+  if (fields.traceparent !== undefined)
+    json += `,"traceparent":${JSON.stringify(fields.traceparent)}`;
+  if (fields.tracestate !== undefined) json += `,"tracestate":${JSON.stringify(fields.tracestate)}`;
+  const data = JSON.stringify(fields.data);
+  return `${json},"data":${data === undefined ? 'null' : data}}`;
+}
+
+/** Reads a protected header segment; null unless it is exactly a `herald/1` header. */
+export function readHeader(segment: string): Header | null {
+  let header: Header | null = null;
+  if (segment.length <= MAX_HEADER_CHARS && /^[A-Za-z0-9_-]+$/.test(segment)) {
+    try {
+      const text = Buffer.from(segment, 'base64url').toString('utf8');
+      if (scanJson(text, 2) === undefined) {
+        const h = JSON.parse(text) as Record<string, unknown>;
+        if (
+          typeof h === 'object' &&
+          h !== null &&
+          h.typ === ENVELOPE_TYPE &&
+          typeof h.alg === 'string' &&
+          typeof h.kid === 'string' &&
+          typeof h.nid === 'string' &&
+          TOKEN.test(h.nid) &&
+          Object.keys(h).length === 4
+        ) {
+          header = { alg: h.alg, kid: h.kid, nid: h.nid };
+        }
+      }
+    } catch {
+      header = null;
+    }
+  }
+  return header;
+}
+
+/**
+ * Decodes a verified payload segment: refused when too deep, with a repeated or forbidden key, not
+ * JSON, or not exactly an envelope of §3.
+ */
+export function readEnvelope(
+  payloadSeg: string,
+  header: Header,
+  size: number,
+  maxDepth: number,
+): Envelope | CodecRejection {
+  const text = Buffer.from(payloadSeg, 'base64url').toString('utf8');
+  const problem = scanJson(text, maxDepth + 1);
+  if (problem !== undefined) {
+    return {
+      reason: problem,
+      detail: `payload refused: ${problem.replace('_', ' ')}`,
+      kid: header.kid,
+      node: header.nid,
+    };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return {
+      reason: RejectReason.Malformed,
+      detail: 'payload is not JSON',
+      kid: header.kid,
+      node: header.nid,
+    };
+  }
+  const e = value as Record<string, unknown>;
+  const shapeOk =
+    typeof e === 'object' &&
+    e !== null &&
+    !Array.isArray(e) &&
+    typeof e.epoch === 'string' &&
+    TOKEN.test(e.epoch) &&
+    Number.isSafeInteger(e.seq) &&
+    (e.seq as number) > 0 &&
+    Number.isSafeInteger(e.time) &&
+    typeof e.topic === 'string' &&
+    typeof e.event === 'string' &&
+    Number.isSafeInteger(e.version) &&
+    'data' in e &&
+    (e.to === undefined || typeof e.to === 'string') &&
+    (e.traceparent === undefined || typeof e.traceparent === 'string') &&
+    (e.tracestate === undefined || typeof e.tracestate === 'string') &&
+    onlyKnownFields(e);
+  if (!shapeOk) {
+    return {
+      reason: RejectReason.Malformed,
+      detail: 'payload is not a Herald envelope',
+      kid: header.kid,
+      node: header.nid,
+    };
+  }
+  // An explicit copy, not a spread: this line was ~17% of decode time in the profile.
+  const envelope: { -readonly [K in keyof Envelope]: Envelope[K] } = {
+    epoch: e.epoch as string,
+    seq: e.seq as number,
+    time: e.time as number,
+    topic: e.topic as string,
+    event: e.event as string,
+    version: e.version as number,
+    data: e.data,
+    node: header.nid,
+    kid: header.kid,
+    size,
+  };
+  if (e.to !== undefined) envelope.to = e.to as string;
+  if (e.traceparent !== undefined) envelope.traceparent = e.traceparent as string;
+  if (e.tracestate !== undefined) envelope.tracestate = e.tracestate as string;
+  return envelope;
+}
+
+function onlyKnownFields(e: Record<string, unknown>): boolean {
+  for (const key in e) if (!FIELDS.has(key)) return false;
+  return true;
+}
+
+/** The input as text: refused when over `maxBytes` or not printable ASCII (§7 steps 1-2). */
+export function toText(input: string | Uint8Array, maxBytes: number): string | CodecRejection {
+  if (typeof input === 'string') {
+    if (input.length > maxBytes)
+      return { reason: RejectReason.Oversize, detail: `larger than ${maxBytes} bytes` };
+    // The wire format is printable ASCII only, so characters and bytes count the same.
+    if (NOT_PRINTABLE_ASCII.test(input))
+      return {
+        reason: RejectReason.Malformed,
+        detail: 'input is not printable ASCII (JWS is base64url and JSON)',
+      };
+    return input;
+  }
+  if (input.byteLength > maxBytes)
+    return { reason: RejectReason.Oversize, detail: `larger than ${maxBytes} bytes` };
+  // The wire format is ASCII only; anything else is not ours.
+  for (let i = 0; i < input.length; i++) {
+    if (input[i]! > 0x7e || input[i]! < 0x20)
+      return {
+        reason: RejectReason.Malformed,
+        detail: 'input is not ASCII (JWS is base64url and JSON)',
+      };
+  }
+  return Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1');
+}
