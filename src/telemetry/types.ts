@@ -60,6 +60,17 @@ export interface Instrumentation {
     info: ProcessInfo,
     run: () => void | Promise<void>,
   ): void | Promise<void>;
+  /**
+   * Optional: runs one handler call that stands for several messages — a batch of
+   * `subscribeBatch`, or a throttled/debounced delivery with the messages it superseded — in one
+   * consumer span linked to each message's producer. Returns what `run` returns. Without it,
+   * such calls run without a span.
+   */
+  processBatch?(
+    messages: readonly Message[],
+    info: ProcessInfo,
+    run: () => void | Promise<void>,
+  ): void | Promise<void>;
   /** An inbound message was refused. */
   rejected(rejection: Rejection, transport: string): void;
   /** A subscription dropped messages by its overflow policy. */
