@@ -3,20 +3,28 @@
  * The `herald` command.
  *
  *   herald codegen --registry <module> --out <dir> [--check] [--export <name>] [--herald <spec>]
- *   herald keys generate [--kid <id>]
+ *                  [--allow-breaking]
+ *   herald schemas check|register|list|show|diff ...   (schemas-cli.ts)
+ *   herald keys generate [--kid <id>] [--alg HS256|EdDSA]
  *   herald --help
  *
  * Exit codes: 0 success; 1 failure (stale output under --check, a registry that cannot be loaded
  * or generated); 2 usage error. Errors are one line, with a hint.
  */
 import { existsSync } from 'node:fs';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Registry } from '../src/index.js';
+import { LOCK_FILE } from './emit/lock.js';
 import { CodegenError, CodegenErrorCode } from './errors.js';
 import { diffOutput, upToDate, writeOutput } from './files.js';
+import { checkAgainstLock, type GateReport } from './gate.js';
+import { formatReport } from './gate-report.js';
 import { generate, relativeImport } from './index.js';
-import { generateKey } from './keys.js';
+import { generateEd25519Key, generateKey } from './keys.js';
 import { loadRegistry } from './load.js';
+import { readLock } from './lock-read.js';
+import { SCHEMAS_HELP, schemas } from './schemas-cli.js';
 
 const HELP = `herald: typed, signed event bus tools
 
@@ -31,9 +39,16 @@ Usage:
       --herald <spec>      how generated code imports Herald: a package name
                            (default "herald") or a directory relative to --out
                            holding index.js and internal.js (e.g. ../../../src)
+      --allow-breaking     write even when the compatibility gate finds a change
+                           that breaks a mode against the existing lock file
+      Both modes run the compatibility gate against <dir>/herald.lock.json.
 
-  herald keys generate [--kid <id>]
+${SCHEMAS_HELP}
+
+  herald keys generate [--kid <id>] [--alg HS256|EdDSA]
       Print a new 32-byte HS256 key as base64url:<key> and as a KeySpec JSON line.
+      With --alg EdDSA: a new Ed25519 key pair as two JWK lines, the private JWK
+      (signing nodes) then the public JWK (verify-only nodes). See docs/security.md.
 
   herald --help
       Show this help.
@@ -75,6 +90,7 @@ async function codegen(args: string[]): Promise<number> {
         check: { type: 'boolean' },
         export: { type: 'string' },
         herald: { type: 'string' },
+        'allow-breaking': { type: 'boolean' },
         help: { type: 'boolean' },
       },
     }),
@@ -97,8 +113,13 @@ async function codegen(args: string[]): Promise<number> {
     herald: values.herald ?? 'herald',
     source: sourceLabel(loaded.path),
   });
+  const gate = await gateOutput(outDir, outArg, loaded.registry);
   if (values.check) {
     const diff = await diffOutput(outDir, files);
+    if (gate?.ok === false) {
+      console.error(`  hint: a breaking change needs a new version (docs/schema-evolution.md)`);
+      return 1;
+    }
     if (upToDate(diff)) {
       console.log(`herald codegen: ${outArg} is up to date (${files.size} files)`);
       return 0;
@@ -122,6 +143,12 @@ async function codegen(args: string[]): Promise<number> {
     );
     return 1;
   }
+  if (gate?.ok === false && !values['allow-breaking']) {
+    console.error(
+      `herald codegen: not writing ${outArg}: the change breaks the lock's compatibility modes (hint: declare a new version with .evolve(), or pass --allow-breaking to accept it knowingly)`,
+    );
+    return 1;
+  }
   const result = await writeOutput(outDir, files);
   const changes = [
     `${result.written.length} written`,
@@ -130,6 +157,28 @@ async function codegen(args: string[]): Promise<number> {
   ];
   console.log(`herald codegen: ${outArg}: ${changes.join(', ')}`);
   return 0;
+}
+
+/** Runs the gate against the lock in the output directory; undefined when there is none to use. */
+async function gateOutput(
+  outDir: string,
+  outArg: string,
+  registry: Registry,
+): Promise<GateReport | undefined> {
+  let lock: Awaited<ReturnType<typeof readLock>>;
+  try {
+    lock = await readLock(join(outDir, LOCK_FILE));
+  } catch (error) {
+    if (error instanceof CodegenError && error.code === CodegenErrorCode.LockOutdated) {
+      console.error(`herald codegen: compatibility gate skipped: ${error.message} (${error.hint})`);
+      return undefined;
+    }
+    throw error;
+  }
+  if (lock === undefined) return undefined;
+  const report = checkAgainstLock(lock, registry);
+  if (!report.ok) console.error(formatReport(report, `${outArg}/${LOCK_FILE}`));
+  return report;
 }
 
 async function keys(args: string[]): Promise<number> {
@@ -143,12 +192,21 @@ async function keys(args: string[]): Promise<number> {
     parseArgs({
       args: rest,
       strict: true,
-      options: { kid: { type: 'string' }, help: { type: 'boolean' } },
+      options: { kid: { type: 'string' }, alg: { type: 'string' }, help: { type: 'boolean' } },
     }),
   );
   if (values.help) {
     console.log(HELP);
     return 0;
+  }
+  if (values.alg === 'EdDSA') {
+    const pair = generateEd25519Key(values.kid);
+    console.log(JSON.stringify(pair.private));
+    console.log(JSON.stringify(pair.public));
+    return 0;
+  }
+  if (values.alg !== undefined && values.alg !== 'HS256') {
+    throw usage(`unknown algorithm "${values.alg}"`, 'use --alg HS256 (default) or --alg EdDSA');
   }
   const spec = generateKey(values.kid);
   console.log(spec.secret);
@@ -163,6 +221,8 @@ async function main(argv: string[]): Promise<number> {
       return codegen(args);
     case 'keys':
       return keys(args);
+    case 'schemas':
+      return schemas(args);
     case '--help':
     case '-h':
     case 'help':
@@ -174,7 +234,7 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw usage(
         `unknown command "${command}"`,
-        'commands are codegen and keys; run herald --help',
+        'commands are codegen, schemas and keys; run herald --help',
       );
   }
 }

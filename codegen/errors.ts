@@ -19,6 +19,12 @@ export const CodegenErrorCode = {
   NameClash: 'NAME_CLASH',
   /** The output directory cannot be written safely. */
   OutDir: 'OUT_DIR',
+  /** A lock file of an older format, which the compatibility gate cannot compare with. */
+  LockOutdated: 'LOCK_OUTDATED',
+  /** The compatibility gate found a breaking change (`herald schemas check`, `codegen`). */
+  Breaking: 'BREAKING',
+  /** A schema store could not be opened or answered with an error. */
+  Store: 'STORE',
 } as const;
 
 /** The union of codegen error codes. */

@@ -20,13 +20,17 @@ import { CodegenError, CodegenErrorCode } from './errors.js';
 
 export { asyncApiDocument } from './emit/asyncapi.js';
 export { schemaId, schemaPath } from './emit/json-schema.js';
-export type { Lock, LockedEvent, LockedTopic } from './emit/lock.js';
+export type { Lock, LockedEvent, LockedParam, LockedTopic, LockedVersion } from './emit/lock.js';
 export { buildLock, LOCK_ALGORITHM, LOCK_FILE, LOCK_VERSION } from './emit/lock.js';
 export type { HeraldImports } from './emit/validators.js';
 export { validatorKey } from './emit/validators.js';
 export { CodegenError, CodegenErrorCode } from './errors.js';
+export type { GateFinding, GateReport } from './gate.js';
+export { checkAgainstLock } from './gate.js';
+export { formatReport } from './gate-report.js';
 export type { LoadedRegistry, LoadOptions } from './load.js';
 export { loadRegistry } from './load.js';
+export { parseLock, readLock } from './lock-read.js';
 export { canonicalJson, fingerprint } from './schema.js';
 
 /** Options of {@link generate}. */

@@ -1,5 +1,5 @@
 /**
- * Emits one JSON Schema (draft 2020-12) file per event:
+ * Emits one JSON Schema (draft 2020-12) file per event version:
  * `schemas/<topicKey>.<event>.v<version>.schema.json`, with `$schema`, `$id`, `title` and
  * `description` added to the event's payload schema.
  */
@@ -29,31 +29,27 @@ export function emitJsonSchemas(registry: Registry): Map<string, string> {
   const files = new Map<string, string>();
   for (const entry of registry.entries) {
     for (const ev of entry.events.values()) {
-      const {
-        $schema: _dialect,
-        $id: _id,
-        title,
-        description,
-        ...rest
-      } = plainSchema(ev.def.schema);
-      files.set(
-        schemaPath(entry.key, ev.name, ev.def.version),
-        jsonFile({
-          $schema: JSON_SCHEMA_DIALECT,
-          $id: schemaId(registry, entry.key, ev.name, ev.def.version),
-          title: typeof title === 'string' ? title : `${entry.key}.${ev.name}`,
-          description:
-            ev.def.description ??
-            (typeof description === 'string'
-              ? description
-              : `Payload of ${ev.name} on ${entry.def.template}`),
-          ...(ev.def.deprecated ? { deprecated: true } : {}),
-          'x-herald-topic': entry.def.template,
-          'x-herald-event': ev.name,
-          'x-herald-version': ev.def.version,
-          ...rest,
-        }),
-      );
+      for (const { version, schema } of ev.def.versions) {
+        const { $schema: _dialect, $id: _id, title, description, ...rest } = plainSchema(schema);
+        files.set(
+          schemaPath(entry.key, ev.name, version),
+          jsonFile({
+            $schema: JSON_SCHEMA_DIALECT,
+            $id: schemaId(registry, entry.key, ev.name, version),
+            title: typeof title === 'string' ? title : `${entry.key}.${ev.name}`,
+            description:
+              ev.def.description ??
+              (typeof description === 'string'
+                ? description
+                : `Payload of ${ev.name} on ${entry.def.template}`),
+            ...(ev.def.deprecated ? { deprecated: true } : {}),
+            'x-herald-topic': entry.def.template,
+            'x-herald-event': ev.name,
+            'x-herald-version': version,
+            ...rest,
+          }),
+        );
+      }
     }
   }
   return files;

@@ -1,19 +1,28 @@
 /**
- * Emits `herald.lock.json`: the fingerprint of every schema, per topic template, event and version.
- *
- * The compatibility gate compares a committed lock with a fresh one: an event whose fingerprint
- * changed while its version did not is an unannounced schema change. Format (version 1):
+ * Emits `herald.lock.json`: every schema of every event version, with fingerprints, upcaster
+ * flags and the event's compatibility mode — what the compatibility gate (`herald schemas check`)
+ * compares a registry with. Format (version 2):
  *
  * ```json
  * {
- *   "lockVersion": 1,
+ *   "lockVersion": 2,
  *   "algorithm": "sha256-canonical-json",
  *   "topics": {
- *     "room:{roomId}": {
- *       "key": "room",
+ *     "order:{orderId}": {
+ *       "key": "order",
  *       "raw": false,
- *       "params": { "roomId": "sha256:…" },
- *       "events": { "message": { "version": 1, "schema": "sha256:…" } }
+ *       "params": { "orderId": { "fingerprint": "sha256:…", "schema": { "type": "string" } } },
+ *       "events": {
+ *         "status_updated": {
+ *           "version": 2,
+ *           "fingerprint": "sha256:…",
+ *           "compatibility": "BACKWARD_TRANSITIVE",
+ *           "versions": [
+ *             { "version": 1, "fingerprint": "sha256:…", "upcast": false, "schema": { … } },
+ *             { "version": 2, "fingerprint": "sha256:…", "upcast": true, "schema": { … } }
+ *           ]
+ *         }
+ *       }
  *     }
  *   }
  * }
@@ -23,11 +32,12 @@
  * the file diffs cleanly and does not depend on declaration order.
  */
 import type { Registry } from '../../src/index.js';
-import { fingerprint, plainSchema } from '../schema.js';
+import { eventMode } from '../../src/index.js';
+import { fingerprint, type Json, plainSchema } from '../schema.js';
 import { jsonFile } from './source.js';
 
 /** The version of the lock file format. */
-export const LOCK_VERSION = 1;
+export const LOCK_VERSION = 2;
 
 /** The fingerprint algorithm named in the lock. */
 export const LOCK_ALGORITHM = 'sha256-canonical-json';
@@ -35,19 +45,40 @@ export const LOCK_ALGORITHM = 'sha256-canonical-json';
 /** The lock file's name in the output directory. */
 export const LOCK_FILE = 'herald.lock.json';
 
-/** One event in the lock. */
-export interface LockedEvent {
+/** One version of an event in the lock. */
+export interface LockedVersion {
   readonly version: number;
   /** `sha256:<hex>` of the canonical JSON of the payload schema. */
-  readonly schema: string;
+  readonly fingerprint: string;
+  /** True when an upcaster from the previous version is declared. */
+  readonly upcast: boolean;
+  /** The payload schema, as JSON. */
+  readonly schema: Json;
+}
+
+/** One event in the lock. */
+export interface LockedEvent {
+  /** The latest version. */
+  readonly version: number;
+  /** The latest version's fingerprint. */
+  readonly fingerprint: string;
+  /** Its compatibility mode (the event's, else its topic's, else BACKWARD_TRANSITIVE). */
+  readonly compatibility: string;
+  /** Every declared version, oldest first. */
+  readonly versions: readonly LockedVersion[];
+}
+
+/** One topic parameter in the lock. */
+export interface LockedParam {
+  readonly fingerprint: string;
+  readonly schema: Json;
 }
 
 /** One topic in the lock. */
 export interface LockedTopic {
   readonly key: string;
   readonly raw: boolean;
-  /** `sha256:<hex>` of each parameter's schema. */
-  readonly params: Readonly<Record<string, string>>;
+  readonly params: Readonly<Record<string, LockedParam>>;
   readonly events: Readonly<Record<string, LockedEvent>>;
 }
 
@@ -71,15 +102,28 @@ export function buildLock(registry: Registry): Lock {
       key: entry.key,
       raw: entry.def.raw,
       params: sortedRecord(
-        [...entry.paramValidators].map(([name, validator]) => [
-          name,
-          fingerprint(plainSchema(validator.schema)),
-        ]),
+        [...entry.paramValidators].map(([name, validator]) => {
+          const schema = plainSchema(validator.schema);
+          return [name, { fingerprint: fingerprint(schema), schema }];
+        }),
       ),
       events: sortedRecord(
         [...entry.events.values()].map((ev) => [
           ev.name,
-          { version: ev.def.version, schema: fingerprint(plainSchema(ev.def.schema)) },
+          {
+            version: ev.def.version,
+            fingerprint: fingerprint(plainSchema(ev.def.schema)),
+            compatibility: eventMode(ev.def, entry.def),
+            versions: ev.def.versions.map((v) => {
+              const schema = plainSchema(v.schema);
+              return {
+                version: v.version,
+                fingerprint: fingerprint(schema),
+                upcast: v.upcast !== undefined,
+                schema,
+              };
+            }),
+          },
         ]),
       ),
     },

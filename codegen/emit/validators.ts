@@ -56,18 +56,21 @@ export function emitValidators(registry: Registry, herald: HeraldImports, source
   const factories: string[] = [];
   for (const topic of registry.entries) {
     for (const ev of topic.events.values()) {
-      const key = validatorKey(topic.key, ev.name, ev.def.version);
-      const name = `check$${topic.key}$${ev.name}$v${ev.def.version}`;
-      const about = ev.def.description ? `: ${ev.def.description}` : '';
-      factories.push(
-        [
-          doc([`\`${key}\` on \`${topic.def.template}\`${about}`]),
-          `function ${name}(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {`,
-          indent(checkCode(ev.def.schema, `${topic.key}.${ev.name}`)),
-          '}',
-        ].join('\n'),
-      );
-      entries.push(`  ${quote(key)}: ${name}(kind, format, hash),`);
+      // Every declared version: consumers validate older payloads before upgrading them.
+      for (const { version, schema } of ev.def.versions) {
+        const key = validatorKey(topic.key, ev.name, version);
+        const name = `check$${topic.key}$${ev.name}$v${version}`;
+        const about = ev.def.description ? `: ${ev.def.description}` : '';
+        factories.push(
+          [
+            doc([`\`${key}\` on \`${topic.def.template}\`${about}`]),
+            `function ${name}(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {`,
+            indent(checkCode(schema, `${topic.key}.${ev.name}@${version}`)),
+            '}',
+          ].join('\n'),
+        );
+        entries.push(`  ${quote(key)}: ${name}(kind, format, hash),`);
+      }
     }
   }
   return renderModule({

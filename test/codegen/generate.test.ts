@@ -125,7 +125,16 @@ describe('generate()', () => {
       .digest('hex');
     expect(lock.topics['org:{orgId}:team:{teamId}']!.events.announcement).toEqual({
       version: 1,
-      schema: `sha256:${expected}`,
+      fingerprint: `sha256:${expected}`,
+      compatibility: 'BACKWARD_TRANSITIVE',
+      versions: [
+        {
+          version: 1,
+          fingerprint: `sha256:${expected}`,
+          upcast: false,
+          schema: JSON.parse(JSON.stringify(schema)),
+        },
+      ],
     });
     expect(fingerprint({ a: 1, b: [2, { d: 3, c: 4 }] })).toBe(
       fingerprint({ b: [2, { c: 4, d: 3 }], a: 1 }),
@@ -146,7 +155,7 @@ describe('generate()', () => {
       ).topics['room:{id}']!.events;
     const before = make(10);
     const after = make(11);
-    expect(after.said!.schema).not.toBe(before.said!.schema);
+    expect(after.said!.fingerprint).not.toBe(before.said!.fingerprint);
     expect(after.left).toEqual(before.left);
   });
 
