@@ -19,14 +19,16 @@ export type {
   TransportStatus,
 } from './adapters/transport.js';
 export { ConnectionState } from './adapters/transport.js';
-export type {
-  EventClient,
-  EventSubscribeOptions,
-  RawTopicClient,
-  TopicClient,
-} from './client/runtime.js';
 export { createBus } from './bus/bus.js';
 export type {
+  BatchOptions,
+  DebounceOptions,
+  SubscriptionCounts,
+  ThrottleOptions,
+} from './bus/helpers/options.js';
+export type {
+  BatchHandler,
+  BatchSubscribeOptions,
   Bus,
   BusEvents,
   BusOptions,
@@ -48,6 +50,12 @@ export type {
   TypedTopicName,
 } from './bus/types.js';
 export { OverflowPolicy } from './bus/types.js';
+export type {
+  EventClient,
+  EventSubscribeOptions,
+  RawTopicClient,
+  TopicClient,
+} from './client/runtime.js';
 export type { ErrorContext, ValidationIssue } from './errors.js';
 export {
   ConfigError,
@@ -58,6 +66,71 @@ export {
   TransportError,
   ValidationError,
 } from './errors.js';
+export { PRESENCE_CHANNEL, PRESENCE_DEFAULTS } from './presence/index.js';
+export type {
+  Presence,
+  PresenceDiff,
+  PresenceEntry,
+  PresenceEvent,
+  PresenceFetch,
+  PresenceListing,
+  PresenceMeta,
+  PresenceMetaOf,
+  PresenceOptions,
+  PresencePeer,
+  PresenceReadOptions,
+  PresenceStats,
+  PresenceSubscribeOptions,
+  PresenceSubscription,
+  PresenceTopicName,
+  TrackOptions,
+} from './presence/types.js';
+export type {
+  EventHistory,
+  InsertResult,
+  PgClient,
+  PostgresSchemaStoreOptions,
+  RedisHashClient,
+  RedisSchemaStoreOptions,
+  RegisterOptions,
+  RegisterResult,
+  SchemaStore,
+  SharedSchemaOptions,
+  StoredSchema,
+} from './registry-store/index.js';
+export {
+  eventHistory,
+  memorySchemaStore,
+  postgresSchemaStore,
+  RegistrationProblem,
+  redisSchemaStore,
+  registerEvent,
+  registerSchemas,
+  SchemaRegistrationError,
+  schemaFingerprint,
+  subjectOf,
+} from './registry-store/index.js';
+export type {
+  CompatOptions,
+  Incompatibility,
+  Json,
+  JsonSchema,
+  OpenContent,
+  ReadRoute,
+  SchemaChange,
+  VersionConflict,
+  VersionSchema,
+} from './schemas/compat/index.js';
+export {
+  CompatibilityMode,
+  canRead,
+  checkHistory,
+  checkVersion,
+  DEFAULT_COMPATIBILITY,
+  diffSchemas,
+  IncompatibilityKind,
+  readRoute,
+} from './schemas/compat/index.js';
 export type {
   EventDef,
   EventEntry,
@@ -77,12 +150,41 @@ export type {
 export { defineTopics, event, rawTopic, topic } from './schemas/define.js';
 export type { ParamNames, TopicPattern } from './schemas/template.js';
 export type { CheckFunction, Validator } from './schemas/validator.js';
+export type { EventVersion, EvolveArgs, EvolveOptions, Upcaster } from './schemas/versions.js';
+export { eventMode, versionSchemas } from './schemas/versions.js';
 export type { DecodeLimits } from './security/codec.js';
 export type { FreshnessOptions } from './security/freshness.js';
-export type { KeyConfig, KeySpec } from './security/keys.js';
+export { DEFAULT_MAX_FUTURE_MS, DEFAULT_MAX_PAST_MS } from './security/freshness.js';
+export type { Jwk, JwkSet, JwkSetOptions } from './security/key-sources.js';
+export { keyFromJwk, keysFromEnv, keysFromJwks, parseKeyConfig } from './security/key-sources.js';
+export type { Ed25519KeySpec, HmacKeySpec, KeyConfig, KeySpec } from './security/keys.js';
 export { Algorithm, MIN_KEY_BYTES } from './security/keys.js';
 export type { Rejection } from './security/reasons.js';
 export { RejectReason } from './security/reasons.js';
+export type { ReplayStore, SharedReplayOptions } from './security/replay.js';
+export { memoryReplayStore } from './security/replay.js';
+export type {
+  PgQueryClient,
+  PostgresReplayStore,
+  PostgresReplayStoreOptions,
+  RedisReplayStoreOptions,
+  RedisSetClient,
+} from './security/replay-stores.js';
+export { postgresReplayStore, redisReplayStore } from './security/replay-stores.js';
+export type { PrefixedTransport } from './security/tenant.js';
+export { tenantPrefix } from './security/tenant.js';
+export { TelemetryAttribute, TelemetryMetric } from './telemetry/attributes.js';
+export type {
+  AttachLoggerOptions,
+  ConnectInfo,
+  DisconnectInfo,
+  LoggedEvent,
+  LoggerLike,
+  LogLevel,
+} from './telemetry/logger.js';
+export { attachLogger, DEFAULT_LOG_LEVELS } from './telemetry/logger.js';
+export type { OtelInstrumentationOptions } from './telemetry/otel.js';
+export { otelInstrumentation } from './telemetry/otel.js';
 export type {
   Instrumentation,
   ProcessInfo,

@@ -4,6 +4,8 @@
  */
 export { nodeChannel } from './bus/bus.js';
 export { DeliveryQueue } from './bus/queue.js';
+export type { ClientCalls } from './client/runtime.js';
+export { eventClient, rawTopicClient, topicClient } from './client/runtime.js';
 export { checkFormat, formats } from './schemas/formats.js';
 export type { ParsedTemplate, Segment } from './schemas/template.js';
 export { formatTopic, matchTopic, parseTemplate, templatesOverlap } from './schemas/template.js';
@@ -20,7 +22,12 @@ export type { Freshness } from './security/freshness.js';
 export { createFreshness } from './security/freshness.js';
 export type { JsonProblem } from './security/json-guard.js';
 export { scanJson } from './security/json-guard.js';
-export type { KeyRing, ResolvedKey } from './security/keys.js';
+export { weakSecretProblem } from './security/key-material.js';
+export type { Ed25519Key, HmacKey, KeyRing, ResolvedKey } from './security/keys.js';
 export { createKeyRing } from './security/keys.js';
-export type { ClientCalls } from './client/runtime.js';
-export { eventClient, rawTopicClient, topicClient } from './client/runtime.js';
+export type { ReplayGate } from './security/replay.js';
+export { createReplayGate } from './security/replay.js';
+export type { Scope } from './security/scopes.js';
+export { createScope } from './security/scopes.js';
+export { signSegments, verifySegments } from './security/signature.js';
+export { escapeTenantId } from './security/tenant.js';

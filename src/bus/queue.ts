@@ -6,6 +6,11 @@
  * publisher's messages reach a subscription in publish order, and a slow or throwing handler only
  * ever delays or affects its own queue. When the queue is full the overflow policy decides, and
  * every drop is counted.
+ *
+ * Beyond that, each queue may: run up to `concurrency` handlers at once (ordering is then no longer
+ * guaranteed); report a slow consumer when its backlog reaches a threshold, and again when it has
+ * drained to the resume mark; keep only the newest item (`latestOnly`); run items in batches; and
+ * pass arriving items through a gate first (throttle, debounce, filter: src/bus/helpers).
  */
 import type { OverflowPolicy } from './types.js';
 
@@ -13,63 +18,146 @@ import type { OverflowPolicy } from './types.js';
 export interface QueueHooks<T> {
   /** Runs the handler; may return a promise. Throws are caught by the queue. */
   run(item: T): void | Promise<void>;
-  /** A handler threw or rejected. */
+  /** Runs the handler on one batch (queues created with `batch`). */
+  runBatch?(items: readonly T[]): void | Promise<void>;
+  /** A handler threw or rejected (for a batch: its first item). */
   failed(item: T, error: unknown): void;
   /** Messages were dropped (`drop-*`), or the limit was hit under `error`. */
   overflowed(policy: OverflowPolicy, dropped: number): void;
+  /** The backlog reached the slow threshold (`true`), or drained back to the resume mark (`false`). */
+  slow?(slow: boolean, pending: number): void;
+}
+
+/** Holds back or drops arriving items before they enter the queue (throttle, debounce, filter). */
+export interface QueueGate<T> {
+  /** Takes an arriving item and hands it (now or later) to `enqueue`; false when it was dropped. */
+  offer(item: T, enqueue: (item: T) => boolean): boolean;
+  /** Cancels its timers and forgets held items. */
+  close(): void;
+}
+
+/** How a queue drains, beyond its limit and overflow policy. */
+export interface QueueBehaviour<T> {
+  /** Handler runs in flight at once. @default 1 */
+  readonly concurrency?: number;
+  /** Backlog at which `slow(true)` fires; 0 never. @default 0 */
+  readonly slowAt?: number;
+  /** Backlog at which `slow(false)` fires after `slow(true)`. @default 0 */
+  readonly recoverAt?: number;
+  /** Keep one waiting item, replaced by each newer one (counted in `coalesced`). */
+  readonly latestOnly?: boolean;
+  /** Run items in batches of up to `max`, waiting at most `maxWaitMs` for one to fill. */
+  readonly batch?: { readonly max: number; readonly maxWaitMs?: number | undefined };
+  /** Arriving items pass this gate first. */
+  readonly gate?: QueueGate<T>;
 }
 
 /** A bounded FIFO with a scheduled drain. */
 export class DeliveryQueue<T> {
   #items: (T | undefined)[];
+  #times: number[] | undefined;
   #head = 0;
   #size = 0;
-  #running = false;
+  #active = 0;
+  #scheduled = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  readonly #concurrency: number;
+  readonly #behaviour: QueueBehaviour<T>;
+  // Read on every message: kept in fields of their own.
+  readonly #gate: QueueGate<T> | undefined;
+  readonly #slowAt: number;
+  readonly #latestOnly: boolean;
   dropped = 0;
+  /** Items offered to `push`. */
+  received = 0;
+  /** Items replaced by a newer one under `latestOnly`. */
+  coalesced = 0;
+  /** True between `slow(true)` and `slow(false)`. */
+  slow = false;
 
   constructor(
     readonly limit: number,
     readonly policy: OverflowPolicy,
     private readonly hooks: QueueHooks<T>,
+    behaviour: QueueBehaviour<T> = {},
   ) {
-    this.#items = new Array(Math.min(limit, 16));
+    this.#behaviour = behaviour;
+    this.#concurrency = behaviour.concurrency ?? 1;
+    this.#gate = behaviour.gate;
+    this.#slowAt = behaviour.slowAt ?? 0;
+    this.#latestOnly = behaviour.latestOnly === true;
+    if (behaviour.latestOnly) this.limit = 1;
+    this.#items = new Array(Math.min(this.limit, 16));
+    if (behaviour.batch) this.#times = new Array(this.#items.length);
   }
 
   get pending(): number {
     return this.#size;
   }
 
-  /** Enqueues an item; false when it was not accepted. */
+  /** Handler runs in flight. */
+  get running(): number {
+    return this.#active;
+  }
+
+  /** Enqueues an item (through the gate, if any); false when it was not accepted. */
   push(item: T): boolean {
     if (this.#closed) return false;
+    this.received++;
+    const gate = this.#gate;
+    if (gate === undefined) return this.#enqueue(item);
+    try {
+      return gate.offer(item, this.#enqueue);
+    } catch (error) {
+      // A throwing filter affects its own subscription only, never the publisher.
+      this.hooks.failed(item, error);
+      return false;
+    }
+  }
+
+  readonly #enqueue = (item: T): boolean => {
+    if (this.#closed) return false;
     if (this.#size >= this.limit) {
-      if (this.policy === 'drop-newest') {
+      if (this.#latestOnly) {
+        this.#shift();
+        this.coalesced++;
+      } else if (this.policy === 'drop-newest') {
         this.dropped++;
         this.hooks.overflowed(this.policy, 1);
         return false;
-      }
-      if (this.policy === 'error') {
+      } else if (this.policy === 'error') {
         this.hooks.overflowed(this.policy, 0);
         return false;
+      } else {
+        this.#shift();
+        this.dropped++;
+        this.hooks.overflowed(this.policy, 1);
       }
-      this.#shift();
-      this.dropped++;
-      this.hooks.overflowed(this.policy, 1);
     }
     if (this.#size === this.#items.length) this.#grow();
-    this.#items[(this.#head + this.#size) % this.#items.length] = item;
+    const at = (this.#head + this.#size) % this.#items.length;
+    this.#items[at] = item;
+    if (this.#times) this.#times[at] = Date.now();
     this.#size++;
-    if (!this.#running) {
-      this.#running = true;
+    const slowAt = this.#slowAt;
+    if (slowAt > 0 && !this.slow && this.#size >= slowAt) {
+      this.slow = true;
+      this.hooks.slow?.(true, this.#size);
+    }
+    if (!this.#scheduled && this.#active < this.#concurrency) {
+      this.#scheduled = true;
       queueMicrotask(this.#drain);
     }
     return true;
-  }
+  };
 
-  /** Stops delivering and forgets queued items. */
+  /** Stops delivering and forgets queued and held items. */
   close(): void {
     this.#closed = true;
+    this.#behaviour.gate?.close();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#items = [];
     this.#size = 0;
     this.#head = 0;
@@ -84,31 +172,85 @@ export class DeliveryQueue<T> {
   }
 
   #grow(): void {
-    const next = new Array<T | undefined>(Math.min(this.limit, this.#items.length * 2) || 1);
-    for (let i = 0; i < this.#size; i++)
-      next[i] = this.#items[(this.#head + i) % this.#items.length];
+    const length = Math.min(this.limit, this.#items.length * 2) || 1;
+    const next = new Array<T | undefined>(length);
+    const times = this.#times ? new Array<number>(length) : undefined;
+    for (let i = 0; i < this.#size; i++) {
+      const from = (this.#head + i) % this.#items.length;
+      next[i] = this.#items[from];
+      if (times) times[i] = this.#times?.[from] ?? 0;
+    }
     this.#items = next;
+    this.#times = times;
     this.#head = 0;
   }
 
-  readonly #drain = (): void => {
-    while (this.#size > 0 && !this.#closed) {
-      const item = this.#shift();
-      let result: void | Promise<void>;
-      try {
-        result = this.hooks.run(item);
-      } catch (error) {
-        this.hooks.failed(item, error);
-        continue;
-      }
-      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-        (result as Promise<void>).then(this.#drain, (error: unknown) => {
-          this.hooks.failed(item, error);
+  /** Takes the next batch, or undefined when it should wait (not full, not yet due). */
+  #takeBatch(max: number, maxWaitMs: number | undefined): T[] | undefined {
+    if (this.#size < max) {
+      const waited = Date.now() - (this.#times?.[this.#head] ?? 0);
+      if (maxWaitMs === undefined) return undefined;
+      if (waited < maxWaitMs) {
+        this.#timer ??= setTimeout(() => {
+          this.#timer = undefined;
           this.#drain();
-        });
-        return;
+        }, maxWaitMs - waited);
+        return undefined;
       }
     }
-    this.#running = false;
+    const items: T[] = [];
+    while (items.length < max && this.#size > 0) items.push(this.#shift());
+    return items;
+  }
+
+  readonly #drain = (): void => {
+    this.#scheduled = false;
+    const hooks = this.hooks;
+    const batch = this.#behaviour.batch;
+    while (this.#size > 0 && !this.#closed && this.#active < this.#concurrency) {
+      let first: T;
+      let result: void | Promise<void>;
+      if (batch) {
+        const items = this.#takeBatch(batch.max, batch.maxWaitMs);
+        if (items === undefined) break;
+        first = items[0] as T;
+        if (this.slow) this.#drained();
+        try {
+          result = hooks.runBatch?.(items);
+        } catch (error) {
+          hooks.failed(first, error);
+          continue;
+        }
+      } else {
+        first = this.#shift();
+        if (this.slow) this.#drained();
+        try {
+          result = hooks.run(first);
+        } catch (error) {
+          hooks.failed(first, error);
+          continue;
+        }
+      }
+      if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+        this.#active++;
+        const item = first;
+        (result as Promise<void>).then(this.#settled, (error: unknown) => {
+          hooks.failed(item, error);
+          this.#settled();
+        });
+      }
+    }
   };
+
+  readonly #settled = (): void => {
+    this.#active--;
+    this.#drain();
+  };
+
+  #drained(): void {
+    if (this.#size <= (this.#behaviour.recoverAt ?? 0)) {
+      this.slow = false;
+      this.hooks.slow?.(false, this.#size);
+    }
+  }
 }

@@ -4,6 +4,8 @@
 import type { ChainOptions, TransportChoice } from '../adapters/chain.js';
 import type { TransportStatus } from '../adapters/transport.js';
 import type { HeraldError } from '../errors.js';
+import type { Presence, PresenceOptions } from '../presence/types.js';
+import type { SharedSchemaOptions } from '../registry-store/reader.js';
 import type {
   EventNames,
   ParamsOf,
@@ -19,6 +21,12 @@ import type { FreshnessOptions } from '../security/freshness.js';
 import type { KeyConfig } from '../security/keys.js';
 import type { Rejection, RejectReason } from '../security/reasons.js';
 import type { Instrumentation } from '../telemetry/types.js';
+import type {
+  BatchOptions,
+  DebounceOptions,
+  SubscriptionCounts,
+  ThrottleOptions,
+} from './helpers/options.js';
 
 /** Every concrete topic string the registry accepts, as a template literal union. */
 export type TopicName<D extends TopicDefs> = {
@@ -50,15 +58,23 @@ export interface MessageMeta {
   readonly seq: number;
   /** Publish time, ms since the Unix epoch. */
   readonly time: number;
-  /** Schema version of the payload. */
+  /** Schema version of the payload: this node's latest version of the event. */
   readonly version: number;
+  /**
+   * The version the producer wrote, when it differs from `version`: the payload was upgraded
+   * by upcasters, or read as-is from a compatible version (docs/schema-evolution.md).
+   */
+  readonly writerVersion?: number;
   /** Topic parameters, as they appear in the topic. */
   readonly params: Readonly<Record<string, string>>;
   /** True when it was published on this bus instance (never encoded or signed). */
   readonly local: boolean;
   /** Key id that verified it (remote messages only). */
   readonly kid?: string;
-  /** W3C trace context of the publish (remote messages only). */
+  /**
+   * W3C trace context of the publish span, when one was traced (local and remote messages).
+   * Remote values are signed by the publisher but still untrusted: see docs/telemetry.md.
+   */
   readonly traceparent?: string;
   readonly tracestate?: string;
 }
@@ -78,6 +94,9 @@ export type MessageOf<T extends TopicDef> = {
 
 /** A message handler. Async handlers are awaited one message at a time. */
 export type Handler<M> = (message: M) => void | Promise<void>;
+
+/** A handler of `subscribeBatch`: messages in publish order, at most `batch.max` per call. */
+export type BatchHandler<M> = (messages: readonly M[]) => void | Promise<void>;
 
 /** What a subscription does when its queue is full. */
 export const OverflowPolicy = {
@@ -102,6 +121,22 @@ export interface QueueOptions {
    * @default 'drop-oldest'
    */
   readonly overflow?: OverflowPolicy;
+  /**
+   * Handler runs of this subscription in flight at once. 1 runs them one after another, which
+   * keeps each publisher's order; above 1, handlers overlap and ordering is NOT guaranteed.
+   * @default 1
+   */
+  readonly concurrency?: number;
+  /**
+   * Messages waiting at which the bus emits `slow_consumer` (`slow: true`); 0 turns it off.
+   * @default 80% of `limit`, rounded up (off with `latestOnly`)
+   */
+  readonly slowAt?: number;
+  /**
+   * Messages waiting at which a slow subscription is reported recovered (`slow: false`).
+   * @default half of `slowAt`, rounded down
+   */
+  readonly recoverAt?: number;
 }
 
 /** A signal that messages may have been lost: the transport was down from `from` to `to`. */
@@ -114,17 +149,49 @@ export interface Gap {
   readonly reason: string;
 }
 
-/** Options of one subscription. */
-export interface SubscribeOptions<E extends string = string> {
+/** Options of one subscription. `M` is the message type the handler receives. */
+export interface SubscribeOptions<E extends string = string, M = Message> {
   /** Only these events (default: every event of the topic). */
   readonly events?: readonly E[];
   readonly queue?: QueueOptions;
+  /** Only messages this predicate accepts reach the queue; the rest are counted as `filtered`. */
+  filter?(message: M): boolean;
+  /**
+   * At most one delivery per `ms`: the first message at once (leading edge) and the newest of
+   * the window when it ends (trailing edge). Messages in between are counted as `coalesced`.
+   * @example { throttle: { ms: 500 } }
+   */
+  readonly throttle?: ThrottleOptions;
+  /** One delivery once messages stop arriving for `ms`: the newest. The rest are `coalesced`. */
+  readonly debounce?: DebounceOptions;
+  /**
+   * A slow consumer sees the newest state, never a backlog: one message waits at most, replaced
+   * by each newer one (counted as `coalesced`).
+   * @default false
+   */
+  readonly latestOnly?: boolean;
   /** The subscriber holding it (for `broadcastFrom` and `unsubscribeAll`). */
   readonly subscriber?: Subscriber;
   /** Unsubscribes when aborted. */
   readonly signal?: AbortSignal;
   /** Called when messages on this topic may have been lost (reconnect, failover). */
   readonly onGap?: (gap: Gap) => void;
+}
+
+/** Options of `subscribeBatch`: those of `subscribe` without throttle, debounce or latestOnly. */
+export interface BatchSubscribeOptions<E extends string = string, M = Message>
+  extends Omit<SubscribeOptions<E, M>, 'throttle' | 'debounce' | 'latestOnly'> {
+  /**
+   * Batch size and wait.
+   * @example { max: 100, maxWaitMs: 50 }
+   */
+  readonly batch: BatchOptions;
+  /** Not with batching. */
+  readonly throttle?: never;
+  /** Not with batching. */
+  readonly debounce?: never;
+  /** Not with batching. */
+  readonly latestOnly?: never;
 }
 
 /** A live subscription. */
@@ -135,6 +202,10 @@ export interface Subscription {
   readonly dropped: number;
   /** Messages waiting in its queue. */
   readonly pending: number;
+  /** True between a `slow_consumer` event with `slow: true` and the one with `slow: false`. */
+  readonly slow: boolean;
+  /** What its helpers and queue did with the messages it received. */
+  readonly counts: SubscriptionCounts;
   readonly active: boolean;
   /** Removes it. Idempotent. */
   unsubscribe(): Promise<void>;
@@ -187,6 +258,17 @@ export interface BusEvents {
     readonly subscription: number;
     readonly policy: OverflowPolicy;
     readonly dropped: number;
+  };
+  /**
+   * A subscription's backlog reached `queue.slowAt` (`slow: true`), or drained back to
+   * `queue.recoverAt` (`slow: false`): like nats.js's `slow` status.
+   */
+  slow_consumer: {
+    readonly topic: string;
+    readonly subscription: number;
+    readonly slow: boolean;
+    readonly pending: number;
+    readonly threshold: number;
   };
   /** A subscription was cancelled by an error (queue overflow under the `error` policy). */
   subscription_error: {
@@ -247,6 +329,12 @@ export interface BusOptions<D extends TopicDefs> {
    * @default `node-<random>`
    */
   readonly nodeId?: string;
+  /**
+   * A shared schema store: this node registers its event versions before it first publishes
+   * them, and looks up versions it does not declare (docs/schema-evolution.md).
+   * @example { store: redisSchemaStore(redis) }
+   */
+  readonly schemas?: SharedSchemaOptions;
   /** Precompiled payload checks from `herald codegen`, by `<topicKey>.<event>@<version>`. */
   readonly validators?: Readonly<Record<string, CheckFunction>>;
   readonly limits?: DecodeLimits;
@@ -259,6 +347,11 @@ export interface BusOptions<D extends TopicDefs> {
    * no SDK is registered
    */
   readonly instrumentation?: Instrumentation | false;
+  /**
+   * Presence settings (docs/presence.md); `false` turns presence off.
+   * @default on when the registry declares a presence topic, with PRESENCE_DEFAULTS
+   */
+  readonly presence?: PresenceOptions | boolean;
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
 }
@@ -276,17 +369,31 @@ export interface Bus<D extends TopicDefs = TopicDefs> {
   subscribe<S extends TopicName<D>, E extends EventNames<DefOf<D, S>> = EventNames<DefOf<D, S>>>(
     topic: S,
     handler: Handler<Extract<MessageOf<DefOf<D, S>>, { event: E }>>,
-    options?: SubscribeOptions<E>,
+    options?: SubscribeOptions<E, Extract<MessageOf<DefOf<D, S>>, { event: E }>>,
   ): Promise<Subscription>;
   /** Removes a subscription (same as `subscription.unsubscribe()`). */
   unsubscribe(subscription: Subscription): Promise<void>;
   /** A named subscriber whose subscriptions can be excluded and removed together. */
   subscriber(name?: string): Subscriber;
+  /**
+   * Subscribes with a handler that receives arrays of messages (`batch.max` and/or
+   * `batch.maxWaitMs`). Each call runs in one consumer span linked to every producer.
+   */
+  subscribeBatch<
+    S extends TopicName<D>,
+    E extends EventNames<DefOf<D, S>> = EventNames<DefOf<D, S>>,
+  >(
+    topic: S,
+    handler: BatchHandler<Extract<MessageOf<DefOf<D, S>>, { event: E }>>,
+    options: BatchSubscribeOptions<E, Extract<MessageOf<DefOf<D, S>>, { event: E }>>,
+  ): Promise<Subscription>;
   /** An async iterator over a topic's messages; `break` or `return()` unsubscribes. */
   stream<S extends TopicName<D>, E extends EventNames<DefOf<D, S>> = EventNames<DefOf<D, S>>>(
     topic: S,
-    options?: SubscribeOptions<E>,
+    options?: SubscribeOptions<E, Extract<MessageOf<DefOf<D, S>>, { event: E }>>,
   ): AsyncIterableIterator<Extract<MessageOf<DefOf<D, S>>, { event: E }>>;
+  /** Presence on this bus's topics: track, list, subscribe to diffs (docs/presence.md). */
+  readonly presence: Presence<D>;
 
   /** Validates and publishes to every subscriber on every node. */
   broadcast<S extends TypedTopicName<D>, E extends EventNames<DefOf<D, S>>>(

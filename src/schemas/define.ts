@@ -8,6 +8,7 @@
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { ErrorCode, RegistryError, ValidationError } from '../errors.js';
+import type { CompatibilityMode } from './compat/modes.js';
 import {
   formatTopic,
   matchTopic,
@@ -19,6 +20,12 @@ import {
   templatesOverlap,
 } from './template.js';
 import { createValidator, listIssues, type Validator } from './validator.js';
+import {
+  checkEventVersions,
+  createEventDef,
+  type EventVersion,
+  type EvolveArgs,
+} from './versions.js';
 
 /** Options of one event. */
 export interface EventOptions {
@@ -31,33 +38,43 @@ export interface EventOptions {
   readonly description?: string;
   /** Marks the event deprecated in generated docs and code. */
   readonly deprecated?: boolean;
+  /**
+   * What a new version must keep readable (docs/schema-evolution.md).
+   * @default the topic's, else 'BACKWARD_TRANSITIVE'
+   */
+  readonly compatibility?: CompatibilityMode;
 }
 
-/** A declared event: its payload schema, version and description. */
+/** A declared event: its latest payload schema and version, and its version history. */
 export interface EventDef<S extends TSchema = TSchema> {
   readonly kind: 'event';
+  /** The latest version's schema: what producers publish and handlers receive. */
   readonly schema: S;
+  /** The latest version. */
   readonly version: number;
+  /** Every declared version, oldest first; the last one is `schema` / `version`. */
+  readonly versions: readonly EventVersion[];
   readonly description: string | undefined;
   readonly deprecated: boolean;
+  /** The event's own compatibility mode, if it declares one. */
+  readonly compatibility: CompatibilityMode | undefined;
+  /**
+   * Declares the next version: `.evolve(schemaV2, { upcast: (v1) => v2 })`. The upcaster is
+   * required when a previous value is not a value of the new schema.
+   */
+  evolve<N extends TSchema>(schema: N, ...options: EvolveArgs<S, N>): EventDef<N>;
 }
 
-/** Declares an event with its payload schema. */
+/** Declares an event with its payload schema; `.evolve()` adds later versions. */
 export function event<S extends TSchema>(schema: S, options: EventOptions = {}): EventDef<S> {
-  return {
-    kind: 'event',
-    schema,
-    version: options.version ?? 1,
-    description: options.description,
-    deprecated: options.deprecated ?? false,
-  };
+  return createEventDef(schema, options);
 }
 
 /** Parameter schemas for a template: one per `{name}`, strings or integers. */
 export type ParamSchemas<T extends string> = { readonly [K in ParamNames<T>]: TSchema };
 
 /** Options of a typed topic. */
-export interface TopicOptions<T extends string, P, E> {
+export interface TopicOptions<T extends string, P, E, PS = undefined> {
   readonly description?: string;
   /**
    * A schema per template parameter. Parameters without one are non-empty strings.
@@ -66,6 +83,16 @@ export interface TopicOptions<T extends string, P, E> {
   readonly params?: P & Partial<ParamSchemas<T>>;
   /** The events published on this topic, by name. */
   readonly events: E;
+  /**
+   * The schema of one presence meta on this topic: enables `bus.presence` for it (docs/presence.md).
+   * @example Type.Object({ name: Type.String(), device: Type.String() })
+   */
+  readonly presence?: PS;
+  /**
+   * The compatibility mode of the topic's events that declare none (docs/schema-evolution.md).
+   * @default 'BACKWARD_TRANSITIVE'
+   */
+  readonly compatibility?: CompatibilityMode;
 }
 
 /** A declared topic. `raw` topics carry unvalidated payloads (see `broadcastRaw`). */
@@ -74,6 +101,7 @@ export interface TopicDef<
   P extends Partial<Record<string, TSchema>> = Partial<Record<string, TSchema>>,
   E extends Record<string, EventDef> = Record<string, EventDef>,
   Raw extends boolean = boolean,
+  PS extends TSchema | undefined = TSchema | undefined,
 > {
   readonly kind: 'topic';
   readonly template: T;
@@ -81,6 +109,10 @@ export interface TopicDef<
   readonly events: E;
   readonly raw: Raw;
   readonly description: string | undefined;
+  /** Schema of a presence meta, when the topic tracks presence. */
+  readonly presence: PS;
+  /** The default compatibility mode of its events, if declared. */
+  readonly compatibility?: CompatibilityMode;
 }
 
 /** Declares a typed topic. */
@@ -88,7 +120,8 @@ export function topic<
   const T extends string,
   const E extends Record<string, EventDef>,
   const P extends Partial<ParamSchemas<T>> = {},
->(template: T, options: TopicOptions<T, P, E>): TopicDef<T, P, E, false> {
+  const PS extends TSchema | undefined = undefined,
+>(template: T, options: TopicOptions<T, P, E, PS>): TopicDef<T, P, E, false, PS> {
   return {
     kind: 'topic',
     template,
@@ -96,6 +129,8 @@ export function topic<
     events: options.events,
     raw: false,
     description: options.description,
+    presence: options.presence as PS,
+    ...(options.compatibility === undefined ? {} : { compatibility: options.compatibility }),
   };
 }
 
@@ -112,7 +147,7 @@ export interface RawTopicOptions<T extends string, P> {
 export function rawTopic<const T extends string, const P extends Partial<ParamSchemas<T>> = {}>(
   template: T,
   options: RawTopicOptions<T, P> = {},
-): TopicDef<T, P, {}, true> {
+): TopicDef<T, P, {}, true, undefined> {
   return {
     kind: 'topic',
     template,
@@ -120,6 +155,7 @@ export function rawTopic<const T extends string, const P extends Partial<ParamSc
     events: {},
     raw: true,
     description: options.description,
+    presence: undefined,
   };
 }
 
@@ -301,13 +337,7 @@ export function defineTopics<const D extends TopicDefs>(
           },
         );
       }
-      if (!Number.isInteger(ev.version) || ev.version < 1) {
-        throw new RegistryError(
-          ErrorCode.RegistryInvalid,
-          `event "${name}" on topic "${def.template}" has version ${String(ev.version)}`,
-          { ...where, event: name, hint: 'versions are positive integers: 1, 2, 3, ...' },
-        );
-      }
+      checkEventVersions(ev, name, def.template);
       events.set(name, { name, def: ev, validator: createValidator(ev.schema) });
     }
     if (!def.raw && events.size === 0) {
@@ -318,6 +348,14 @@ export function defineTopics<const D extends TopicDefs>(
           ...where,
           hint: 'add at least one event, or declare the topic with rawTopic(...) for untyped payloads',
         },
+      );
+    }
+    const presence: unknown = def.presence;
+    if (presence !== undefined && (typeof presence !== 'object' || presence === null)) {
+      throw new RegistryError(
+        ErrorCode.RegistryInvalid,
+        `the presence schema of topic "${def.template}" is not a schema`,
+        { ...where, hint: 'pass a TypeBox schema: presence: Type.Object({ ... })' },
       );
     }
     const entry: TopicEntry = { key, def, parsed, events, paramValidators };
