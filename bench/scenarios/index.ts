@@ -1,0 +1,28 @@
+/**
+ * Every scenario, in run order. A new scenario is one file in this folder and one line here.
+ */
+import type { Scenario } from '../harness.js';
+import { inprocFanout } from './inproc-fanout.js';
+import { inprocOne } from './inproc-one.js';
+import { postgresLatency, redisLatency } from './latency.js';
+import { localHub } from './local-hub.js';
+import { postgresOneToOne } from './postgres.js';
+import { redisOneToOne } from './redis.js';
+import { securityCost, securityReplay } from './security.js';
+import { stepCost } from './step-cost.js';
+import { tracing } from './tracing.js';
+
+/** The suite. */
+export const SCENARIOS: readonly Scenario[] = [
+  inprocOne,
+  inprocFanout,
+  localHub,
+  stepCost,
+  redisOneToOne,
+  postgresOneToOne,
+  redisLatency,
+  postgresLatency,
+  tracing,
+  securityCost,
+  securityReplay,
+];

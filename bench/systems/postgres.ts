@@ -1,0 +1,103 @@
+/**
+ * PostgreSQL systems, LISTEN/NOTIFY 1 → 1 in one process, 250-byte JSON: raw `pg_notify` awaited
+ * one at a time on one client, raw `pg_notify` from a pool of 4, and Herald's PostgreSQL
+ * transport publishing through a pool of 4. The listener is always a dedicated `pg.Client`.
+ */
+import pg from 'pg';
+import { postgresTransport } from '../../src/adapters/postgres/index.js';
+import type { Posted } from '../fixtures.js';
+import type { System } from '../harness.js';
+import { POSTGRES, postgresPool, warmPool } from '../servers.js';
+import { Deliveries, describeLoad, Latencies, type Load, runLoad } from '../support.js';
+import { heraldVersion, versionOf } from '../versions.js';
+import { heraldPairSystem, numbered } from './herald-pair.js';
+
+const NOTIFY = 'SELECT pg_notify($1, $2)';
+
+/** How the raw system notifies. */
+export interface RawNotifyOptions {
+  readonly id: string;
+  readonly label: string;
+  readonly load: Load;
+  /** `0`: one client, each notify awaited before the next; `n`: a pool of n, a window in flight. */
+  readonly pool: number;
+}
+
+/** Raw `pg_notify` → `LISTEN` client → `JSON.parse`. */
+export function rawNotifySystem(options: RawNotifyOptions): System {
+  const deliveries = new Deliveries();
+  const latencies = new Latencies();
+  const channel = `bench_${options.id.replace(/[^a-z0-9]/g, '_')}`;
+  const pgVersion = versionOf('pg');
+  let listener: pg.Client | undefined;
+  let client: pg.Client | undefined;
+  let pool: pg.Pool | undefined;
+  return {
+    id: options.id,
+    label: options.label,
+    note: `pg ${pgVersion}, ${options.pool === 0 ? 'one client, each SELECT pg_notify awaited before the next' : `pg.Pool max ${options.pool}, SELECT pg_notify ${describeLoad(options.load)}`}; LISTEN on a dedicated client; JSON.stringify / JSON.parse`,
+    versions: { pg: pgVersion },
+    async setup() {
+      listener = new pg.Client(POSTGRES);
+      await listener.connect();
+      listener.on('notification', (msg) => {
+        latencies.received((JSON.parse(msg.payload!) as Posted).n);
+        deliveries.hit();
+      });
+      await listener.query(`LISTEN ${channel}`);
+      if (options.pool === 0) {
+        client = new pg.Client(POSTGRES);
+        await client.connect();
+      } else {
+        pool = postgresPool(options.pool);
+        await warmPool(pool, options.pool);
+      }
+    },
+    prepare: (n) => latencies.reset(n),
+    async run(n) {
+      if (client) {
+        deliveries.start(n);
+        for (let i = 0; i < n; i++) {
+          latencies.sent(i);
+          await client.query(NOTIFY, [channel, JSON.stringify(numbered(i))]);
+        }
+        await deliveries.until(n);
+        deliveries.check();
+      } else {
+        const p = pool!;
+        await runLoad(n, options.load, deliveries, (i, at) => {
+          latencies.sent(i, at);
+          return p.query(NOTIFY, [channel, JSON.stringify(numbered(i))]);
+        });
+      }
+      return { latencyMs: latencies.result() };
+    },
+    async teardown() {
+      await client?.end();
+      await pool?.end();
+      await listener?.end();
+    },
+  };
+}
+
+/** Herald's PostgreSQL transport, publishing through a pool of `poolSize`. */
+export function heraldPostgresSystem(load: Load, poolSize: number): System {
+  const pgVersion = versionOf('pg');
+  const pools: pg.Pool[] = [];
+  return heraldPairSystem({
+    id: 'herald-postgres',
+    label: `Herald, PostgreSQL transport (pool of ${poolSize})`,
+    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on`,
+    load,
+    versions: { pg: pgVersion },
+    transport() {
+      const pool = postgresPool(poolSize);
+      pools.push(pool);
+      return postgresTransport({ pool, prefix: 'hbench' });
+    },
+    started: () => Promise.all(pools.map((p) => warmPool(p, poolSize))).then(() => undefined),
+    async cleanup() {
+      await Promise.all(pools.splice(0).map((p) => p.end()));
+    },
+  });
+}
