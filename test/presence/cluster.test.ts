@@ -25,7 +25,9 @@ import {
 
 const redis = await requireRedis();
 const postgres = await requirePostgres();
-const TIMINGS = { heartbeatMs: 200, downAfterMs: 1500, permdownAfterMs: 60_000 };
+// Down period 10 heartbeats (Phoenix: 20): short enough for a test, long enough that a CI machine
+// running other test files in parallel does not miss a whole down period of heartbeats.
+const TIMINGS = { heartbeatMs: 250, downAfterMs: 2500, permdownAfterMs: 60_000 };
 const ALL = expectedLines({ n0: [['u0', 'N0']], n1: [['u1', 'N1']], n2: [['u2', 'N2']] });
 const WITHOUT_N2 = expectedLines({ n0: [['u0', 'N0']], n1: [['u1', 'N1']] });
 
