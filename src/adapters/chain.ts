@@ -7,7 +7,9 @@
  * is connected, and when it dies the chain moves down the list at once and back up once the
  * preferred one has been healthy for `failbackAfterMs` (hysteresis: a flapping server does not
  * cause a switch storm). Every switch is reported as a `failover` event, which the bus turns into
- * a gap; messages that arrive twice around a switch are dropped by id by the bus's replay window.
+ * a gap; an outage of any member's subscriptions (active or standby) lasts, as a gap, until that
+ * member has resubscribed; messages that arrive twice around a switch are dropped by id by the
+ * bus's replay window.
  * Adapters are imported lazily, so an app that never uses Redis never loads ioredis.
  */
 import { ConfigError, ErrorCode, TransportError } from '../errors.js';
@@ -17,6 +19,7 @@ import type { RedisTransportOptions } from './redis/index.js';
 import {
   ConnectionState,
   type Transport,
+  type TransportEvent,
   type TransportSink,
   type TransportStatus,
 } from './transport.js';
@@ -158,11 +161,44 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
         if (event.type === 'disconnected') m.healthySince = undefined;
         if (event.type === 'resubscribed' || event.type === 'connected')
           m.healthySince ??= Date.now();
+        const at = Date.now();
         if (m === active) sink?.event(event);
+        else if (failover) standbyEvent(m, event, at);
         if (failover && event.type === 'disconnected' && m === active)
           reselect(`${m.factory.name}: ${event.reason}`);
+        if (failover && event.type === 'resubscribed' && m === active) reopenOutages(m, at);
       },
     };
+  }
+
+  /**
+   * With failover this node listens on every member and other nodes may publish on any of them,
+   * so a standby's lost subscriptions lose messages too: its outage is reported (the bus turns it
+   * into a gap). Its recovery ends the outage only while the active member is up; otherwise the
+   * active member's own recovery, or a switch, ends it.
+   */
+  function standbyEvent(m: Member, event: TransportEvent, at: number): void {
+    if (event.type === 'disconnected') {
+      sink?.event({ ...event, reason: `${m.factory.name} (standby): ${event.reason}` });
+    } else if (event.type === 'resubscribed' && active && connected(active)) {
+      sink?.event(event);
+      reopenOutages(m, at);
+    }
+  }
+
+  /**
+   * After the bus closed a gap (at or after `at`): members still down keep an outage open from
+   * `at` on, so the next gap starts no later than where the closed one ended.
+   */
+  function reopenOutages(except: Member, at: number): void {
+    for (const m of members) {
+      if (m === except || m === active || !m.transport || connected(m)) continue;
+      sink?.event({
+        type: 'disconnected',
+        reason: `${m.factory.name} (standby) still down: ${m.transport.status().state}`,
+        since: at,
+      });
+    }
   }
 
   async function connectMember(m: Member): Promise<boolean> {
@@ -184,7 +220,10 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
     const previous = active;
     active = next;
     if (previous && previous !== next) {
+      const at = Date.now();
       sink?.event({ type: 'failover', from: previous.factory.name, to: next.factory.name, reason });
+      // The member left behind may still be down: its resubscription, not this switch, ends the gap.
+      if (failover) reopenOutages(next, at);
     }
   }
 

@@ -1,0 +1,89 @@
+/**
+ * The subscriber of the slow-subscriber scenario, in its own process so that it can be stalled
+ * (SIGSTOP) or made CPU-bound without slowing the publisher. Run as
+ * `node --import tsx <this file> <redisUrl> <prefix>`.
+ *
+ * It prints one JSON object per line on stdout: `{type:'ready'}` once subscribed, every
+ * connection event as `{type:'event', name, at, detail}`, and on the `report` command the
+ * sequence numbers it delivered (as ranges), duplicates, reorders, gaps and bus statistics.
+ * Commands on stdin: `slow <msPerMessage> <forMs>` (the handler burns CPU for that long per
+ * message, for that long), `report`, `stop`.
+ */
+import { createInterface } from 'node:readline';
+import { redisTransport } from '../../src/adapters/redis/index.js';
+import { createBus, type Gap } from '../../src/index.js';
+import { keys, registry, TOPIC } from './fixtures.js';
+
+const [url = '', prefix = ''] = process.argv.slice(2);
+const say = (value: object): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
+
+const bus = createBus({
+  registry,
+  keys,
+  nodeId: 'slow',
+  transport: redisTransport({ url, prefix }),
+});
+const delivered: number[] = [];
+const gaps: Gap[] = [];
+let slowUntil = 0;
+let slowMs = 0;
+
+for (const name of ['disconnected', 'reconnecting', 'resubscribed', 'connected'] as const) {
+  bus.on(name, (detail) => say({ type: 'event', name, at: Date.now(), detail }));
+}
+bus.on('gap', (gap) => {
+  gaps.push(gap);
+  say({ type: 'event', name: 'gap', at: Date.now(), detail: gap });
+});
+await bus.start();
+await bus.subscribe(
+  TOPIC,
+  (message) => {
+    delivered.push(message.meta.seq);
+    if (slowMs > 0 && Date.now() < slowUntil) {
+      const until = performance.now() + slowMs;
+      while (performance.now() < until) {
+        // A CPU-bound handler: the event loop reads nothing meanwhile.
+      }
+    }
+  },
+  { queue: { limit: 1_000_000 } },
+);
+say({ type: 'ready', at: Date.now() });
+
+/** Sorted unique numbers as [from, to] ranges, with the duplicate and reorder counts. */
+function summarize(seqs: readonly number[]) {
+  let duplicates = 0;
+  let reordered = 0;
+  let highest = 0;
+  const seen = new Set<number>();
+  for (const seq of seqs) {
+    if (seen.has(seq)) duplicates++;
+    seen.add(seq);
+    if (seq < highest) reordered++;
+    highest = Math.max(highest, seq);
+  }
+  const sorted = [...seen].sort((a, b) => a - b);
+  const ranges: [number, number][] = [];
+  for (const seq of sorted) {
+    const last = ranges.at(-1);
+    if (last && last[1] === seq - 1) last[1] = seq;
+    else ranges.push([seq, seq]);
+  }
+  return { ranges, duplicates, reordered, count: seen.size };
+}
+
+for await (const line of createInterface({ input: process.stdin })) {
+  const [command, a, b] = line.trim().split(' ');
+  if (command === 'slow') {
+    slowMs = Number(a);
+    slowUntil = Date.now() + Number(b);
+    say({ type: 'slow', at: Date.now(), until: slowUntil });
+  } else if (command === 'report') {
+    say({ type: 'report', ...summarize(delivered), gaps, stats: bus.stats() });
+  } else if (command === 'stop') {
+    break;
+  }
+}
+await bus.stop();
+process.exit(0);
