@@ -3,41 +3,18 @@
  * other and send one direct message each; a third process signs with a key nobody trusts, and
  * both nodes refuse its messages. The parent only reads their stdout.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type ChildNode, spawnTsx } from '../support/child.js';
 import { requireRedis } from '../support/services.js';
 import { uniquePrefix, waitFor } from './redis.helpers.js';
 
 const redis = await requireRedis();
 const child = fileURLToPath(new URL('./redis-multiprocess.child.ts', import.meta.url));
 
-interface Node {
-  readonly proc: ChildProcessWithoutNullStreams;
-  readonly lines: string[];
-  exited(): Promise<number | null>;
-}
+type Node = ChildNode;
 
-function node(args: readonly string[]): Node {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let buffered = '';
-  proc.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  let stderr = '';
-  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => proc.once('exit', resolve));
-  proc.once('exit', (code) => {
-    if (code !== 0) console.error(`child ${args[0]} exited ${code}:\n${stderr}`);
-  });
-  return { proc, lines, exited: () => exit };
-}
+const node = (args: readonly string[]): Node => spawnTsx(child, args, args[0]);
 
 describe.skipIf(!redis.ok)('redis across processes', () => {
   const running: Node[] = [];

@@ -5,41 +5,18 @@
  * where the rules allow (v2 → v1 consumer) — and refuse and count the versions it cannot read.
  * The parent only reads their stdout.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { uniquePrefix, waitFor } from '../adapters/redis.helpers.js';
+import { type ChildNode, spawnTsx } from '../support/child.js';
 import { requireRedis } from '../support/services.js';
 
 const redis = await requireRedis();
 const child = fileURLToPath(new URL('./two-process.child.ts', import.meta.url));
 
-interface Node {
-  readonly proc: ChildProcessWithoutNullStreams;
-  readonly lines: string[];
-  exited(): Promise<number | null>;
-}
+type Node = ChildNode;
 
-function start(args: readonly string[]): Node {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let buffered = '';
-  proc.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  let stderr = '';
-  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => proc.once('exit', resolve));
-  proc.once('exit', (code) => {
-    if (code !== 0) console.error(`child ${args[1]} exited ${code}:\n${stderr}`);
-  });
-  return { proc, lines, exited: () => exit };
-}
+const start = (args: readonly string[]): Node => spawnTsx(child, args, args[1]);
 
 interface Received {
   readonly event: string;
