@@ -31,6 +31,20 @@ export function isServerError(error: unknown): error is Error & { code: string }
   return error instanceof pg.DatabaseError && typeof error.code === 'string';
 }
 
+const guarded = new WeakSet<pg.PoolClient>();
+
+/**
+ * pg's pool handles errors only of idle clients. A checked-out client whose server goes away
+ * between two queries (57P01 on shutdown, a reset) emits 'error' with no listener, which is an
+ * uncaught exception. The failing query still rejects, and the client is released with the
+ * error and destroyed, so the event itself needs no further handling.
+ */
+function guard(client: pg.PoolClient): void {
+  if (guarded.has(client)) return;
+  guarded.add(client);
+  client.on('error', () => undefined);
+}
+
 /**
  * Runs one query on a pooled client with a deadline covering checkout and execution. A client
  * that timed out or lost its connection is released with an error, so the pool destroys it.
@@ -53,6 +67,7 @@ export function poolQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
     }, ms);
     pool.connect().then(
       (checkedOut) => {
+        guard(checkedOut);
         if (done) {
           checkedOut.release();
           return;
