@@ -63,6 +63,12 @@ const zeroReasons = (): Record<RejectReason, number> =>
     number
   >;
 
+/** Subscribe options the bus passes itself (streams). */
+interface InternalSubscribeOptions extends SubscribeOptions {
+  readonly batch?: BatchOptions;
+  readonly ended?: (error?: unknown) => void;
+}
+
 interface PublishOptions {
   readonly exclude?: SubscriberState;
   readonly to?: string;
@@ -445,7 +451,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   async function subscribe(
     topic: string,
     handler: Handler<Message> | BatchHandler<Message>,
-    opts: SubscribeOptions & { readonly batch?: BatchOptions } = {},
+    opts: InternalSubscribeOptions = {},
   ): Promise<Subscription> {
     if (state === 'stopped') throw notStarted('subscribe');
     if (typeof handler !== 'function') {
@@ -488,6 +494,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       events: opts.events ? new Set(opts.events) : undefined,
       holder,
       onGap: opts.onGap,
+      ended: opts.ended,
       active: true,
       queue: new DeliveryQueue<Message>(
         limit,
@@ -551,7 +558,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
                 },
               );
               events.emit('subscription_error', { topic: resolved.topic, subscription: id, error });
-              void remove(sub);
+              void remove(sub, error);
             }
           },
         },
@@ -590,11 +597,12 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     return sub;
   }
 
-  async function remove(sub: SubState): Promise<void> {
+  async function remove(sub: SubState, error?: unknown): Promise<void> {
     if (!sub.active) return;
     sub.active = false;
     sub.queue.close();
     sub.holder?.held.delete(sub);
+    sub.ended?.(error);
     const last = table.remove(sub);
     if (last && state === 'started') {
       await channelOp(sub.topic, () => transport.unsubscribe(sub.topic)).catch((error: unknown) => {
@@ -909,7 +917,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     subscriber: makeSubscriber,
     stream(topic: string, opts?: SubscribeOptions) {
       const stream = createStream<Message>(
-        (handler) => subscribe(topic, handler, opts),
+        (handler, ended) => subscribe(topic, handler, { ...opts, ended }),
         () => streams.delete(stream),
       );
       streams.add(stream);

@@ -14,6 +14,8 @@ export interface SubState extends Subscription {
   readonly queue: DeliveryQueue<Message>;
   readonly holder: SubscriberState | undefined;
   readonly onGap: ((gap: Gap) => void) | undefined;
+  /** Told when the bus removes the subscription, with the error that removed it if any. */
+  readonly ended: ((error?: unknown) => void) | undefined;
   active: boolean;
 }
 

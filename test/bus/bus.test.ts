@@ -379,6 +379,47 @@ describe('streams', () => {
     await expect(result).resolves.toEqual({ value: undefined, done: true });
   });
 
+  it('ends the loop when the stream’s abort signal fires', async () => {
+    const [a, b] = await pair();
+    const controller = new AbortController();
+    const got: number[] = [];
+    const loop = (async () => {
+      for await (const m of b.stream('room:1', { signal: controller.signal })) {
+        got.push((m.payload as { n: number }).n);
+      }
+      return 'ended';
+    })();
+    await settle();
+    await a.broadcast('room:1', 'message', { text: 'x', n: 1 });
+    await settle();
+    controller.abort();
+    await expect(loop).resolves.toBe('ended');
+    expect(got).toEqual([1]);
+    expect(b.subscriberCount('room:1')).toBe(0);
+  });
+
+  it('throws QUEUE_OVERFLOW from the loop when an "error" queue overflows, after the message it holds', async () => {
+    const [a] = await pair();
+    const stream = a.stream('room:1', { queue: { limit: 2, overflow: 'error' } });
+    const first = stream.next();
+    await settle();
+    // The loop body is busy after the first message: the queue fills up and overflows.
+    for (let n = 0; n < 6; n++) await a.broadcast('room:1', 'message', { text: 'x', n });
+    expect((await first).value?.payload).toMatchObject({ n: 0 });
+    expect(a.subscriberCount('room:1')).toBe(0);
+    const seen: number[] = [];
+    const error = await (async () => {
+      for (;;) {
+        const next = await stream.next();
+        if (next.done) return 'done';
+        seen.push((next.value.payload as { n: number }).n);
+      }
+    })().catch((e: unknown) => e);
+    expect(isHeraldError(error) && error.code).toBe(ErrorCode.QueueOverflow);
+    expect(seen).toEqual([1]);
+    await expect(stream.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+
   it('a stream on an unknown topic throws from the loop', async () => {
     const [a] = await pair();
     const stream = a.stream('nope:1' as 'room:1');
