@@ -71,6 +71,8 @@ export interface MessageMeta {
   readonly local: boolean;
   /** Key id that verified it (remote messages only). */
   readonly kid?: string;
+  /** Size of the envelope on the wire, in bytes (remote messages only). */
+  readonly size?: number;
   /**
    * W3C trace context of the publish span, when one was traced (local and remote messages).
    * Remote values are signed by the publisher but still untrusted: see docs/telemetry.md.

@@ -1,8 +1,9 @@
 /**
- * `attachLogger`: one call turns a bus's events — rejections, handler errors, overflows,
- * cancelled subscriptions, and the transport's connected / disconnected / reconnecting /
- * resubscribed / failover / gap — into log lines, each kind at its own level, with callbacks for
- * connect/disconnect alerting. It returns a function that detaches every listener.
+ * `attachLogger`: one call turns a bus's events — rejections, handler errors, overflows, slow
+ * consumers (and their recovery), cancelled subscriptions, and the transport's connected /
+ * disconnected / reconnecting / resubscribed / failover / gap — into log lines, each kind at its
+ * own level, with callbacks for connect/disconnect alerting. It returns a function that detaches
+ * every listener.
  */
 import type { Bus, BusEvents } from '../bus/types.js';
 
@@ -156,6 +157,7 @@ export function attachLogger(bus: Pick<Bus, 'on'>, options: AttachLoggerOptions 
   listen('rejected');
   listen('handler_error');
   listen('overflow');
+  listen('slow_consumer');
   listen('subscription_error');
   listen('connected', ({ transport }) => {
     const since = downSince.get(transport);

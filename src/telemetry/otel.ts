@@ -16,6 +16,7 @@
  * measured cost.
  */
 import {
+  type Attributes,
   type Context,
   context,
   isSpanContextValid,
@@ -252,8 +253,8 @@ export function otelInstrumentation(options: OtelInstrumentationOptions = {}): I
   };
 }
 
-function processAttributes(message: Message, info: ProcessInfo) {
-  return {
+function processAttributes(message: Message, info: ProcessInfo): Attributes {
+  const attributes: Attributes = {
     [A.System]: 'herald',
     [A.Transport]: info.transport,
     [A.DestinationName]: message.topic,
@@ -267,6 +268,8 @@ function processAttributes(message: Message, info: ProcessInfo) {
     [A.SourceNode]: message.meta.node,
     [A.Local]: message.meta.local,
     [A.Subscription]: info.subscription,
-    ...(info.size === undefined ? {} : { [A.BodySize]: info.size }),
   };
+  // Only a remote message was encoded; a local one never had a body on the wire.
+  if (message.meta.size !== undefined) attributes[A.BodySize] = message.meta.size;
+  return attributes;
 }

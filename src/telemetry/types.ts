@@ -47,8 +47,6 @@ export interface ProcessInfo {
   readonly subscription: number;
   readonly transport: string;
   readonly node: string;
-  /** Wire size of a remote message. */
-  readonly size?: number;
 }
 
 /** The calls the bus makes. Every method must be cheap and must not throw. */

@@ -140,6 +140,48 @@ describe('attachLogger', () => {
     ).toBe(true);
   });
 
+  it('logs a slow consumer and its recovery', async () => {
+    const { bus } = await setUp();
+    const log = recorder();
+    attachLogger(bus, { logger: log });
+    await bus.start();
+    let open!: () => void;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    let handled = 0;
+    const sub = await bus.subscribe(
+      topic,
+      async () => {
+        await gate;
+        handled++;
+      },
+      { queue: { limit: 10, slowAt: 3, recoverAt: 1 } },
+    );
+    // The first message occupies the handler; the next three wait and reach slowAt.
+    for (let n = 1; n <= 4; n++) await bus.broadcast(topic, 'posted', { n, from: 'x', text: 'y' });
+    expect(sub.slow).toBe(true);
+    open();
+    await expect.poll(() => handled).toBe(4);
+
+    const slow = log.lines.filter((l) => String(l.args[0]).includes(`subscription ${sub.id} on`));
+    expect(slow.map((l) => [l.level, String(l.args[0])])).toEqual([
+      [
+        'warn',
+        `herald: subscription ${sub.id} on "${topic}" is slow: 3 message(s) waiting (threshold 3)`,
+      ],
+      ['warn', `herald: subscription ${sub.id} on "${topic}" caught up: 1 message(s) waiting`],
+    ]);
+    expect(slow[0]?.args[1]).toEqual({
+      topic,
+      subscription: sub.id,
+      slow: true,
+      pending: 3,
+      threshold: 3,
+    });
+    expect(slow[1]?.args[1]).toMatchObject({ slow: false, pending: 1 });
+  });
+
   it('uses configured levels, silences "off", and can put fields first', async () => {
     const { bus, emit } = await setUp();
     const log = recorder();

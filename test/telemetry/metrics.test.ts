@@ -258,7 +258,81 @@ describe('transport events', () => {
     }
   });
 
-  it('mark the left transport down and the new one up on failover', async () => {
+  it('become a failover span with its span event, counters, a gap span and the gauge on failover', async () => {
+    const meters = metricRig();
+    const traces = traceRig();
+    const { transport, emit } = controllable(createLocalHub());
+    const bus = createBus({
+      registry: testRegistry,
+      keys: testKeys(),
+      transport,
+      nodeId: 'failover-spans',
+      instrumentation: otelInstrumentation({
+        meterProvider: meters.provider,
+        tracerProvider: traces.provider,
+      }),
+    });
+    open.push(bus);
+    const failovers: unknown[] = [];
+    bus.on('failover', (f) => void failovers.push(f));
+    await bus.start();
+    const since = Date.now() - 300;
+    emit({ type: 'disconnected', reason: 'redis: ECONNREFUSED', since });
+    emit({ type: 'failover', from: 'redis', to: 'local', reason: 'redis: ECONNREFUSED' });
+
+    expect(failovers).toEqual([{ from: 'redis', to: 'local', reason: 'redis: ECONNREFUSED' }]);
+    expect(
+      traces
+        .spans()
+        .map((s) => s.name)
+        .filter((n) => n.startsWith('transport')),
+    ).toEqual([
+      'transport connected',
+      'transport disconnected',
+      'transport failover',
+      'transport gap',
+    ]);
+    const [failover] = traces.named('transport failover');
+    const attributes = {
+      'messaging.system': 'herald',
+      'herald.transport': 'local',
+      'herald.transport.event': 'failover',
+      'herald.transport.from': 'redis',
+      'herald.transport.to': 'local',
+      'herald.transport.reason': 'redis: ECONNREFUSED',
+    };
+    expect(failover?.kind).toBe(SpanKind.INTERNAL);
+    expect(failover?.parentSpanContext).toBeUndefined();
+    expect(failover?.status.code).toBe(SpanStatusCode.UNSET);
+    expect(failover?.attributes).toEqual(attributes);
+    expect(failover?.events.map((e) => [e.name, e.attributes])).toEqual([
+      ['herald.transport.failover', attributes],
+    ]);
+    // The gap that follows covers the outage, from the disconnect to the switch.
+    const [gap] = traces.named('transport gap');
+    expect(gap?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(gap?.attributes['herald.transport']).toBe('local');
+    expect(gap?.attributes['herald.gap.from']).toBe(since);
+    expect(hrTimeToMilliseconds(gap!.startTime)).toBe(since);
+    expect(gap?.attributes['herald.gap.duration_ms']).toBeGreaterThanOrEqual(300);
+
+    for (const [type, count] of [
+      ['disconnected', 1],
+      ['failover', 1],
+      ['gap', 1],
+    ] as const) {
+      expect(await meters.sum('herald.transport.events', { 'herald.transport.event': type })).toBe(
+        count,
+      );
+    }
+    expect(await meters.sum('herald.gaps', { 'herald.transport': 'local' })).toBe(1);
+    const points = await meters.points('herald.transport.connection_state');
+    expect(
+      Object.fromEntries(points.map((p) => [p.attributes['herald.transport'], p.value])),
+    ).toEqual({ local: 1, redis: 0 });
+  });
+
+  it('keep only the metrics of a failover with transportSpans: false', async () => {
     const meters = metricRig();
     const traces = traceRig();
     const { transport, emit } = controllable(createLocalHub());
@@ -281,6 +355,9 @@ describe('transport events', () => {
       Object.fromEntries(points.map((p) => [p.attributes['herald.transport'], p.value])),
     ).toEqual({ local: 1, redis: 0 });
     expect(await meters.sum('herald.gaps')).toBe(1);
+    expect(
+      await meters.sum('herald.transport.events', { 'herald.transport.event': 'failover' }),
+    ).toBe(1);
     expect(traces.spans().filter((s) => s.name.startsWith('transport'))).toEqual([]);
   });
 });

@@ -83,6 +83,9 @@ describe('spans of a local delivery', () => {
     expect(consumer?.spanContext().traceId).toBe(request?.spanContext().traceId);
     expect(got[0]?.meta.local).toBe(true);
     expect(got[0]?.meta.traceparent).toBe(traceparentOf(producer!));
+    // A local delivery was never encoded: no wire size on the message or either span.
+    expect(got[0]?.meta.size).toBeUndefined();
+    expect(consumer?.attributes).not.toHaveProperty('messaging.message.body.size');
   });
 
   it('gives every subscription its own consumer span under the same producer', async () => {
@@ -169,7 +172,8 @@ describe('spans of an in-process hop between two buses', () => {
     const b = makeBus(hub, 'attr-b', otelInstrumentation({ tracerProvider: rigB.provider }));
     await a.start();
     await b.start();
-    const sub = await b.subscribe(topic, () => undefined);
+    const got: Message[] = [];
+    const sub = await b.subscribe(topic, (m) => void got.push(m));
     const receipt = await a.broadcast(topic, 'posted', { n: 7, from: 'a', text: 'attributes' });
     const [consumer] = await rigB.waitFor((s) => s.name === PROCESS);
     const [producer] = rigA.named(PUBLISH);
@@ -204,7 +208,10 @@ describe('spans of an in-process hop between two buses', () => {
       'herald.source_node': 'attr-a',
       'herald.local': false,
       'herald.subscription': sub.id,
+      'messaging.message.body.size': producer?.attributes['messaging.message.body.size'],
     });
+    // The consumer reports the bytes it received: the envelope the producer encoded.
+    expect(got[0]?.meta.size).toBe(producer?.attributes['messaging.message.body.size']);
     expect(producer?.status.code).toBe(SpanStatusCode.UNSET);
     expect(consumer?.status.code).toBe(SpanStatusCode.UNSET);
   });

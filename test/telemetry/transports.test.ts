@@ -1,7 +1,8 @@
 /**
  * The consumer span's parent is the producer span across a Redis hop and a PostgreSQL hop: the
  * trace context travels inside the signed envelope over the real servers (REDIS_URL /
- * DATABASE_URL, else the machine's loopback services; with CI=true an unreachable server fails).
+ * DATABASE_URL, else the machine's loopback services; with CI=true an unreachable server fails),
+ * and the consumer spans report the envelope's size on the wire.
  */
 import { SpanKind } from '@opentelemetry/api';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -71,7 +72,12 @@ async function assertHop(name: string, transport: () => Transport): Promise<void
     expect(consumer?.parentSpanContext?.spanId).toBe(producer?.spanContext().spanId);
     expect(consumer?.parentSpanContext?.isRemote).toBe(true);
     expect(consumer?.spanContext().traceId).toBe(request?.spanContext().traceId);
+    // The bytes received are the envelope the producer encoded.
+    expect(consumer?.attributes['messaging.message.body.size']).toBe(
+      producer?.attributes['messaging.message.body.size'],
+    );
   }
+  expect(producer?.attributes['messaging.message.body.size']).toBeGreaterThan(100);
   expect(got.map((m) => m.meta.traceparent)).toEqual([
     traceparentOf(producer!),
     traceparentOf(producer!),

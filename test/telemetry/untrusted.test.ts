@@ -1,7 +1,7 @@
 /**
  * Inbound trace context is untrusted: a forged `traceparent` cannot be swapped into a signed
  * message, a malformed one (even validly signed) starts a new trace, an oversized `tracestate`
- * is dropped, and every rejection is reported as a `reject <reason>` span.
+ * is dropped, and every rejection — oversize included — is reported as a `reject <reason>` span.
  */
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +212,59 @@ describe('rejections', () => {
     expect(invalid?.status.message).toContain('does not match');
     expect(replay?.attributes['herald.reject.detail']).toContain('replay');
     expect(got).toHaveLength(1);
+  });
+
+  it('report a message larger than limits.maxBytes as a reject oversize span, before decoding it', async () => {
+    await setUp();
+    const rig = traceRig();
+    const small = createBus({
+      registry: testRegistry,
+      keys: testKeys(),
+      transport: hub.transport(),
+      nodeId: 'small',
+      limits: { maxBytes: 1024 },
+      instrumentation: otelInstrumentation({ tracerProvider: rig.provider }),
+    });
+    try {
+      await small.start();
+      const delivered: Message[] = [];
+      await small.subscribe(topic, (m) => void delivered.push(m));
+      const big = signed('peer-c', { seq: 1, data: { n: 1, from: 'c', text: 'x'.repeat(2048) } });
+      const fits = signed('peer-c', { seq: 2 });
+      expect(big.length).toBeGreaterThan(1024);
+      expect(fits.length).toBeLessThan(1024);
+      await spy.publish(topic, big);
+      await spy.publish(topic, fits);
+      // The same signed message is fine under b's default 2 MB limit: only the size refused it.
+      await until(() => small.stats().rejectedTotal === 1 && delivered.length === 1);
+      await until(() => got.length === 2);
+
+      expect(small.stats().rejected.oversize).toBe(1);
+      expect(delivered.map((m) => m.meta.seq)).toEqual([2]);
+      const [oversize] = await rig.waitFor((s) => s.name === 'reject oversize');
+      expect(rig.spans().filter((s) => s.name.startsWith('reject'))).toHaveLength(1);
+      expect(oversize?.kind).toBe(SpanKind.CONSUMER);
+      expect(oversize?.status).toEqual({
+        code: SpanStatusCode.ERROR,
+        message: 'larger than 1024 bytes',
+      });
+      expect(oversize?.parentSpanContext).toBeUndefined();
+      expect(oversize?.attributes).toMatchObject({
+        'messaging.system': 'herald',
+        'messaging.operation.type': 'receive',
+        'messaging.operation.name': 'reject',
+        'herald.transport': 'local',
+        'herald.channel': topic,
+        'herald.reject.reason': 'oversize',
+        'herald.reject.detail': 'larger than 1024 bytes',
+        'error.type': 'oversize',
+      });
+      // Refused before the signature was checked: nothing it claims is reported as known.
+      expect(oversize?.attributes['messaging.destination.name']).toBeUndefined();
+      expect(oversize?.attributes['herald.source_node']).toBeUndefined();
+    } finally {
+      await small.stop();
+    }
   });
 
   it('make no span with rejectionSpans: false', async () => {
