@@ -20,8 +20,10 @@ import {
   SchemaRegistrationError,
   type SchemaStore,
   type TopicDefs,
+  TransportError,
   topic,
 } from '../../src/index.js';
+import { createCodec, createKeyRing } from '../../src/internal.js';
 import { testKeys } from '../../src/testing/index.js';
 import { ordersV1, ordersV2, ordersV3, StatusV1, StatusV2, StatusV3 } from './orders.js';
 
@@ -85,18 +87,87 @@ describe('a consumer on version 2 and a producer on version 1', () => {
     expect(v2.rejected).toEqual([]);
   });
 
-  it('refuses a version 1 payload that does not match version 1, before any upcaster runs', async () => {
+  // The consumer's own history, with an upcaster that records every call.
+  const spied = () => {
+    const calls: unknown[] = [];
+    const registry = defineTopics({
+      order: topic('order:{orderId}', {
+        events: {
+          status_updated: event(StatusV1).evolve(StatusV2, {
+            upcast: (v1) => {
+              calls.push(v1);
+              return { ...v1, carrier: 'unknown' };
+            },
+          }),
+        },
+      }),
+    });
+    return { registry, calls };
+  };
+  // `orderId: ''` breaks StatusV1 (minLength 1); it would make a valid version 2 once upgraded.
+  const invalidV1 = { orderId: '', status: 'placed' as const };
+  const refusal = {
+    reason: 'invalid_payload',
+    event: 'status_updated',
+    topic: 'order:42',
+    field: '/orderId',
+    detail: expect.stringMatching(/^payload does not match order\.status_updated@1: \/orderId /),
+  };
+
+  it('refuses a correctly signed version 1 payload that does not match version 1, before any upcaster runs', async () => {
     const hub = createLocalHub();
-    const v2 = await node(hub, ordersV2, 'consumer-v2');
-    const v1 = await node(hub, ordersV1, 'producer-v1');
+    const { registry, calls } = spied();
+    const v2 = await node(hub, registry, 'consumer-v2');
     // A version 1 producer whose own check is bypassed: the wire carries what it carries.
-    const sloppy = v1.bus as unknown as Bus;
-    await expect(
-      sloppy.broadcast('order:42', 'status_updated', { orderId: '', status: 'placed' }),
-    ).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
-    await v1.bus.broadcast('order:42', 'status_updated', placed);
-    await until(() => v2.got.length === 1, 'the valid message');
-    expect(v2.rejected).toEqual([]);
+    const codec = createCodec(createKeyRing(testKeys()), 'rogue-v1');
+    const wire = hub.transport();
+    await wire.connect({ message: () => {}, event: () => {} });
+    const send = (seq: number, data: unknown) =>
+      wire.publish(
+        'order:42',
+        codec.encode({
+          epoch: 'e1',
+          seq,
+          time: Date.now(),
+          topic: 'order:42',
+          event: 'status_updated',
+          version: 1,
+          data,
+        }),
+      );
+    await send(1, invalidV1);
+    await send(2, placed);
+    await until(() => v2.got.length + v2.rejected.length === 2, 'both outcomes');
+    await wire.close();
+    expect(v2.rejected).toEqual([expect.objectContaining({ ...refusal, node: 'rogue-v1' })]);
+    expect(v2.bus.stats().rejected.invalid_payload).toBe(1);
+    expect(v2.bus.stats().rejectedTotal).toBe(1);
+    // The upcaster ran for the valid message only: the invalid one never reached it.
+    expect(calls).toEqual([placed]);
+    expect(v2.got.map((m) => [m.payload, m.meta.writerVersion])).toEqual([
+      [{ ...placed, carrier: 'unknown' }, 1],
+    ]);
+  });
+
+  it('refuses version 1 payloads of a producer whose version 1 is laxer than its own', async () => {
+    const hub = createLocalHub();
+    const { registry, calls } = spied();
+    const v2 = await node(hub, registry, 'consumer-v2');
+    // The producer's declaration of version 1 drifted: it lets an empty orderId through.
+    const laxV1 = Type.Object({ ...StatusV1.properties, orderId: Type.String() });
+    const lax = await node(
+      hub,
+      defineTopics({
+        order: topic('order:{orderId}', { events: { status_updated: event(laxV1) } }),
+      }),
+      'lax-v1',
+    );
+    await lax.bus.broadcast('order:42', 'status_updated', invalidV1);
+    await until(() => v2.rejected.length === 1, 'the refusal');
+    expect(v2.rejected).toEqual([expect.objectContaining({ ...refusal, node: 'lax-v1' })]);
+    expect(v2.bus.stats().rejected.invalid_payload).toBe(1);
+    expect(calls).toEqual([]);
+    expect(v2.got).toEqual([]);
   });
 
   it('refuses a version it does not declare, without a store, and counts it', async () => {
@@ -322,6 +393,64 @@ describe('registering versions in a shared store', () => {
     // Only its own message: the refused publish reached no one.
     expect(first.got.map((m) => m.meta.node)).toEqual(['first']);
   });
+
+  it.each([
+    ['cannot list the stored versions', 'versions'],
+    ['fails half-way through registering', 'insert'],
+  ] as const)(
+    'rejects the publish with PUBLISH_FAILED while the store %s, and retries on the next one',
+    async (_, broken) => {
+      const hub = createLocalHub();
+      const inner = memorySchemaStore();
+      let failing = true;
+      const down = () => Promise.reject(new Error('connect ECONNREFUSED'));
+      const flaky: SchemaStore = {
+        ...inner,
+        versions: (subject) =>
+          failing && broken === 'versions' ? down() : inner.versions(subject),
+        // Version 1 goes in, version 2 does not: the retry must finish the job.
+        insert: (record) =>
+          failing && broken === 'insert' && record.version === 2 ? down() : inner.insert(record),
+      };
+      const consumer = await node(hub, ordersV2, 'consumer');
+      const producer = await node(hub, ordersV2, 'producer-v2', flaky);
+      const payload = { ...placed, carrier: 'DHL' };
+      const error = await producer.bus
+        .broadcast('order:42', 'status_updated', payload)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TransportError);
+      expect(error).toMatchObject({
+        code: 'PUBLISH_FAILED',
+        topic: 'order:{orderId}',
+        event: 'status_updated',
+      });
+      expect((error as Error).message).toContain(
+        'could not register the versions of order.status_updated in the memory schema store: connect ECONNREFUSED',
+      );
+      // Not a refusal that stands: the same publish fails the same way while the store is down.
+      await expect(
+        producer.bus.broadcast('order:42', 'status_updated', payload),
+      ).rejects.toMatchObject({
+        code: 'PUBLISH_FAILED',
+      });
+      // What a failed registration stored before the store went away stays stored.
+      expect(
+        (await inner.versions('order:{orderId}/status_updated')).map((r) => r.version),
+      ).toEqual(broken === 'insert' ? [1] : []);
+      failing = false;
+      await producer.bus.broadcast('order:42', 'status_updated', payload);
+      const stored = await inner.versions('order:{orderId}/status_updated');
+      expect(stored.map((r) => [r.version, r.registeredBy])).toEqual([
+        [1, 'producer-v2'],
+        [2, 'producer-v2'],
+      ]);
+      // Only the publish after recovery was sent, as the first of its sequence (no gap).
+      await until(() => consumer.got.length === 1, 'the message after recovery');
+      await new Promise((r) => setTimeout(r, 20));
+      expect(consumer.got.map((m) => [m.meta.node, m.meta.seq])).toEqual([['producer-v2', 1]]);
+      expect(consumer.rejected).toEqual([]);
+    },
+  );
 
   it('refuses a version number that is stored with another schema', async () => {
     const hub = createLocalHub();
