@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import fc from 'fast-check';
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { quoteIdent } from '../../src/adapters/postgres/channels.js';
 import { claimMarker, parseClaimMarker } from '../../src/adapters/postgres/claims.js';
 import {
@@ -141,6 +141,33 @@ describe('postgres channel names', () => {
     expect(() => postgresTransport({ connectionString: url, heartbeatMs: 0 })).toThrow(
       /heartbeatMs/,
     );
+  });
+});
+
+describe('postgres connection options', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('reads DATABASE_URL when no connection is given, and the default when it is unset or empty', () => {
+    vi.stubEnv('DATABASE_URL', 'postgres://someone@127.0.0.1:6543/orders');
+    expect(postgresTransport().status().detail).toMatchObject({
+      host: '127.0.0.1',
+      port: 6543,
+      database: 'orders',
+    });
+    // An explicit connection string wins over the environment.
+    expect(
+      postgresTransport({ connectionString: 'postgres://x@127.0.0.1:7654/other' }).status().detail,
+    ).toMatchObject({ port: 7654, database: 'other' });
+    for (const unset of ['', undefined]) {
+      vi.stubEnv('DATABASE_URL', unset);
+      expect(postgresTransport().status().detail).toMatchObject({
+        host: '127.0.0.1',
+        port: 5432,
+        database: 'test',
+      });
+    }
   });
 });
 

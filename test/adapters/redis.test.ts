@@ -223,8 +223,16 @@ describe.skipIf(!redis.ok)('redis transport', () => {
       await t.connect(sink);
       await t.subscribe('$node:n1');
       await t.subscribe('room:1');
+      // A second listener on the node's own channel sees the confirming round trip.
+      const watcher = await adminClient(redis.url);
+      const onOwnChannel: string[] = [];
+      watcher.on('message', (_: string, data: string) => void onOwnChannel.push(data));
+      await watcher.subscribe(`${prefix}$node:n1`);
       proxy.reset();
       await waitFor(() => sink.events.some((e) => e.type === 'resubscribed'), 'resubscribed');
+      // `resubscribed` came only after a probe published on the node's own channel came back.
+      expect(onOwnChannel.some((d) => d.startsWith('herald-probe:'))).toBe(true);
+      watcher.disconnect();
       const types = sink.events.map((e) => e.type);
       expect(types[0]).toBe('connected');
       expect(types).toContain('disconnected');

@@ -9,6 +9,7 @@ import {
   resolveTransport,
   type Transport,
   TransportError,
+  type TransportSink,
 } from '../../src/index.js';
 import { keys, registry, settle } from '../fixtures/registry.js';
 
@@ -104,3 +105,93 @@ describe('fallback chain', () => {
     expect(receipt).toMatchObject({ transport: 'local', degraded: false });
   });
 });
+
+/**
+ * A member whose server the test takes down and up: it carries messages over an in-process hub
+ * and reports `disconnected` / `connected` + `resubscribed` as a real adapter does.
+ */
+function flappyTransport(hub: ReturnType<typeof createLocalHub>) {
+  const inner = hub.transport();
+  let sink: TransportSink | undefined;
+  let state: ConnectionState = ConnectionState.Idle;
+  const transport: Transport = {
+    name: 'flappy',
+    async connect(s) {
+      sink = s;
+      await inner.connect(s);
+      state = ConnectionState.Connected;
+    },
+    publish: (channel, data) =>
+      state === ConnectionState.Connected
+        ? inner.publish(channel, data)
+        : Promise.reject(new Error('flappy is down')),
+    subscribe: (channel) => inner.subscribe(channel),
+    unsubscribe: (channel) => inner.unsubscribe(channel),
+    async close() {
+      state = ConnectionState.Closed;
+      await inner.close();
+    },
+    status: () => ({ ...inner.status(), name: 'flappy', state }),
+  };
+  return {
+    transport,
+    down() {
+      state = ConnectionState.Reconnecting;
+      sink?.event({ type: 'disconnected', reason: 'flapped' });
+    },
+    up() {
+      state = ConnectionState.Connected;
+      sink?.event({ type: 'connected' });
+      sink?.event({ type: 'resubscribed', channels: 1, ms: 1 });
+    },
+  };
+}
+
+describe('failover hysteresis', () => {
+  it('does not fail back while the preferred member flaps, and does once it stayed up for failbackAfterMs', async () => {
+    const hub = createLocalHub();
+    const flappy = flappyTransport(hub);
+    const failbackAfterMs = 400;
+    const bus = createBus({
+      registry,
+      keys,
+      nodeId: 'a',
+      transport: [flappy.transport, hub.transport()],
+      transportOptions: { failover: { failbackAfterMs, retryMs: 25 } },
+    });
+    buses.push(bus);
+    const switches: { to: string; at: number }[] = [];
+    bus.on('failover', (f) => switches.push({ to: f.to, at: Date.now() }));
+    await bus.start();
+    expect(bus.transport().name).toBe('flappy');
+
+    flappy.down();
+    expect(switches.map((s) => s.to)).toEqual(['local']);
+    // Flap every 100 ms for 1.2 s: never healthy for 400 ms in a row, so no switch back.
+    for (let i = 0; i < 6; i++) {
+      await sleep(100);
+      flappy.up();
+      await sleep(100);
+      flappy.down();
+    }
+    expect(switches.map((s) => s.to)).toEqual(['local']);
+    expect(bus.transport()).toMatchObject({ name: 'local', detail: { degraded: true } });
+
+    const recovered = Date.now();
+    flappy.up();
+    await waitUntil(() => switches.length === 2, 3000);
+    expect(switches.map((s) => s.to)).toEqual(['local', 'flappy']);
+    expect(switches[1]!.at - recovered).toBeGreaterThanOrEqual(failbackAfterMs);
+    expect(switches[1]!.at - recovered).toBeLessThan(failbackAfterMs + 500);
+    expect(bus.transport()).toMatchObject({ name: 'flappy', detail: { degraded: false } });
+  });
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}

@@ -142,7 +142,7 @@ export function resolveOptions(options: PostgresTransportOptions): ResolvedOptio
     ? { ...options.pool.options }
     : (options.connection ?? {
         connectionString:
-          options.connectionString ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+          options.connectionString ?? (process.env.DATABASE_URL || DEFAULT_DATABASE_URL),
       });
   // Pool-only settings (max, idleTimeoutMillis, ...) are ignored by pg.Client.
   const client: pg.ClientConfig = poolConfig;
