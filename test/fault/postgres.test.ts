@@ -6,8 +6,7 @@
  * Each case streams numbered messages (every 7th one large enough for the claim check) from a
  * publisher bus to a receiver bus, and accounts for every number: delivered, rejected at
  * publish, or inside a gap the receiver was told about. A gap covers a message when the
- * message's publish overlaps [gap.from - slack, gap.to]; the slack (200 ms) only absorbs the
- * time between a commit and the notification reaching the receiver. Zero silent drops.
+ * message's publish overlaps [gap.from, gap.to], with no slack on either side. Zero silent drops.
  */
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -20,7 +19,6 @@ import { type PostgresServer, startPostgresServer } from '../support/postgres-se
 import { startProxy, type TcpProxy } from '../support/proxy.js';
 import { inCI } from '../support/services.js';
 
-const SLACK_MS = 200;
 
 let server: PostgresServer | undefined;
 let startProblem = '';
@@ -131,7 +129,7 @@ describe.skipIf(!server)('postgres transport faults (private server)', () => {
         for (const o of outcomes) {
           if (seen.has(o.n)) tally.delivered++;
           else if (!o.ok) tally.rejected++;
-          else if (gaps.some((g) => o.end >= g.from - SLACK_MS && o.start <= g.to)) tally.inGap++;
+          else if (gaps.some((g) => o.end >= g.from && o.start <= g.to)) tally.inGap++;
           else silent.push(o);
         }
         // Never twice, never out of order.
