@@ -7,6 +7,12 @@
  * §3.4.3): memory is bounded by the number of publishers, not the message rate, and messages may
  * arrive out of order by up to `reorderWindow` sequence numbers. A publisher's entry lives as long
  * as the skew window after its last message; by then any replay of its messages is expired.
+ *
+ * At most `maxPublishers` entries are kept. Evicting a live entry would let its messages be
+ * replayed while still inside the time window, so an eviction leaves a floor behind: the newest
+ * signed time the evicted entry accepted. A publisher with no entry, or whose entry was created
+ * after that eviction, is refused as `replay` at or below the floor — every message the evicted
+ * entry accepted lies there. Until the first eviction the floor is −∞ and refuses nothing.
  */
 import { RejectReason } from './reasons.js';
 import type { SharedReplayOptions } from './replay.js';
@@ -30,7 +36,9 @@ export interface FreshnessOptions {
    */
   readonly reorderWindow?: number;
   /**
-   * Most publishers tracked at once; past it the least recently seen one is forgotten (counted).
+   * Most publishers tracked at once; past it the least recently seen one is forgotten (counted),
+   * and messages of untracked publishers timed at or before the newest time it accepted are
+   * refused as `replay` from then on. Keep it above the publisher instances live in one window.
    * @default 10000
    */
   readonly maxPublishers?: number;
@@ -63,7 +71,12 @@ export function replayTtlMs(options: FreshnessOptions = {}): number {
 interface PublisherWindow {
   highest: number;
   bits: Uint32Array;
+  /** Receiver time of its last message: the entry expires `maxPast + maxFuture` later. */
   lastSeen: number;
+  /** Newest signed `time` it accepted: the floor it leaves behind when evicted. */
+  newest: number;
+  /** The eviction floor when it was created: no message at or below it was ever checked here. */
+  floor: number;
 }
 
 /** The replay and skew guard of one bus. */
@@ -74,6 +87,11 @@ export interface Freshness {
   readonly size: number;
   /** Publishers forgotten because `maxPublishers` was reached. */
   readonly evictions: number;
+  /**
+   * Newest signed time accepted from an evicted publisher (−∞ before the first eviction):
+   * untracked publishers' messages at or below it are refused as `replay`.
+   */
+  readonly floor: number;
 }
 
 /** Creates a freshness guard. `now` is injectable for tests. */
@@ -88,6 +106,7 @@ export function createFreshness(
   const ttl = maxPast + maxFuture;
   const publishers = new Map<string, PublisherWindow>();
   let evictions = 0;
+  let floor = Number.NEGATIVE_INFINITY;
   let nextSweep = 0;
 
   function sweep(at: number): void {
@@ -97,12 +116,39 @@ export function createFreshness(
     nextSweep = at + Math.min(ttl, 10_000);
   }
 
+  /**
+   * Frees one slot (only when full, so a linear scan is fine): expired entries go first, since
+   * their messages are all refused as `expired` anyway; otherwise the least recently seen one is
+   * evicted and its newest accepted time raises the floor.
+   */
+  function makeRoom(at: number): void {
+    let freed = false;
+    let victimKey: string | undefined;
+    let victim: PublisherWindow | undefined;
+    for (const [key, w] of publishers) {
+      if (at - w.lastSeen > ttl) {
+        publishers.delete(key);
+        freed = true;
+      } else if (victim === undefined || w.lastSeen < victim.lastSeen) {
+        victimKey = key;
+        victim = w;
+      }
+    }
+    if (freed || victimKey === undefined || victim === undefined) return;
+    publishers.delete(victimKey);
+    floor = Math.max(floor, victim.newest);
+    evictions++;
+  }
+
   return {
     get size() {
       return publishers.size;
     },
     get evictions() {
       return evictions;
+    },
+    get floor() {
+      return floor;
     },
     check(node, epoch, seq, time) {
       const at = now();
@@ -112,35 +158,40 @@ export function createFreshness(
       const key = `${node}\u0000${epoch}`;
       let w = publishers.get(key);
       if (w === undefined) {
-        if (publishers.size >= maxPublishers) {
-          // Rare (only when full): a linear scan finds the least recently seen publisher.
-          let oldestKey: string | undefined;
-          let oldestSeen = Number.POSITIVE_INFINITY;
-          for (const [k, v] of publishers) {
-            if (v.lastSeen < oldestSeen) {
-              oldestSeen = v.lastSeen;
-              oldestKey = k;
-            }
-          }
-          if (oldestKey !== undefined) publishers.delete(oldestKey);
-          evictions++;
-        }
-        w = { highest: 0, bits: new Uint32Array(windowBits / 32), lastSeen: at };
+        // This publisher's earlier entry may have been evicted while its messages were still
+        // inside the time window: whatever it accepted is at or below the floor.
+        if (time <= floor) return RejectReason.Replay;
+        // Taken before makeRoom: the eviction it may cause is of another publisher, and every
+        // earlier entry of this one was evicted before now, so `created` already covers them.
+        const created = floor;
+        if (publishers.size >= maxPublishers) makeRoom(at);
+        w = {
+          highest: 0,
+          bits: new Uint32Array(windowBits / 32),
+          lastSeen: at,
+          newest: Number.NEGATIVE_INFINITY,
+          floor: created,
+        };
         publishers.set(key, w);
       }
       w.lastSeen = at;
+      // Below the floor this entry cannot tell: an evicted entry of the same publisher may have
+      // accepted that message (the same rule as a sequence number older than the bitmap).
+      if (time <= w.floor) return RejectReason.Replay;
       if (seq > w.highest) {
         const advance = seq - w.highest;
         if (advance >= windowBits) w.bits.fill(0);
         else for (let s = w.highest + 1; s < seq; s++) clear(w.bits, s % windowBits);
         w.highest = seq;
         set(w.bits, seq % windowBits);
+        if (time > w.newest) w.newest = time;
         return undefined;
       }
       if (seq <= w.highest - windowBits) return RejectReason.Replay;
       const bit = seq % windowBits;
       if (get(w.bits, bit)) return RejectReason.Replay;
       set(w.bits, bit);
+      if (time > w.newest) w.newest = time;
       return undefined;
     },
   };
