@@ -35,6 +35,8 @@ export const RECORDED_PACKAGES = [
   'pg',
   'jose',
   'mqemitter',
+  'mqemitter-redis',
+  'graphql-redis-subscriptions',
   'tsx',
 ] as const;
 

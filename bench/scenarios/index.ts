@@ -7,7 +7,7 @@ import { inprocOne } from './inproc-one.js';
 import { postgresLatency, redisLatency } from './latency.js';
 import { localHub } from './local-hub.js';
 import { postgresOneToOne } from './postgres.js';
-import { redisOneToOne } from './redis.js';
+import { redisFanout, redisOneToOne } from './redis.js';
 import { securityCost, securityReplay } from './security.js';
 import { stepCost } from './step-cost.js';
 import { tracing } from './tracing.js';
@@ -19,6 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   localHub,
   stepCost,
   redisOneToOne,
+  redisFanout,
   postgresOneToOne,
   redisLatency,
   postgresLatency,
