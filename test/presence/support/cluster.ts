@@ -2,6 +2,13 @@
  * The parent side of the three-process presence tests: spawns presence nodes
  * (node.child.ts), keeps each one's latest listing and every event it printed, and waits for
  * conditions with clear timeouts. Times come from the children's clocks (same machine).
+ *
+ * Waits are anchored on a position in a node's lines (`from`), never on a timestamp: lines carry
+ * millisecond times, and a node often prints its last intermediate listing and the converged one
+ * in the same millisecond in which the parent sees the latter and acts (kills a node, say). A
+ * search for "the first listing X at or after time T" then picks that intermediate listing,
+ * printed before the action, as if it were caused by it. Positions have no such tie: everything
+ * after a line in `lines` was printed after it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +36,18 @@ export interface NodeProcess {
   /** Its latest listing (`node/key/name` lines), once it printed one. */
   listing(): string[] | undefined;
   send(command: object): void;
-  /** Resolves with the first line (already printed or to come) that satisfies `match`. */
-  waitFor(match: (line: NodeLine) => boolean, timeoutMs?: number, what?: string): Promise<NodeLine>;
+  /**
+   * Resolves with the first line at index `from` or later in `lines` (already printed or to
+   * come) that satisfies `match`.
+   */
+  waitFor(
+    match: (line: NodeLine) => boolean,
+    timeoutMs?: number,
+    what?: string,
+    from?: number,
+  ): Promise<NodeLine>;
+  /** The position just after `line` in `lines`: what the node printed after it starts there. */
+  after(line: NodeLine): number;
   /** Resolves when the process exited. */
   readonly exited: Promise<number | null>;
 }
@@ -59,6 +76,13 @@ export async function spawnNode(config: ClusterConfig, id: string): Promise<Node
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
+  const node = watchNode(id, proc);
+  await node.waitFor((l) => l.t === 'ready', 30_000, '"ready" line');
+  return node;
+}
+
+/** Collects the JSON lines a node process prints (exported for the harness's own test). */
+export function watchNode(id: string, proc: ChildProcess): NodeProcess {
   const lines: NodeLine[] = [];
   const waiters = new Set<() => void>();
   let buffer = '';
@@ -83,10 +107,15 @@ export async function spawnNode(config: ClusterConfig, id: string): Promise<Node
     exited,
     listing: () => lines.filter((l) => l.t === 'event').at(-1)?.lines,
     send: (command) => void proc.stdin?.write(`${JSON.stringify(command)}\n`),
-    waitFor(match, timeoutMs = 15_000, what = 'a matching line') {
+    after(line) {
+      const index = lines.indexOf(line);
+      if (index < 0) throw new Error(`node ${id}: ${JSON.stringify(line)} is not one of its lines`);
+      return index + 1;
+    },
+    waitFor(match, timeoutMs = 15_000, what = 'a matching line', from = 0) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
-          const found = lines.find(match);
+          const found = lines.find((line, index) => index >= from && match(line));
           if (!found) return;
           clearTimeout(timer);
           waiters.delete(check);
@@ -96,7 +125,7 @@ export async function spawnNode(config: ClusterConfig, id: string): Promise<Node
           waiters.delete(check);
           reject(
             new Error(
-              `node ${id}: no ${what} within ${timeoutMs} ms; last lines: ${JSON.stringify(lines.slice(-3))}; stderr: ${stderr.slice(-2000)}`,
+              `node ${id}: no ${what} within ${timeoutMs} ms (from line ${from}); last lines: ${JSON.stringify(lines.slice(-3))}; stderr: ${stderr.slice(-2000)}`,
             ),
           );
         }, timeoutMs);
@@ -108,7 +137,6 @@ export async function spawnNode(config: ClusterConfig, id: string): Promise<Node
       });
     },
   };
-  await node.waitFor((l) => l.t === 'ready', 30_000, '"ready" line');
   return node;
 }
 
@@ -118,20 +146,28 @@ export const expectedLines = (tracked: Record<string, [key: string, name: string
     .flatMap(([node, entries]) => entries.map(([key, name]) => `${node}/${key}/${name}`))
     .sort();
 
-/** Resolves with the first event line (from `since`) after which `node` lists exactly `want`. */
+/**
+ * Resolves with the first event line at position `from` or later (see `after`) after which
+ * `node` lists exactly `want`.
+ */
 export function listingReaches(
   node: NodeProcess,
   want: string[],
-  since: number,
+  from: number,
   timeoutMs = 15_000,
-) {
+): Promise<NodeLine> {
   const target = JSON.stringify(want);
   return node.waitFor(
-    (l) => l.t === 'event' && l.at >= since && JSON.stringify(l.lines) === target,
+    (l) => l.t === 'event' && JSON.stringify(l.lines) === target,
     timeoutMs,
     `listing ${target}`,
+    from,
   );
 }
+
+/** The event lines of `node` from position `from` on. */
+export const eventsFrom = (node: NodeProcess, from: number): NodeLine[] =>
+  node.lines.slice(from).filter((l) => l.t === 'event');
 
 /** True when the node's latest listing is `want`. */
 export const lists = (node: NodeProcess, want: string[]): boolean =>

@@ -4,9 +4,12 @@
  *
  * It starts a bus on the given transport, subscribes to `room:lobby`'s presence, and prints one
  * JSON line per happening: `ready`, then an `event` per presence_state / presence_diff with its
- * local time and the listing after it — rebuilt from the events alone, as a client would. Commands arrive as JSON lines on stdin:
- * `{ "cmd": "track", "key", "meta" }`, `untrack`, `stats`, and `stop` (graceful: the leave is
- * broadcast, then the process exits).
+ * local time and the listing after it — rebuilt from the events alone, as a client would.
+ * Commands arrive as JSON lines on stdin, each answered by an `ok` line:
+ * `{ "cmd": "track", "key", "name" }`, `{ "cmd": "update", "key", "name" }` (its `ok` carries the
+ * new ref, or none when the key is not tracked), `{ "cmd": "untrack", "key" }` (its `ok` carries
+ * whether it was tracked), `stats`, and `stop` (graceful: the leave is broadcast, then the process
+ * exits).
  */
 import { createInterface } from 'node:readline';
 import { postgresTransport } from '../../../src/adapters/postgres/index.js';
@@ -90,9 +93,14 @@ for await (const text of createInterface({ input: process.stdin })) {
   if (command.cmd === 'track') {
     await bus.presence.track(TOPIC, command.key as string, { name: command.name as string });
     out({ t: 'ok', cmd: 'track', key: command.key });
+  } else if (command.cmd === 'update') {
+    const ref = await bus.presence.update(TOPIC, command.key as string, {
+      name: command.name as string,
+    });
+    out({ t: 'ok', cmd: 'update', key: command.key, ref });
   } else if (command.cmd === 'untrack') {
-    await bus.presence.untrack(TOPIC, command.key as string);
-    out({ t: 'ok', cmd: 'untrack', key: command.key });
+    const was = await bus.presence.untrack(TOPIC, command.key as string);
+    out({ t: 'ok', cmd: 'untrack', key: command.key, was });
   } else if (command.cmd === 'stats') {
     out({ t: 'stats', presence: bus.presence.stats(), bus: bus.stats() });
   } else if (command.cmd === 'stop') {
