@@ -1,13 +1,15 @@
 /**
  * A chat room on two nodes (`eu` and `us`): presence with one meta per connection, typing
  * indicators that are throttled for the reader and never echoed to the typist (broadcastFrom),
- * and a presence listing enriched with display names (the `fetch` hook).
+ * and a presence listing enriched with display names (the `fetch` hook). Messages go through the
+ * generated, typed client (`generated/client.ts`): no topic string is written by hand.
  *
  * Run: `npx tsx examples/chat-room/main.ts`. The transport is 'auto': Redis if it answers on
  * 127.0.0.1:6379, else PostgreSQL, else in-process, so it runs on a machine with no servers.
  */
 import { randomBytes } from 'node:crypto';
 import { createBus, type PresenceDiff, type PresenceFetch } from '../../src/index.js';
+import { createClient, validators } from './generated/client.js';
 import { registry } from './registry.js';
 
 type Meta = { device: 'web' | 'phone' };
@@ -15,7 +17,7 @@ const keys = { keys: [{ kid: 'chat-room', secret: randomBytes(32) }] };
 // Short periods so the demo is quick; the defaults are 1.5 s / 30 s / 20 min.
 const presence = { heartbeatMs: 200, downAfterMs: 2000, permdownAfterMs: 60_000 };
 const transportOptions = { connectTimeoutMs: 500 };
-const room = `room:demo-${randomBytes(3).toString('hex')}` as const;
+const roomId = `demo-${randomBytes(3).toString('hex')}`;
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const say = (who: string, text: string) => console.log(`  ${who.padEnd(10)} ${text}`);
 
@@ -35,9 +37,14 @@ const describeDiff = ({ joins, leaves }: PresenceDiff<Meta, { name: string }>) =
     ),
   ].join('  ');
 
-const eu = createBus({ registry, keys, nodeId: 'eu', presence, transportOptions });
-const us = createBus({ registry, keys, nodeId: 'us', presence, transportOptions });
+const eu = createBus({ registry, keys, nodeId: 'eu', presence, transportOptions, validators });
+const us = createBus({ registry, keys, nodeId: 'us', presence, transportOptions, validators });
 await Promise.all([eu.start(), us.start()]);
+// The typed clients: the room is a parameter, and the client builds the topic string from it.
+const euChat = createClient(eu);
+const usChat = createClient(us);
+// Presence has no generated functions: it takes the concrete topic, `room:demo-…`.
+const room = euChat.room.topic({ roomId });
 console.log(`\nChat room ${room} on two nodes, over the "${eu.transport().name}" transport\n`);
 
 // Each connection is a Subscriber: what it subscribes can be excluded from its own broadcasts.
@@ -51,25 +58,24 @@ for (const [device, socket] of [
   ['web', aliceWeb],
   ['phone', alicePhone],
 ] as const) {
-  await eu.subscribe(room, (m) => void (m.payload.userId === 'alice' && ownTyping[device]++), {
-    events: ['typing'],
-    subscriber: socket,
-  });
+  await euChat.room.typing.subscribe(
+    { roomId },
+    (typing) => void (typing.userId === 'alice' && ownTyping[device]++),
+    { subscriber: socket },
+  );
 }
 // Bob's screen redraws the indicator at most every 300 ms: keystrokes in between are coalesced.
-const bobTyping = await us.subscribe(
-  room,
-  (m) =>
-    say(
-      'bob sees',
-      `${users[m.payload.userId]} ${m.payload.typing ? 'is typing…' : 'stopped typing'}`,
-    ),
-  { events: ['typing'], subscriber: bobWeb, throttle: { ms: 300 } },
+const bobTyping = await usChat.room.typing.subscribe(
+  { roomId },
+  (typing) =>
+    say('bob sees', `${users[typing.userId]} ${typing.typing ? 'is typing…' : 'stopped typing'}`),
+  { subscriber: bobWeb, throttle: { ms: 300 } },
 );
-await us.subscribe(room, (m) => say('bob sees', `${users[m.payload.userId]}: ${m.payload.text}`), {
-  events: ['message'],
-  subscriber: bobWeb,
-});
+await usChat.room.message.subscribe(
+  { roomId },
+  (message) => say('bob sees', `${users[message.userId]}: ${message.text}`),
+  { subscriber: bobWeb },
+);
 await eu.presence.subscribe(
   room,
   (e) => {
@@ -92,13 +98,14 @@ for (const [id, entry] of Object.entries(listing)) {
 }
 
 console.log('\n2. Alice types: 10 keystrokes in one second, sent with broadcastFrom');
+// publishFrom is the bus's broadcastFrom: the sender's own typing tab (aliceWeb) skips it.
 for (let i = 0; i < 10; i++) {
-  await eu.broadcastFrom(aliceWeb, room, 'typing', { userId: 'alice', typing: true });
+  await euChat.room.typing.publishFrom(aliceWeb, { roomId }, { userId: 'alice', typing: true });
   await wait(100);
 }
-await eu.broadcastFrom(aliceWeb, room, 'typing', { userId: 'alice', typing: false });
+await euChat.room.typing.publishFrom(aliceWeb, { roomId }, { userId: 'alice', typing: false });
 await wait(400);
-await eu.broadcastFrom(aliceWeb, room, 'message', { userId: 'alice', text: 'hello Bob' });
+await euChat.room.message.publishFrom(aliceWeb, { roomId }, { userId: 'alice', text: 'hello Bob' });
 await wait(100);
 const counts = bobTyping.counts;
 say(

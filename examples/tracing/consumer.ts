@@ -1,13 +1,14 @@
 /**
  * A consumer service of the tracing example (billing or shipping): starts the OpenTelemetry SDK
- * with `herald/otel`, subscribes to one order over Redis, prints `ready`, handles the messages,
- * then flushes its spans and exits. Each handler run is a `process order:{orderId}` span whose
- * parent is the publisher's span in another process.
+ * with `herald/otel`, subscribes to one order over Redis through the generated client, prints
+ * `ready`, handles the messages, then flushes its spans and exits. Each handler run is a
+ * `process order:{orderId}` span whose parent is the publisher's span in another process.
  *
  *   SERVICE_NAME=billing HERALD_SECRET=... npx tsx examples/tracing/consumer.ts
  */
 import { createBus } from '../../src/index.js';
 import { startOtel } from '../../src/otel/index.js';
+import { createClient, validators } from './generated/client.js';
 import { registry, settings } from './topics.js';
 
 const config = settings();
@@ -18,7 +19,9 @@ const bus = createBus({
   nodeId: `${config.serviceName}-${process.pid}`,
   transport: 'redis',
   transportOptions: { redis: { url: config.redisUrl, prefix: config.prefix } },
+  validators,
 });
+const orders = createClient(bus);
 const guard = setTimeout(() => {
   console.error(`${config.serviceName}: no message within 30 s`);
   process.exit(1);
@@ -31,7 +34,7 @@ const finished = new Promise<void>((resolve) => {
   finish = resolve;
 });
 // Resolves once Redis confirmed the subscription: from here on, nothing published is missed.
-await bus.subscribe(`order:${config.orderId}`, async (message) => {
+await orders.order.subscribe({ orderId: config.orderId }, async (message) => {
   // Some work, so the span has a visible duration.
   await new Promise((r) => setTimeout(r, 5));
   console.log(

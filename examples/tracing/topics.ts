@@ -1,6 +1,6 @@
 /**
  * The tracing example's one topic: orders, placed by a checkout service and consumed by billing
- * and shipping.
+ * and shipping. Its typed client is generated into `generated/` (`npm run codegen:all`).
  */
 import { Type } from '@sinclair/typebox';
 import { defineTopics, event, topic } from '../../src/index.js';

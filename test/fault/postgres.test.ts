@@ -19,7 +19,6 @@ import { type PostgresServer, startPostgresServer } from '../support/postgres-se
 import { startProxy, type TcpProxy } from '../support/proxy.js';
 import { inCI } from '../support/services.js';
 
-
 let server: PostgresServer | undefined;
 let startProblem = '';
 try {
