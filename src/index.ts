@@ -19,6 +19,7 @@ export type {
   TransportStatus,
 } from './adapters/transport.js';
 export { ConnectionState } from './adapters/transport.js';
+export type { BatchingOptions } from './bus/batcher.js';
 export { createBus } from './bus/bus.js';
 export type {
   BatchOptions,

@@ -10,11 +10,20 @@ export { checkFormat, formats } from './schemas/formats.js';
 export type { ParsedTemplate, Segment } from './schemas/template.js';
 export { formatTopic, matchTopic, parseTemplate, templatesOverlap } from './schemas/template.js';
 export { createValidator, listIssues } from './schemas/validator.js';
-export type { Codec, CodecRejection, Envelope, EnvelopeFields } from './security/codec.js';
+export type {
+  Codec,
+  CodecRejection,
+  Envelope,
+  EnvelopeFields,
+  ItemFields,
+} from './security/codec.js';
 export {
+  BATCH_TYPE,
   createCodec,
   ENVELOPE_TYPE,
   isRejection,
+  itemJson,
+  MAX_BATCH,
   payloadJson,
   protectedHeader,
 } from './security/codec.js';

@@ -29,6 +29,7 @@ export const redisLatency: Scenario = {
   async systems() {
     return [
       heraldRedisSystem(LOAD),
+      heraldRedisSystem(LOAD, true),
       rawRedisSystem({
         id: 'ioredis',
         label: 'raw ioredis, JSON',
@@ -61,6 +62,7 @@ export const postgresLatency: Scenario = {
   async systems() {
     return [
       heraldPostgresSystem(LOAD, 4),
+      heraldPostgresSystem(LOAD, 4, true),
       rawNotifySystem({
         id: 'pg-notify-pool4',
         label: 'raw pg_notify, pool of 4',

@@ -27,6 +27,7 @@ export const redisOneToOne: Scenario = {
   async systems() {
     return [
       heraldRedisSystem(LOAD),
+      heraldRedisSystem(LOAD, true),
       rawRedisSystem({
         id: 'signed-json-ioredis',
         label: 'hand-written signed JSON on ioredis',

@@ -26,6 +26,8 @@ export interface HeraldPairOptions {
   started?(): Promise<void>;
   /** Runs after both buses stopped (e.g. ends a pool the transports shared). */
   cleanup?(): Promise<void>;
+  /** Micro-batching on the publisher bus. @default false */
+  readonly batching?: boolean;
 }
 
 /** Herald: bus A publishes, bus B's handler receives. */
@@ -49,6 +51,7 @@ export function heraldPairSystem(options: HeraldPairOptions): System {
         keys: KEYS,
         nodeId: `bench-a-${suffix}`,
         transport: options.transport(),
+        batching: options.batching === true,
       });
       subscriber = createBus({
         registry,

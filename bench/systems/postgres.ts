@@ -81,19 +81,22 @@ export function rawNotifySystem(options: RawNotifyOptions): System {
 }
 
 /** Herald's PostgreSQL transport, publishing through a pool of `poolSize`. */
-export function heraldPostgresSystem(load: Load, poolSize: number): System {
+export function heraldPostgresSystem(load: Load, poolSize: number, batching = false): System {
   const pgVersion = versionOf('pg');
   const pools: pg.Pool[] = [];
   return heraldPairSystem({
-    id: 'herald-postgres',
-    label: `Herald, PostgreSQL transport (pool of ${poolSize})`,
-    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on`,
+    id: batching ? 'herald-postgres-batched' : 'herald-postgres',
+    label: batching
+      ? `Herald, PostgreSQL, micro-batching (pool of ${poolSize})`
+      : `Herald, PostgreSQL transport (pool of ${poolSize})`,
+    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on${batching ? '; micro-batching on (batches of up to 100 messages kept under the 8000-byte NOTIFY limit)' : ''}`,
     load,
+    batching,
     versions: { pg: pgVersion },
     transport() {
       const pool = postgresPool(poolSize);
       pools.push(pool);
-      return postgresTransport({ pool, prefix: 'hbench' });
+      return postgresTransport({ pool, prefix: batching ? 'hbenchb' : 'hbench' });
     },
     started: () => Promise.all(pools.map((p) => warmPool(p, poolSize))).then(() => undefined),
     async cleanup() {

@@ -86,15 +86,17 @@ export function rawRedisSystem(options: RawRedisOptions): System {
   };
 }
 
-/** Herald's Redis transport, validation and signing on. */
-export function heraldRedisSystem(load: Load): System {
+/** Herald's Redis transport, validation and signing on; with `batching`, micro-batched. */
+export function heraldRedisSystem(load: Load, batching = false): System {
   const ioredis = versionOf('ioredis');
   return heraldPairSystem({
-    id: 'herald-redis',
-    label: 'Herald, Redis transport',
-    note: `herald ${heraldVersion()} redisTransport on ioredis ${ioredis} (default options: no auto-pipelining), publishes ${describeLoad(load)}, two buses, each with its own publish and subscribe connections; validation, HMAC signing, verification and replay check on`,
+    id: batching ? 'herald-redis-batched' : 'herald-redis',
+    label: batching ? 'Herald, Redis, micro-batching' : 'Herald, Redis transport',
+    note: `herald ${heraldVersion()} redisTransport on ioredis ${ioredis} (default options: no auto-pipelining), publishes ${describeLoad(load)}, two buses, each with its own publish and subscribe connections; validation, HMAC signing, verification and replay check on${batching ? '; micro-batching on (batching: true: the publishes of one tick to one channel under one signature)' : ''}`,
     load,
+    batching,
     versions: { ioredis },
-    transport: () => redisTransport({ ...REDIS, prefix: 'herald-bench:' }),
+    transport: () =>
+      redisTransport({ ...REDIS, prefix: batching ? 'herald-bench-batched:' : 'herald-bench:' }),
   });
 }

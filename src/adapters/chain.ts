@@ -261,6 +261,10 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
     get degraded() {
       return active !== undefined && active !== members[0];
     },
+    // Batches must fit whichever member carries them; without a limit, as large as the bus allows.
+    get batchBytes() {
+      return active?.transport?.batchBytes ?? Number.POSITIVE_INFINITY;
+    },
     async connect(s) {
       sink = s;
       closed = false;

@@ -88,6 +88,11 @@ export interface Transport {
    */
   readonly degraded?: boolean;
   /**
+   * Optional: the largest message in bytes this transport carries in one piece (PostgreSQL: the
+   * NOTIFY payload limit). The bus keeps batch envelopes under it.
+   */
+  readonly batchBytes?: number;
+  /**
    * Optional: false when no other node can be subscribed to `channel`, so the bus may skip
    * encoding and signing. Only transports that know every subscriber (in-process) implement it.
    */

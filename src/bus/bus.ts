@@ -16,12 +16,19 @@ import { createVersionReader } from '../registry-store/reader.js';
 import type { EventEntry, ResolvedTopic, TopicDefs } from '../schemas/define.js';
 import type { ReadOutcome } from '../schemas/upgrade.js';
 import { createValidator, type Validator } from '../schemas/validator.js';
-import { createCodec, type Envelope, type EnvelopeFields, isRejection } from '../security/codec.js';
+import {
+  createCodec,
+  type Envelope,
+  type EnvelopeFields,
+  isRejection,
+  MAX_BATCH,
+} from '../security/codec.js';
 import { createFreshness, replayTtlMs } from '../security/freshness.js';
 import { createKeyRing } from '../security/keys.js';
 import { type Rejection, RejectReason } from '../security/reasons.js';
 import { createReplayGate } from '../security/replay.js';
 import { otelInstrumentation } from '../telemetry/otel.js';
+import { type Batcher, createBatcher } from './batcher.js';
 import { Emitter } from './emitter.js';
 import { type BatchOptions, subscriptionHelpers } from './helpers/index.js';
 import { DeliveryQueue } from './queue.js';
@@ -107,6 +114,8 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     options.instrumentation === false
       ? undefined
       : (options.instrumentation ?? otelInstrumentation());
+  const batching = batchSettings(options.batching);
+  let batcher: Batcher | undefined;
   const channelOps = new Map<string, Promise<void>>();
   const streams = new Set<{ end(): void }>();
 
@@ -217,28 +226,32 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       counters.echoes++;
       return;
     }
-    const decoded = codec.decode(data);
+    const decoded = codec.decodeAll(data);
     if (isRejection(decoded)) {
       reject({ ...decoded, channel });
       return;
     }
-    if (decoded.node === nodeId) {
-      if (decoded.epoch === epoch) {
+    // One envelope, or each message of a batch: every one is checked on its own from here on.
+    for (let i = 0; i < decoded.length; i++) {
+      const env = decoded[i]!;
+      if (env.node !== nodeId) {
+        accept(channel, env);
+        continue;
+      }
+      if (env.epoch === epoch) {
         counters.echoes++;
-        return;
+        continue;
       }
       reject({
         reason: RejectReason.DuplicateNode,
-        detail: `a message signed as node "${nodeId}" from another process (epoch ${decoded.epoch}): give every node its own nodeId`,
+        detail: `a message signed as node "${nodeId}" from another process (epoch ${env.epoch}): give every node its own nodeId`,
         channel,
-        topic: decoded.topic,
-        event: decoded.event,
-        node: decoded.node,
-        kid: decoded.kid,
+        topic: env.topic,
+        event: env.event,
+        node: env.node,
+        kid: env.kid,
       });
-      return;
     }
-    accept(channel, decoded);
   }
 
   function accept(channel: string, env: Envelope): void {
@@ -716,6 +729,9 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     const traceparent = scope?.traceparent;
     const tracestate = scope?.tracestate;
     let encoded: string | undefined;
+    // With batching: this message's JSON, signed later with the others of its channel and tick.
+    let item: string | undefined;
+    let size: number | undefined;
     let localDeliveries = 0;
     try {
       if (remote && transport.hasRemoteInterest?.(channel) !== false) {
@@ -731,8 +747,13 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
         if (to !== undefined) fields.to = to;
         if (traceparent !== undefined) fields.traceparent = traceparent;
         if (tracestate !== undefined) fields.tracestate = tracestate;
-        encoded = codec.encode(fields);
-        if (encoded.length > maxBytes) {
+        if (batcher !== undefined) {
+          item = codec.item(fields);
+          // Too large to share an envelope: it goes alone (and may be refused as too large).
+          if (!batcher.fits(item)) item = undefined;
+        }
+        if (item === undefined) encoded = codec.encode(fields);
+        if (encoded !== undefined && encoded.length > maxBytes) {
           throw new HeraldError(
             ErrorCode.MessageTooLarge,
             `message on "${topic}" is ${encoded.length} bytes encoded; the limit is ${maxBytes}`,
@@ -761,9 +782,13 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
         const message: Message = { topic: resolved.topic, event, payload, meta };
         localDeliveries = table.dispatch(topicState, message, opts.exclude);
       }
-      if (encoded !== undefined) {
+      if (encoded !== undefined || item !== undefined) {
         try {
-          await transport.publish(channel, encoded);
+          if (item !== undefined) size = await (batcher as Batcher).add(channel, item);
+          else {
+            size = (encoded as string).length;
+            await transport.publish(channel, encoded as string);
+          }
         } catch (error) {
           throw wrapTransport(
             error,
@@ -779,16 +804,12 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
         localDeliveries,
         sent: false,
         error,
-        ...(encoded === undefined ? {} : { size: encoded.length }),
+        ...(size === undefined ? {} : { size }),
       });
       throw error;
     }
-    scope?.end({
-      id,
-      localDeliveries,
-      sent: encoded !== undefined,
-      ...(encoded === undefined ? {} : { size: encoded.length }),
-    });
+    const sent = size !== undefined;
+    scope?.end({ id, localDeliveries, sent, ...(size === undefined ? {} : { size }) });
     return {
       transport: transport.name,
       degraded: transport.degraded === true,
@@ -797,7 +818,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       topic: resolved.topic,
       event,
       localDeliveries,
-      sent: encoded !== undefined,
+      sent,
     };
   }
 
@@ -873,6 +894,17 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
         },
       );
     }
+    batcher =
+      batching === undefined
+        ? undefined
+        : createBatcher(
+            {
+              encode: (items) => codec.encodeBatch(epoch, items),
+              send: (channel, data) => transport.publish(channel, data),
+            },
+            batching.maxMessages,
+            () => Math.min(batching.maxBytes, maxBytes, transport.batchBytes ?? maxBytes),
+          );
     state = 'started';
     presence.start();
   }
@@ -964,6 +996,25 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       events.on(event, listener),
   };
   return bus as unknown as Bus<D>;
+}
+
+/** Resolved batching options, or undefined when batching is off. */
+function batchSettings(
+  option: BusOptions<TopicDefs>['batching'],
+): { maxMessages: number; maxBytes: number } | undefined {
+  if (option === undefined || option === false) return undefined;
+  const { maxMessages = 100, maxBytes = Number.POSITIVE_INFINITY } = option === true ? {} : option;
+  if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > MAX_BATCH) {
+    throw new ConfigError(`batching.maxMessages ${String(maxMessages)} is invalid`, {
+      hint: `use an integer from 1 to ${MAX_BATCH}`,
+    });
+  }
+  if (!(maxBytes >= 1024)) {
+    throw new ConfigError(`batching.maxBytes ${String(maxBytes)} is invalid`, {
+      hint: 'use at least 1024 bytes',
+    });
+  }
+  return { maxMessages, maxBytes };
 }
 
 export type { TopicState };

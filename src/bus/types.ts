@@ -1,6 +1,7 @@
 /**
  * The bus's public types: options, messages, subscriptions, events and statistics.
  */
+
 import type { ChainOptions, TransportChoice } from '../adapters/chain.js';
 import type { TransportStatus } from '../adapters/transport.js';
 import type { HeraldError } from '../errors.js';
@@ -21,6 +22,7 @@ import type { FreshnessOptions } from '../security/freshness.js';
 import type { KeyConfig } from '../security/keys.js';
 import type { Rejection, RejectReason } from '../security/reasons.js';
 import type { Instrumentation } from '../telemetry/types.js';
+import type { BatchingOptions } from './batcher.js';
 import type {
   BatchOptions,
   DebounceOptions,
@@ -343,6 +345,14 @@ export interface BusOptions<D extends TopicDefs> {
   readonly freshness?: FreshnessOptions;
   /** Default queue settings of every subscription. */
   readonly queue?: QueueOptions;
+  /**
+   * Micro-batching: remote publishes to one channel within one tick travel as one signed batch
+   * envelope, each message still validated, numbered, de-duplicated and traced on its own
+   * (docs/bus.md). Every node must run a Herald that reads batches (`herald/1+batch`).
+   * @default false
+   * @example { batching: { maxMessages: 100 } }
+   */
+  readonly batching?: boolean | BatchingOptions;
   /**
    * Where spans, metrics and events go. `false` turns instrumentation off entirely.
    * @default otelInstrumentation() — OpenTelemetry through the global API; near zero cost while

@@ -10,10 +10,12 @@
  */
 import { ConfigError, ErrorCode, HeraldError, ValidationError } from '../errors.js';
 import {
+  batchJson,
   type CodecRejection,
   type Envelope,
   type EnvelopeFields,
   type Header,
+  itemJson,
   payloadJson,
   protectedHeader,
   readEnvelope,
@@ -26,7 +28,17 @@ import { RejectReason } from './reasons.js';
 import { signSegments, verifySegments } from './signature.js';
 
 export type { CodecRejection, Envelope, EnvelopeFields } from './envelope.js';
-export { ENVELOPE_TYPE, payloadJson, protectedHeader } from './envelope.js';
+export {
+  BATCH_TYPE,
+  ENVELOPE_TYPE,
+  itemJson,
+  MAX_BATCH,
+  payloadJson,
+  protectedHeader,
+} from './envelope.js';
+
+/** The fields of one message of a batch: the envelope fields but `epoch`. */
+export type ItemFields = Omit<EnvelopeFields, 'epoch'>;
 
 /** Decode limits for untrusted input. */
 export interface DecodeLimits {
@@ -59,8 +71,20 @@ const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export interface Codec {
   /** Signs and encodes envelope fields for the wire. */
   encode(fields: EnvelopeFields): string;
-  /** Verifies and decodes inbound bytes. Never throws. */
+  /**
+   * Checks one message for a batch as {@link Codec.encode} would (scope, depth, keys) and returns
+   * its JSON; throws the same errors.
+   */
+  item(fields: ItemFields): string;
+  /**
+   * Signs messages of one channel as one batch envelope (docs/wire-format.md §3a): each keeps its
+   * own fields; one signature covers them all. `items` come from {@link Codec.item}.
+   */
+  encodeBatch(epoch: string, items: readonly string[]): string;
+  /** Verifies and decodes inbound bytes holding one envelope (a batch is refused). Never throws. */
   decode(input: string | Uint8Array): Envelope | CodecRejection;
+  /** Verifies and decodes inbound bytes: the envelope, or each envelope of a batch. Never throws. */
+  decodeAll(input: string | Uint8Array): readonly Envelope[] | CodecRejection;
   /** True for bytes this node signed itself (its own echo on a shared channel), MAC checked. */
   isOwn(input: string | Uint8Array): boolean;
   /**
@@ -71,7 +95,9 @@ export interface Codec {
 }
 
 /** True when a decode result is a rejection. */
-export function isRejection(result: Envelope | CodecRejection): result is CodecRejection {
+export function isRejection<T extends Envelope | readonly Envelope[]>(
+  result: T | CodecRejection,
+): result is CodecRejection {
   return (result as CodecRejection).reason !== undefined;
 }
 
@@ -80,7 +106,9 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
   const ownHeaders = ring.signing.map((key) => protectedHeader(key.kid, key.alg, node));
+  const ownBatchHeaders = ring.signing.map((key) => protectedHeader(key.kid, key.alg, node, true));
   const ownPrefix = ring.signing.length === 1 ? `${ownHeaders[0]}.` : undefined;
+  const ownBatchPrefix = ring.signing.length === 1 ? `${ownBatchHeaders[0]}.` : undefined;
   const headerCache = new Map<string, Header | null>();
 
   function cachedHeader(segment: string): Header | null {
@@ -142,13 +170,25 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
 
   /**
    * The envelope, attributed to the first verified key whose scopes allow its topic; or
-   * `forbidden_topic` when none does: a valid key signed for a topic it may not publish.
+   * `forbidden_topic` when none does: a valid key signed for a topic it may not publish. A batch
+   * is refused whole when any of its messages is out of scope: its signer overstepped.
    */
   function inScope(
-    env: Envelope | CodecRejection,
+    decoded: Envelope | readonly Envelope[] | CodecRejection,
     verified: readonly Header[],
-  ): Envelope | CodecRejection {
-    if (isRejection(env)) return env;
+  ): Envelope | readonly Envelope[] | CodecRejection {
+    if (isRejection(decoded)) return decoded;
+    if (!Array.isArray(decoded)) return scoped(decoded as Envelope, verified);
+    const out: Envelope[] = [];
+    for (const env of decoded as readonly Envelope[]) {
+      const one = scoped(env, verified);
+      if (isRejection(one)) return one;
+      out.push(one);
+    }
+    return out;
+  }
+
+  function scoped(env: Envelope, verified: readonly Header[]): Envelope | CodecRejection {
     const allowed = verified.find((h) => ring.verify.get(h.kid)?.scope.allows(env.topic));
     if (allowed === undefined) {
       return {
@@ -161,7 +201,7 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
     return allowed.kid === env.kid ? env : { ...env, kid: allowed.kid };
   }
 
-  function decodeGeneral(text: string): Envelope | CodecRejection {
+  function decodeGeneral(text: string): Envelope | readonly Envelope[] | CodecRejection {
     if (scanJson(text, 3) !== undefined)
       return { reason: RejectReason.Malformed, detail: 'not a JWS JSON serialization' };
     let outer: unknown;
@@ -205,6 +245,8 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
           return { reason: RejectReason.Malformed, detail: 'signatures name different nodes' };
         node = nid;
       }
+      if ('nid' in result && verified.length > 0 && verified[0]!.batch !== result.batch)
+        return { reason: RejectReason.Malformed, detail: 'signatures disagree on the type' };
       if ('nid' in result) verified.push(result);
       else if (first === undefined || rank(result.reason) > rank(first.reason)) first = result;
     }
@@ -244,60 +286,101 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
     encode(fields) {
       authorize(fields.topic);
       const json = payloadJson(fields);
-      // Refuse at the sender what every receiver would refuse: a publish must not report "sent"
-      // for a message no node can accept.
-      const problem = scanJson(json, maxDepth + 1);
-      if (problem !== undefined) {
-        throw new ValidationError(
-          ErrorCode.InvalidPayload,
-          `payload of ${fields.event} on "${fields.topic}" cannot be sent: ${problem.replace('_', ' ')}`,
-          [{ path: '', keyword: problem, message: PROBLEM_TEXT[problem] }],
-          {
-            topic: fields.topic,
-            event: fields.event,
-            hint: `receivers refuse payloads deeper than ${maxDepth} levels, with duplicate keys, or with __proto__ / constructor.prototype keys`,
-          },
-        );
-      }
-      const payload = Buffer.from(json, 'utf8').toString('base64url');
-      if (ring.signing.length === 1) {
-        return `${ownHeaders[0]}.${payload}.${signSegments(ring.signing[0]!, ownHeaders[0]!, payload)}`;
-      }
-      const signatures = ring.signing.map((key, i) => ({
-        protected: ownHeaders[i]!,
-        signature: signSegments(key, ownHeaders[i]!, payload),
-      }));
-      return JSON.stringify({ payload, signatures });
+      refuseUnreadable(json, maxDepth + 1, fields.topic, fields.event);
+      return sign(ownHeaders, Buffer.from(json, 'utf8').toString('base64url'));
+    },
+
+    item(fields) {
+      authorize(fields.topic);
+      const json = itemJson(fields);
+      refuseUnreadable(json, maxDepth + 1, fields.topic, fields.event);
+      return json;
+    },
+
+    encodeBatch(epoch, items) {
+      const json = batchJson(epoch, items);
+      return sign(ownBatchHeaders, Buffer.from(json, 'utf8').toString('base64url'));
     },
 
     isOwn(input) {
       // Our own echo on a shared channel: our exact header AND a MAC that verifies with our key.
       // Anything else that merely starts with our header goes on to decode and is rejected there.
-      if (ownPrefix === undefined) return false;
+      if (ownPrefix === undefined || ownBatchPrefix === undefined) return false;
       const text = typeof input === 'string' ? input : toText(input, maxBytes);
-      if (typeof text !== 'string' || !text.startsWith(ownPrefix)) return false;
-      const dot2 = text.indexOf('.', ownPrefix.length);
+      if (typeof text !== 'string') return false;
+      const batch = !text.startsWith(ownPrefix);
+      const prefix = batch ? ownBatchPrefix : ownPrefix;
+      if (batch && !text.startsWith(prefix)) return false;
+      const dot2 = text.indexOf('.', prefix.length);
       if (dot2 < 0) return false;
-      const payload = text.slice(ownPrefix.length, dot2);
-      return verifySegments(ring.signing[0]!, ownHeaders[0]!, payload, text.slice(dot2 + 1));
+      const payload = text.slice(prefix.length, dot2);
+      const header = (batch ? ownBatchHeaders : ownHeaders)[0]!;
+      return verifySegments(ring.signing[0]!, header, payload, text.slice(dot2 + 1));
     },
 
     decode(input) {
-      const text = toText(input, maxBytes);
-      if (typeof text !== 'string') return text;
-      if (text.charCodeAt(0) === 0x7b) return decodeGeneral(text);
-      if (!COMPACT.test(text)) {
-        return { reason: RejectReason.Malformed, detail: 'not a JWS compact serialization' };
-      }
-      const dot1 = text.indexOf('.');
-      const dot2 = text.indexOf('.', dot1 + 1);
-      const headerSeg = text.slice(0, dot1);
-      const payloadSeg = text.slice(dot1 + 1, dot2);
-      const result = verifyOne(headerSeg, payloadSeg, text.slice(dot2 + 1));
-      if (!('nid' in result)) return result;
-      return inScope(readEnvelope(payloadSeg, result, text.length, maxDepth), [result]);
+      const decoded = decodeAny(input);
+      if (isRejection(decoded) || !Array.isArray(decoded))
+        return decoded as Envelope | CodecRejection;
+      return {
+        reason: RejectReason.Malformed,
+        detail: 'a batch envelope where one message was expected',
+      };
+    },
+
+    decodeAll(input) {
+      const decoded = decodeAny(input);
+      return isRejection(decoded) || Array.isArray(decoded) ? decoded : [decoded as Envelope];
     },
   };
+
+  /** The envelope, or a batch's envelopes (an array), or why not. */
+  function decodeAny(input: string | Uint8Array): Envelope | readonly Envelope[] | CodecRejection {
+    const text = toText(input, maxBytes);
+    if (typeof text !== 'string') return text;
+    if (text.charCodeAt(0) === 0x7b) return decodeGeneral(text);
+    if (!COMPACT.test(text)) {
+      return { reason: RejectReason.Malformed, detail: 'not a JWS compact serialization' };
+    }
+    const dot1 = text.indexOf('.');
+    const dot2 = text.indexOf('.', dot1 + 1);
+    const headerSeg = text.slice(0, dot1);
+    const payloadSeg = text.slice(dot1 + 1, dot2);
+    const result = verifyOne(headerSeg, payloadSeg, text.slice(dot2 + 1));
+    if (!('nid' in result)) return result;
+    return inScope(readEnvelope(payloadSeg, result, text.length, maxDepth), [result]);
+  }
+
+  /** One signature per signing key (JWS compact for one, general JSON for several). */
+  function sign(headers: readonly string[], payload: string): string {
+    if (ring.signing.length === 1) {
+      return `${headers[0]}.${payload}.${signSegments(ring.signing[0]!, headers[0]!, payload)}`;
+    }
+    const signatures = ring.signing.map((key, i) => ({
+      protected: headers[i]!,
+      signature: signSegments(key, headers[i]!, payload),
+    }));
+    return JSON.stringify({ payload, signatures });
+  }
+
+  /**
+   * Refuses at the sender what every receiver would refuse: a publish must not report "sent"
+   * for a message no node can accept.
+   */
+  function refuseUnreadable(json: string, depth: number, topic: string, event: string): void {
+    const problem = scanJson(json, depth);
+    if (problem === undefined) return;
+    throw new ValidationError(
+      ErrorCode.InvalidPayload,
+      `payload of ${event} on "${topic}" cannot be sent: ${problem.replace('_', ' ')}`,
+      [{ path: '', keyword: problem, message: PROBLEM_TEXT[problem] }],
+      {
+        topic,
+        event,
+        hint: `receivers refuse payloads deeper than ${maxDepth} levels, with duplicate keys, or with __proto__ / constructor.prototype keys`,
+      },
+    );
+  }
 }
 
 /** With several signatures, report the most telling failure: a bad signature over an unknown key. */

@@ -43,6 +43,11 @@ export interface TransportConformanceOptions {
   readonly settleMs?: number;
   /** Timeout of each test, in ms. @default 60000 */
   readonly testTimeoutMs?: number;
+  /**
+   * Runs every bus with micro-batching on (`createBus({ batching })`): the same cases must hold
+   * when messages travel in batch envelopes. @default false
+   */
+  readonly batching?: boolean;
 }
 
 /** Options with their defaults applied. */
@@ -77,6 +82,7 @@ export function resolveOptions(options: TransportConformanceOptions): ResolvedCo
     waitMs: 10_000,
     settleMs: 250,
     testTimeoutMs: 60_000,
+    batching: false,
     ...options,
   };
 }
@@ -99,7 +105,7 @@ export function createHarness(options: ResolvedConformanceOptions): Harness {
         registry: testRegistry,
         keys,
         nodePrefix: `conf-${randomBytes(3).toString('hex')}`,
-        busOptions: { limits: { maxBytes } },
+        busOptions: { limits: { maxBytes }, batching: options.batching },
         transportFactory: async () => {
           const transport = await options.createTransport();
           made.push(transport);

@@ -34,7 +34,7 @@ export function runTransportConformance(options: TransportConformanceOptions): v
     if (!current) throw new Error('runTransportConformance: no harness outside a test');
     return current;
   };
-  describe(`transport conformance: ${options.name}`, () => {
+  describe(`transport conformance: ${options.name}${resolved.batching ? ' (batching)' : ''}`, () => {
     beforeEach(() => {
       current = createHarness(resolved);
     });

@@ -22,17 +22,21 @@ const prefix = `hconf_${run}`;
 const table = `herald_claims_c${run}`;
 
 if (service.ok) {
-  runTransportConformance({
-    name: 'postgres',
-    createTransport: () =>
-      postgresTransport({ connectionString: service.url, prefix, claimCheck: { table } }),
-    serverChannels: async (transport: Transport) => {
-      const listening = await (transport as PostgresTransport).listening();
-      return listening.filter((name) => !name.includes('#probe#'));
-    },
-    channelName: (channel) => channelName(prefix, channel),
-    largePayloadBytes: 1024 * 1024,
-  });
+  // Once with one envelope per message, once with micro-batching (batches fit one NOTIFY).
+  for (const batching of [false, true]) {
+    runTransportConformance({
+      name: 'postgres',
+      batching,
+      createTransport: () =>
+        postgresTransport({ connectionString: service.url, prefix, claimCheck: { table } }),
+      serverChannels: async (transport: Transport) => {
+        const listening = await (transport as PostgresTransport).listening();
+        return listening.filter((name) => !name.includes('#probe#'));
+      },
+      channelName: (channel) => channelName(prefix, channel),
+      largePayloadBytes: 1024 * 1024,
+    });
+  }
   afterAll(async () => {
     const client = new pg.Client({ connectionString: service.url });
     await client.connect();

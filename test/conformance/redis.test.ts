@@ -24,13 +24,18 @@ const admin = (url: string): Redis => {
 
 if (service.ok) {
   const client = admin(service.url);
-  runTransportConformance({
-    name: 'redis',
-    createTransport: () => redisTransport({ url: service.url, prefix }),
-    serverChannels: async () => (await client.call('PUBSUB', 'CHANNELS', `${prefix}*`)) as string[],
-    channelName: (channel) => `${prefix}${channel}`,
-    largePayloadBytes: 1024 * 1024,
-  });
+  // Once with one envelope per message, once with micro-batching.
+  for (const batching of [false, true]) {
+    runTransportConformance({
+      name: 'redis',
+      batching,
+      createTransport: () => redisTransport({ url: service.url, prefix }),
+      serverChannels: async () =>
+        (await client.call('PUBSUB', 'CHANNELS', `${prefix}*`)) as string[],
+      channelName: (channel) => `${prefix}${channel}`,
+      largePayloadBytes: 1024 * 1024,
+    });
+  }
 } else {
   describe('transport conformance: redis', () => {
     it.skip(`needs Redis (${service.reason})`, () => undefined);

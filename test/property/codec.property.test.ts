@@ -125,6 +125,80 @@ describe('encode then decode', () => {
   });
 });
 
+describe('batch envelopes', () => {
+  it.each([
+    ['one signature (compact)', single, KEY_1.kid],
+    ['two signatures (general JSON)', rotating, KEY_1.kid],
+  ] as const)(
+    'round-trip arbitrary batches of 1-20 messages with %s, each message whole',
+    (_name, codec, kid) => {
+      const batch = fc.array(envelopeFields, { minLength: 1, maxLength: 20 });
+      fc.assert(
+        fc.property(fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/), batch, (epoch, list) => {
+          const items = list
+            .filter((f) => !hasForbiddenKey(f.data))
+            .map(({ epoch: _e, ...f }) => f);
+          if (items.length === 0) return;
+          const wire = codec.encodeBatch(
+            epoch,
+            items.map((f) => codec.item(f)),
+          );
+          expect(wire).toMatch(/^[\x20-\x7e]+$/);
+          const result = receiver.decodeAll(wire);
+          const share = Math.ceil(wire.length / items.length);
+          expect(result).toEqual(
+            items.map((f) => ({
+              ...f,
+              epoch,
+              data: JSON.parse(JSON.stringify(f.data)),
+              node: 'sender',
+              kid,
+              size: share,
+            })),
+          );
+          // decode() expects exactly one message: a batch is refused there, never half-read.
+          expect(isRejection(receiver.decode(wire))).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
+
+  it('refuses a batch whose messages nest deeper than maxDepth, and takes one exactly that deep', () => {
+    const data = (depth: number) => JSON.parse('['.repeat(depth) + ']'.repeat(depth));
+    const fields = (depth: number) => ({
+      seq: 1,
+      time: 0,
+      topic: 't',
+      event: 'x',
+      version: 1,
+      data: data(depth),
+    });
+    const ok = receiver.decodeAll(single.encodeBatch('e', [single.item(fields(32))]));
+    expect(isRejection(ok)).toBe(false);
+    expect(() => single.item(fields(33))).toThrow(/cannot be sent: too deep/);
+    const deep = receiver.decodeAll(permissive.encodeBatch('e', [permissive.item(fields(33))]));
+    expect(isRejection(deep) && deep.reason).toBe('too_deep');
+  });
+
+  it('never throws on signed batch-typed garbage and always rejects it', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
+        // Well signed, batch header, but a payload that is not a batch of envelopes.
+        const wire = single.encodeBatch('e', [JSON.stringify(value)]);
+        const result = receiver.decodeAll(wire);
+        if (!isRejection(result)) {
+          // Only an object with exactly an envelope's fields can pass.
+          expect(result).toHaveLength(1);
+          return;
+        }
+        expect(reasons.has(result.reason)).toBe(true);
+      }),
+      fuzz(1000),
+    );
+  });
+});
+
 describe('decoding untrusted input', () => {
   it('never throws on random strings and always rejects them', () => {
     fc.assert(

@@ -1,0 +1,202 @@
+/**
+ * Micro-batching (`createBus({ batching })`): publishes to one channel within one tick travel as
+ * one signed batch envelope, and every message keeps its own guarantees on the way in.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type BatchingOptions,
+  type Bus,
+  ConfigError,
+  createBus,
+  createLocalHub,
+  type Message,
+  type Rejection,
+  type Transport,
+} from '../../src/index.js';
+import { BATCH_TYPE, createCodec, createKeyRing, itemJson } from '../../src/internal.js';
+import { keys, registry, settle } from '../fixtures/registry.js';
+
+type Defs = typeof registry.defs;
+type Hub = ReturnType<typeof createLocalHub>;
+
+/** A hub transport that records what it publishes and can carry at most `batchBytes` in one piece. */
+function recording(hub: Hub, batchBytes?: number) {
+  const inner = hub.transport();
+  const sent: { channel: string; data: string }[] = [];
+  const transport: Transport = {
+    ...inner,
+    name: 'local',
+    connect: (sink) => inner.connect(sink),
+    publish: (channel, data) => {
+      sent.push({ channel, data });
+      return inner.publish(channel, data);
+    },
+    subscribe: (c) => inner.subscribe(c),
+    unsubscribe: (c) => inner.unsubscribe(c),
+    close: () => inner.close(),
+    status: () => inner.status(),
+    hasRemoteInterest: (c) => inner.hasRemoteInterest?.(c) ?? true,
+    ...(batchBytes === undefined ? {} : { batchBytes }),
+  };
+  return { transport, sent, inject: inner };
+}
+
+const typOf = (data: string): string =>
+  (JSON.parse(Buffer.from(data.split('.')[0] as string, 'base64url').toString()) as { typ: string })
+    .typ;
+
+const buses: Bus<Defs>[] = [];
+afterEach(async () => {
+  await Promise.all(buses.splice(0).map((b) => b.stop()));
+});
+
+async function pair(batching: boolean | BatchingOptions, batchBytes?: number) {
+  const hub = createLocalHub();
+  const wire = recording(hub, batchBytes);
+  const a = createBus({ registry, keys, nodeId: 'a', transport: wire.transport, batching });
+  const b = createBus({ registry, keys, nodeId: 'b', transport: hub.transport() });
+  buses.push(a, b);
+  await Promise.all([a.start(), b.start()]);
+  const got: Message[] = [];
+  const rejected: Rejection[] = [];
+  b.on('rejected', (r) => void rejected.push(r));
+  await b.subscribe('room:1', (m) => void got.push(m as Message));
+  return { a, b, wire, got, rejected, hub };
+}
+
+describe('micro-batching', () => {
+  it('carries the publishes of one tick to one channel in batch envelopes of at most maxMessages', async () => {
+    const { a, wire, got } = await pair({ maxMessages: 100 });
+    const receipts = await Promise.all(
+      Array.from({ length: 250 }, (_, n) => a.broadcast('room:1', 'message', { text: 'hi', n })),
+    );
+    await settle(20);
+    expect(wire.sent.map((s) => s.channel)).toEqual(['room:1', 'room:1', 'room:1']);
+    expect(wire.sent.map((s) => typOf(s.data))).toEqual([BATCH_TYPE, BATCH_TYPE, BATCH_TYPE]);
+    // Every message arrives on its own, in order, with its own id and sequence number.
+    expect(got.map((m) => (m.payload as { n: number }).n)).toEqual(
+      Array.from({ length: 250 }, (_, n) => n),
+    );
+    expect(new Set(got.map((m) => m.meta.id)).size).toBe(250);
+    expect(got.map((m) => m.meta.seq)).toEqual(receipts.map((r) => r.seq));
+    expect(receipts.every((r) => r.sent)).toBe(true);
+    expect(a.stats()).toMatchObject({ published: 250, sent: 250 });
+    // Each message reports its share of the bytes of the envelope that carried it.
+    const [first] = wire.sent;
+    expect(got[0]?.meta.size).toBe(Math.ceil((first?.data.length ?? 0) / 100));
+  });
+
+  it('sends a publish made alone in its tick at the end of that tick, without waiting for company', async () => {
+    const { a, wire, got } = await pair(true);
+    for (let n = 0; n < 3; n++) await a.broadcast('room:1', 'message', { text: 'x', n });
+    await settle();
+    expect(wire.sent).toHaveLength(3);
+    expect(got).toHaveLength(3);
+  });
+
+  it('keeps batches under the transport’s one-piece limit, and sends a message too large to share alone', async () => {
+    const { a, wire, got } = await pair(true, 4000);
+    const big = 'y'.repeat(3500);
+    await Promise.all([
+      ...Array.from({ length: 40 }, (_, n) =>
+        a.broadcast('room:1', 'message', { text: 'x'.repeat(200), n }),
+      ),
+      a.broadcast('room:1', 'message', { text: big, n: 40 }),
+    ]);
+    await settle(20);
+    expect(got).toHaveLength(41);
+    const batches = wire.sent.filter((s) => typOf(s.data) === BATCH_TYPE);
+    expect(batches.length).toBeGreaterThan(1);
+    for (const b of batches) expect(b.data.length).toBeLessThanOrEqual(4000);
+    // The big one went alone, as a plain envelope.
+    expect(wire.sent.filter((s) => typOf(s.data) === 'herald/1')).toHaveLength(1);
+  });
+
+  it('refuses every message of a replayed batch as a replay, each counted', async () => {
+    const { a, b, wire, got, rejected } = await pair(true);
+    await Promise.all(
+      Array.from({ length: 5 }, (_, n) => a.broadcast('room:1', 'message', { text: 'x', n })),
+    );
+    await settle();
+    expect(got).toHaveLength(5);
+    const batch = wire.sent[0]?.data as string;
+    await wire.inject.publish('room:1', batch);
+    await settle();
+    expect(got).toHaveLength(5);
+    expect(rejected.map((r) => r.reason)).toEqual([
+      'replay',
+      'replay',
+      'replay',
+      'replay',
+      'replay',
+    ]);
+    expect(b.stats().rejected.replay).toBe(5);
+  });
+
+  it('refuses a batch with a flipped bit whole, before any message of it is read', async () => {
+    const { a, wire, got, rejected } = await pair(true);
+    await Promise.all([0, 1, 2].map((n) => a.broadcast('room:1', 'message', { text: 'x', n })));
+    await settle();
+    const batch = wire.sent[0]?.data as string;
+    const [h, p, sig] = batch.split('.') as [string, string, string];
+    const flipped = `${h}.${p.slice(0, 10)}${p[10] === 'A' ? 'B' : 'A'}${p.slice(11)}.${sig}`;
+    got.length = 0;
+    await wire.inject.publish('room:1', flipped);
+    await settle();
+    expect(got).toEqual([]);
+    expect(rejected.map((r) => r.reason)).toEqual(['bad_signature']);
+  });
+
+  it('checks each message of a batch on its own: an invalid one is refused, the others delivered', async () => {
+    const { b, got, rejected, hub } = await pair(true);
+    const codec = createCodec(createKeyRing(keys), 'forger');
+    const item = (n: number, data: unknown) =>
+      itemJson({ seq: n, time: Date.now(), topic: 'room:1', event: 'message', version: 1, data });
+    const batch = codec.encodeBatch('e1', [
+      item(1, { text: 'ok', n: 1 }),
+      item(2, { text: '', n: 2 }),
+      item(3, { text: 'ok', n: 3 }),
+      // Signed for another topic but carried on room:1.
+      itemJson({
+        seq: 4,
+        time: Date.now(),
+        topic: 'room:2',
+        event: 'message',
+        version: 1,
+        data: { text: 'x', n: 4 },
+      }),
+    ]);
+    const sender = hub.transport();
+    await sender.connect({ message: () => undefined, event: () => undefined });
+    await sender.publish('room:1', batch);
+    await settle();
+    expect(got.map((m) => (m.payload as { n: number }).n)).toEqual([1, 3]);
+    expect(rejected.map((r) => r.reason)).toEqual(['invalid_payload', 'topic_mismatch']);
+    expect(b.stats().rejectedTotal).toBe(2);
+    await sender.close();
+  });
+
+  it('a payload no receiver can read fails only its own publish', async () => {
+    const { a, b, got } = await pair(true);
+    // Someone listens, so both are encoded for the transport in the same tick.
+    await b.subscribe('legacy:x', () => undefined);
+    let deep: unknown = 'x';
+    for (let i = 0; i < 40; i++) deep = [deep];
+    const results = await Promise.allSettled([
+      a.broadcastRaw('legacy:x' as 'legacy:x', 'blob', { deep }),
+      a.broadcast('room:1', 'message', { text: 'fine', n: 1 }),
+    ]);
+    expect(results[0]).toMatchObject({ status: 'rejected', reason: { code: 'INVALID_PAYLOAD' } });
+    expect(results[1]).toMatchObject({ status: 'fulfilled' });
+    await settle();
+    expect(got).toHaveLength(1);
+  });
+
+  it('refuses invalid batching options when the bus is created', () => {
+    for (const batching of [{ maxMessages: 0 }, { maxMessages: 1025 }, { maxBytes: 10 }]) {
+      expect(() => createBus({ registry, keys, transport: 'local', batching })).toThrow(
+        ConfigError,
+      );
+    }
+  });
+});
