@@ -48,8 +48,16 @@ export interface AcceptVerdict {
   readonly header: { alg: string; kid: string; typ: string; nid: string };
   /** The exact UTF-8 JSON text inside the payload segment. */
   readonly payloadJson: string;
-  /** What Herald's decoder returns (without `size`, which is `wire.length`). */
+  /**
+   * The payload with the sender's `node` and `kid`; for a single envelope this is what Herald's
+   * decoder returns (without `size`, which is `wire.length`).
+   */
   readonly envelope: Record<string, unknown>;
+  /**
+   * A batch (§3a) only: what Herald's decoder returns for each message, in order (without
+   * `size`, which is `ceil(wire.length / messages)`).
+   */
+  readonly messages?: readonly Record<string, unknown>[];
 }
 
 /** A vector that must be refused, with Herald's rejection reason. */
@@ -163,6 +171,28 @@ function accept(signer: VectorKey, fields: EnvelopeFields, payload: string): Acc
   };
 }
 
+/** The verdict of a batch: its payload as a whole, and each message as Herald reads it. */
+function acceptBatch(signer: HmacVectorKey, messages: readonly EnvelopeFields[], payload: string): AcceptVerdict {
+  const epoch = messages[0]!.epoch;
+  return {
+    verdict: 'accept',
+    kid: signer.kid,
+    id: `${SENDER}:${epoch}:${messages[0]!.seq}`,
+    header: { alg: 'HS256', kid: signer.kid, typ: 'herald/1+batch', nid: SENDER },
+    payloadJson: payload,
+    envelope: { ...(JSON.parse(payload) as object), node: SENDER, kid: signer.kid },
+    messages: messages.map((m) => ({ ...m, node: SENDER, kid: signer.kid })),
+  };
+}
+
+function encodeBatchWith(key: HmacVectorKey, messages: readonly EnvelopeFields[]): string {
+  const codec = createCodec(createKeyRing({ keys: [spec(key)] }), SENDER);
+  return codec.encodeBatch(
+    messages[0]!.epoch,
+    messages.map(({ epoch: _epoch, ...item }) => codec.item(item)),
+  );
+}
+
 function encodeWith(keys: readonly VectorKey[], fields: EnvelopeFields): string {
   const ring = createKeyRing({ keys: keys.map(spec), sign: keys.map((k) => k.kid) });
   return createCodec(ring, SENDER).encode(fields);
@@ -235,6 +265,15 @@ export function buildVectors(): VectorFile {
 
   const payloadOf = (wire: string): string =>
     Buffer.from(wire.split('.')[1]!, 'base64url').toString('utf8');
+
+  const batched: EnvelopeFields[] = [
+    { epoch: EPOCH, seq: 6, time: TIME + 4, topic: 'room:42', event: 'message', version: 1, data: { text: 'first of two', author: 'ada' } },
+    { epoch: EPOCH, seq: 7, time: TIME + 4, topic: 'room:42', event: 'message', version: 1, traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', data: { text: 'second of two', author: 'ada' } },
+  ];
+  const batchWire = encodeBatchWith(K1, batched);
+  const [bh, bp, bs] = batchWire.split('.') as [string, string, string];
+  // The second message's seq changed from 7 to 6: a replay smuggled into a signed batch.
+  const batchTampered = `${bh}.${b64(payloadOf(batchWire).replace('"seq":7', '"seq":6'))}.${bs}`;
   const k1 = secretBytes(K1);
 
   // Negative vectors.
@@ -355,6 +394,26 @@ export function buildVectors(): VectorFile {
       verifier: verifier([K1]),
       wire: tracedWire,
       expected: accept(K1, traced, payloadOf(tracedWire)),
+    },
+    {
+      name: 'batch-two-messages',
+      description:
+        'A batch envelope (typ herald/1+batch, docs/wire-format.md §3a): two messages of one channel under one HMAC; each is received on its own.',
+      serialization: 'compact',
+      channel: 'room:42',
+      verifier: verifier([K1]),
+      wire: batchWire,
+      expected: acceptBatch(K1, batched, payloadOf(batchWire)),
+    },
+    {
+      name: 'batch-tampered',
+      description:
+        'batch-two-messages with the second message\'s seq changed; the signature covers the whole batch.',
+      serialization: 'compact',
+      channel: 'room:42',
+      verifier: verifier([K1]),
+      wire: batchTampered,
+      expected: { verdict: 'reject', reason: 'bad_signature' },
     },
     {
       name: 'raw-topic',

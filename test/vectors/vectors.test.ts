@@ -129,7 +129,7 @@ function plainVerify(wire: string, v: Vector['verifier']): PlainOutcome {
     } catch {
       return { ok: false, why: 'header is not JSON' };
     }
-    if (header.typ !== 'herald/1' || typeof header.nid !== 'string')
+    if ((header.typ !== 'herald/1' && header.typ !== 'herald/1+batch') || typeof header.nid !== 'string')
       return { ok: false, why: 'not a herald/1 header' };
     if (node !== undefined && node !== header.nid) return { ok: false, why: 'nodes differ' };
     node = header.nid;
@@ -170,7 +170,8 @@ async function joseVerify(wire: string, v: Vector['verifier']): Promise<JoseOutc
       ? await generalVerify(JSON.parse(wire) as GeneralJWSInput, getKey, options)
       : await compactVerify(wire, getKey, options);
     // jose checks the signature; the `typ` profile check is the application's.
-    if (result.protectedHeader?.typ !== 'herald/1') return { ok: false, why: 'typ' };
+    const typ = result.protectedHeader?.typ;
+    if (typ !== 'herald/1' && typ !== 'herald/1+batch') return { ok: false, why: 'typ' };
     return {
       ok: true,
       kid: String(result.protectedHeader?.kid),
@@ -185,7 +186,7 @@ async function joseVerify(wire: string, v: Vector['verifier']): Promise<JoseOutc
 
 function heraldDecode(v: Vector, wire: string | Uint8Array = v.wire) {
   const ring = createKeyRing({ keys: v.verifier.keys, retired: v.verifier.retired });
-  return createCodec(ring, v.verifier.node).decode(wire);
+  return createCodec(ring, v.verifier.node).decodeAll(wire);
 }
 
 const flip = (text: string, i: number, bit: number): string =>
@@ -218,6 +219,8 @@ describe('the committed test vectors', () => {
       'eddsa-hs256-confusion-raw',
       'eddsa-hs256-confusion-pem',
       'eddsa-alg-none',
+      'batch-two-messages',
+      'batch-tampered',
     ])
       expect(names).toContain(name);
     expect(file.vectors.every((v) => /^[\x20-\x7e]+$/.test(v.wire))).toBe(true);
@@ -235,7 +238,9 @@ describe('the committed test vectors', () => {
         expect({ ...payload, node: outcome.header.nid, kid: outcome.kid }).toEqual(
           v.expected.envelope,
         );
-        expect(`${String(outcome.header.nid)}:${payload.epoch}:${payload.seq}`).toBe(v.expected.id);
+        // A batch's first message names the id (each message has its own).
+        const first = (Array.isArray(payload.batch) ? payload.batch[0] : payload) as { seq?: unknown };
+        expect(`${String(outcome.header.nid)}:${payload.epoch}:${first.seq}`).toBe(v.expected.id);
       }
     });
 
@@ -253,7 +258,12 @@ describe('the committed test vectors', () => {
         const result = heraldDecode(v, input);
         if (v.expected.verdict === 'accept') {
           expect(isRejection(result)).toBe(false);
-          expect(result).toEqual({ ...v.expected.envelope, size: v.wire.length });
+          const messages = v.expected.messages;
+          expect(result).toEqual(
+            messages === undefined
+              ? [{ ...v.expected.envelope, size: v.wire.length }]
+              : messages.map((m) => ({ ...m, size: Math.ceil(v.wire.length / messages.length) })),
+          );
         } else {
           expect(isRejection(result) && result.reason).toBe(v.expected.reason);
         }
@@ -349,8 +359,10 @@ describe('flipping one bit of a signed field', () => {
             expect((await joseVerify(mutated, alone.verifier)).ok).toBe(false);
             // A holder of every key may still accept it through another, untouched signature,
             // but never as a different message.
-            const both = heraldDecode(v, mutated);
-            if (!isRejection(both)) {
+            const decoded = heraldDecode(v, mutated);
+            if (!isRejection(decoded)) {
+              const both = decoded[0] as (typeof decoded)[number];
+              expect(decoded).toHaveLength(1);
               expect(both.kid).not.toBe(kid);
               expect({ ...both, kid: 'x', size: 0 }).toEqual({
                 ...(v.expected as AcceptVerdict).envelope,
