@@ -22,7 +22,7 @@ import {
   readHeader,
   toText,
 } from './envelope.js';
-import { type JsonProblem, scanJson } from './json-guard.js';
+import { type JsonProblem, scanJson, scanOwnJson } from './json-guard.js';
 import type { KeyRing } from './keys.js';
 import { RejectReason } from './reasons.js';
 import { signSegments, verifySegments } from './signature.js';
@@ -336,11 +336,20 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
 
   /** The envelope, or a batch's envelopes (an array), or why not. */
   function decodeAny(input: string | Uint8Array): Envelope | readonly Envelope[] | CodecRejection {
-    const text = toText(input, maxBytes);
+    // A compact JWS is base64url and dots only, so printable ASCII (§7 step 2) follows from the
+    // match and the separate scan is spared; anything else takes the steps in order.
+    const compact =
+      typeof input === 'string' &&
+      input.length <= maxBytes &&
+      input.charCodeAt(0) !== 0x7b &&
+      COMPACT.test(input);
+    const text = compact ? input : toText(input, maxBytes);
     if (typeof text !== 'string') return text;
-    if (text.charCodeAt(0) === 0x7b) return decodeGeneral(text);
-    if (!COMPACT.test(text)) {
-      return { reason: RejectReason.Malformed, detail: 'not a JWS compact serialization' };
+    if (!compact) {
+      if (text.charCodeAt(0) === 0x7b) return decodeGeneral(text);
+      if (!COMPACT.test(text)) {
+        return { reason: RejectReason.Malformed, detail: 'not a JWS compact serialization' };
+      }
     }
     const dot1 = text.indexOf('.');
     const dot2 = text.indexOf('.', dot1 + 1);
@@ -368,7 +377,7 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
    * for a message no node can accept.
    */
   function refuseUnreadable(json: string, depth: number, topic: string, event: string): void {
-    const problem = scanJson(json, depth);
+    const problem = scanOwnJson(json, depth);
     if (problem === undefined) return;
     throw new ValidationError(
       ErrorCode.InvalidPayload,

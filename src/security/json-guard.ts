@@ -107,3 +107,30 @@ export function scanJson(text: string, maxDepth: number): JsonProblem | undefine
   }
   return depth === 0 ? undefined : 'malformed';
 }
+
+/**
+ * The sender's check of JSON it produced itself with `JSON.stringify`, which never writes a key
+ * twice in one object: only depth and the forbidden keys can be wrong. Text without `__proto__`
+ * or `prototype` anywhere needs only a depth count (no key sets); any other goes through
+ * {@link scanJson}, so the verdict is always the full scan's.
+ */
+export function scanOwnJson(text: string, maxDepth: number): JsonProblem | undefined {
+  if (text.includes('__proto__') || text.includes('prototype')) return scanJson(text, maxDepth);
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === BACKSLASH) i++;
+        else if (d === QUOTE) break;
+      }
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > maxDepth) return 'too_deep';
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      depth--;
+    }
+  }
+  return undefined;
+}

@@ -18,11 +18,8 @@ const ED25519_SIGNATURE_CHARS = 86;
 
 /** HMAC-SHA256 of the signing input, base64url. */
 export function hmac(key: ResolvedKey & { alg: 'HS256' }, header: string, payload: string): string {
-  return createHmac('sha256', key.key)
-    .update(header)
-    .update('.')
-    .update(payload)
-    .digest('base64url');
+  // One update of the joined signing input: each update() is a crossing into native code.
+  return createHmac('sha256', key.key).update(`${header}.${payload}`, 'latin1').digest('base64url');
 }
 
 /**
