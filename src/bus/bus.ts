@@ -23,7 +23,7 @@ import {
   isRejection,
   MAX_BATCH,
 } from '../security/codec.js';
-import { createFreshness, replayTtlMs } from '../security/freshness.js';
+import { createFreshness, type FreshnessOptions, replayTtlMs } from '../security/freshness.js';
 import { createKeyRing } from '../security/keys.js';
 import { type Rejection, RejectReason } from '../security/reasons.js';
 import { createReplayGate } from '../security/replay.js';
@@ -129,7 +129,8 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       events.emit('handler_error', { topic, event: 'presence_diff', subscription: 0, error });
     },
   });
-  let freshness = createFreshness(options.freshness, now);
+  const freshnessOptions = freshnessDefaults(options);
+  let freshness = createFreshness(freshnessOptions, now);
   const replayGate =
     options.freshness?.shared === undefined
       ? undefined
@@ -874,7 +875,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     epoch = randomBytes(8).toString('hex');
     seq = 0;
     counters = freshCounters();
-    freshness = createFreshness(options.freshness, now);
+    freshness = createFreshness(freshnessOptions, now);
     try {
       await transport.connect(sink);
       await transport.subscribe(ownChannel);
@@ -996,6 +997,20 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       events.on(event, listener),
   };
   return bus as unknown as Bus<D>;
+}
+
+/**
+ * With run-time failover, a failback leaves messages queued on the slower transport that arrive
+ * after newer ones from the faster: thousands of sequence numbers late under load. The default
+ * reorder window then grows from 1,024 to 16,384 (2 KB per publisher) so they are not refused as
+ * replays; an explicit `freshness.reorderWindow` is kept.
+ */
+export const FAILOVER_REORDER_WINDOW = 16_384;
+
+function freshnessDefaults(options: BusOptions<TopicDefs>): FreshnessOptions | undefined {
+  const failover = options.transportOptions?.failover;
+  if (!failover || options.freshness?.reorderWindow !== undefined) return options.freshness;
+  return { ...options.freshness, reorderWindow: FAILOVER_REORDER_WINDOW };
 }
 
 /** Resolved batching options, or undefined when batching is off. */

@@ -32,7 +32,7 @@ export interface FreshnessOptions {
   /**
    * How far out of order one publisher's messages may arrive, in sequence numbers. Older ones are
    * refused as `replay`, since the window can no longer tell.
-   * @default 1024
+   * @default 1024, or 16384 when the bus runs a fallback chain with `failover`
    */
   readonly reorderWindow?: number;
   /**

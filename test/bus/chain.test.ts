@@ -11,6 +11,7 @@ import {
   TransportError,
   type TransportSink,
 } from '../../src/index.js';
+import { createCodec, createKeyRing } from '../../src/internal.js';
 import { keys, registry, settle } from '../fixtures/registry.js';
 
 /** A transport whose server is "down": connect fails at once, or never answers. */
@@ -195,3 +196,48 @@ async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> 
     await sleep(10);
   }
 }
+
+describe('reorder window with failover', () => {
+  /** A message of `seq` from a foreign publisher, signed with the shared key, straight onto the hub. */
+  async function lateArrival(failover: boolean): Promise<{ delivered: number[]; replays: number }> {
+    const hub = createLocalHub();
+    const bus = createBus({
+      registry,
+      keys,
+      nodeId: 'b',
+      transport: [hub.transport()],
+      transportOptions: failover ? { failover: { retryMs: 60_000 } } : {},
+    });
+    buses.push(bus);
+    await bus.start();
+    const delivered: number[] = [];
+    await bus.subscribe('room:1', (m) => void delivered.push(m.meta.seq));
+    const codec = createCodec(createKeyRing(keys), 'a');
+    const sender = hub.transport();
+    await sender.connect({ message: () => undefined, event: () => undefined });
+    const send = (seq: number) =>
+      sender.publish(
+        'room:1',
+        codec.encode({
+          epoch: 'e1',
+          seq,
+          time: Date.now(),
+          topic: 'room:1',
+          event: 'message',
+          version: 1,
+          data: { text: 'x', n: seq },
+        }),
+      );
+    // The newest message came through the fast transport; one 5,000 numbers older arrives late.
+    await send(6000);
+    await send(1000);
+    await settle();
+    await sender.close();
+    return { delivered, replays: bus.stats().rejected.replay };
+  }
+
+  it('accepts a message 5,000 numbers late after a failback, where the default window refuses it', async () => {
+    expect(await lateArrival(false)).toEqual({ delivered: [6000], replays: 1 });
+    expect(await lateArrival(true)).toEqual({ delivered: [6000, 1000], replays: 0 });
+  });
+});
