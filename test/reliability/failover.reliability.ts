@@ -13,11 +13,13 @@
  * a signalled gap. A second copy arriving around a switch must be removed by id (the receiver's
  * replay window) and is counted as such; none reaches the handler twice.
  *
- * It runs twice: with the default reorder window (1024 sequence numbers), and with a wide one, to
- * show what the default refuses when PostgreSQL's backlog at failback is longer than the window.
+ * It runs twice: with the default reorder window (16384 sequence numbers when failover is on), and
+ * with a wider one (65536), to show what the default would refuse if PostgreSQL's backlog at
+ * failback were longer than the window.
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FAILOVER_REORDER_WINDOW } from '../../src/bus/bus.js';
 import { type Bus, createBus } from '../../src/index.js';
 import { sleep } from '../support/ports.js';
 import { attachReceiver, type Defs, keys, registry, TOPIC, waitFor } from './fixtures.js';
@@ -143,7 +145,7 @@ describe.skipIf(!redis || !postgres)('Redis → PostgreSQL failover and back', (
     const books = ledger.finish();
     const label =
       reorderWindow === undefined
-        ? 'default reorder window (1024)'
+        ? `default reorder window (${FAILOVER_REORDER_WINDOW} with failover)`
         : `reorderWindow ${reorderWindow}`;
     const row = rowFrom(label, 'redis⇄postgres', books, describeRecovery(failback, 'failbacks'));
     const latency = receiver.latency();
@@ -199,7 +201,7 @@ describe.skipIf(!redis || !postgres)('Redis → PostgreSQL failover and back', (
           'dups removed: second copies refused by id (replay window) before any handler',
           ...(reorderWindow === undefined
             ? [
-                'refused as `replay` on receive: messages still queued for PostgreSQL when the publisher fails back arrive more than 1024 numbers behind the Redis ones; they are counted, not silent (see failover-wide-window)',
+                `refused as \`replay\` on receive: messages still queued for PostgreSQL when the publisher fails back that arrive more than ${FAILOVER_REORDER_WINDOW} numbers behind the Redis ones; they are counted, not silent (see failover-wide-window)`,
               ]
             : []),
         ],
