@@ -517,7 +517,9 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
             calls++;
             handled++;
             const one = handler as Handler<Message>;
-            if (instrumentation === undefined) return one(message);
+            if (instrumentation === undefined || instrumentation.idle?.() === true) {
+              return one(message);
+            }
             // A throttled or debounced delivery stands for the messages it superseded: link them all.
             const group = helpers.groupOf(message);
             if (group !== undefined && instrumentation.processBatch !== undefined) {
@@ -530,7 +532,9 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
             calls++;
             handled += messages.length;
             const many = handler as BatchHandler<Message>;
-            if (instrumentation?.processBatch === undefined) return many(messages);
+            if (instrumentation?.processBatch === undefined || instrumentation.idle?.() === true) {
+              return many(messages);
+            }
             return instrumentation.processBatch(messages, info(), () => many(messages));
           },
           slow: (slow, pending) => {

@@ -238,6 +238,7 @@ export function otelInstrumentation(options: OtelInstrumentationOptions = {}): I
     publish,
     process,
     processBatch,
+    idle: () => tracers.current() === undefined && meters.current() === undefined,
     rejected(rejection, transport) {
       const tracer = rejectionSpans ? tracers.current() : undefined;
       reportRejection(tracer, meters.current(), rejection, transport);

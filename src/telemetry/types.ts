@@ -69,6 +69,12 @@ export interface Instrumentation {
     info: ProcessInfo,
     run: () => void | Promise<void>,
   ): void | Promise<void>;
+  /**
+   * Optional: true while `process` and `processBatch` would record nothing (no SDK behind the
+   * API). The bus then calls handlers directly, with no per-delivery bookkeeping. Asked on every
+   * delivery, so an SDK registered later is picked up at once.
+   */
+  idle?(): boolean;
   /** An inbound message was refused. */
   rejected(rejection: Rejection, transport: string): void;
   /** A subscription dropped messages by its overflow policy. */

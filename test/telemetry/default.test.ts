@@ -61,6 +61,8 @@ describe('with no OpenTelemetry SDK registered', () => {
 
   it('returns a publish scope without trace context and runs handlers directly', () => {
     const instrumentation = otelInstrumentation();
+    // Idle: the bus calls handlers without going through process() at all.
+    expect(instrumentation.idle?.()).toBe(true);
     const scope = instrumentation.publish({
       topic,
       template: 'herald-test:{run}:{name}',
@@ -105,6 +107,7 @@ describe('once an SDK is registered globally', () => {
     globalTraces = traces;
     trace.setGlobalTracerProvider(traces.provider);
     metrics.setGlobalMeterProvider(meters.provider);
+    expect(otelInstrumentation().idle?.()).toBe(false);
     const message = await roundTrip(early);
     const [producer] = await traces.waitFor((s) => s.name === 'publish herald-test:{run}:{name}');
     await traces.waitFor((s) => s.name === 'process herald-test:{run}:{name}');
