@@ -33,12 +33,7 @@ import { Emitter } from './emitter.js';
 import { type BatchOptions, subscriptionHelpers } from './helpers/index.js';
 import { DeliveryQueue } from './queue.js';
 import { createStream } from './stream.js';
-import {
-  type SubState,
-  type SubscriberState,
-  SubscriptionTable,
-  type TopicState,
-} from './table.js';
+import { SubState, type SubscriberState, SubscriptionTable, type TopicState } from './table.js';
 import type {
   BatchHandler,
   BatchSubscribeOptions,
@@ -82,6 +77,12 @@ interface PublishOptions {
   readonly localOnly?: boolean;
   readonly raw?: boolean;
 }
+
+// Shared, so a publish allocates no options object.
+const BROADCAST: PublishOptions = Object.freeze({});
+const LOCAL_ONLY: PublishOptions = Object.freeze({ localOnly: true });
+const RAW: PublishOptions = Object.freeze({ raw: true });
+const RAW_EVENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Creates a bus. Configuration errors (weak keys, bad node id) throw here, not at start. */
 export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bus<D> {
@@ -180,6 +181,14 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     };
     next.then(cleanup, cleanup);
     return next;
+  }
+
+  // Raw event names already checked (bounded: names are few; a flood of new ones is re-checked).
+  const rawEvents = new Set<string>();
+  function rawEventName(event: unknown): boolean {
+    if (typeof event !== 'string' || !RAW_EVENT.test(event)) return false;
+    if (rawEvents.size < 1024) rawEvents.add(event);
+    return true;
   }
 
   function resolveTopic(topic: string): ResolvedTopic {
@@ -500,100 +509,88 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     });
     let calls = 0;
     let handled = 0;
-    const sub: SubState = {
+    const sub = new SubState(
       id,
-      topic: resolved.topic,
-      events: opts.events ? new Set(opts.events) : undefined,
+      resolved.topic,
+      opts.events ? new Set(opts.events) : undefined,
       holder,
-      onGap: opts.onGap,
-      ended: opts.ended,
-      active: true,
-      queue: new DeliveryQueue<Message>(
-        limit,
-        policy,
-        {
-          run: (message) => {
-            counters.delivered++;
-            calls++;
-            handled++;
-            const one = handler as Handler<Message>;
-            if (instrumentation === undefined || instrumentation.idle?.() === true) {
-              return one(message);
-            }
-            // A throttled or debounced delivery stands for the messages it superseded: link them all.
-            const group = helpers.groupOf(message);
-            if (group !== undefined && instrumentation.processBatch !== undefined) {
-              return instrumentation.processBatch(group, info(), () => one(message));
-            }
-            return instrumentation.process(message, info(), () => one(message));
-          },
-          runBatch: (messages) => {
-            counters.delivered++;
-            calls++;
-            handled += messages.length;
-            const many = handler as BatchHandler<Message>;
-            if (instrumentation?.processBatch === undefined || instrumentation.idle?.() === true) {
-              return many(messages);
-            }
-            return instrumentation.processBatch(messages, info(), () => many(messages));
-          },
-          slow: (slow, pending) => {
-            events.emit('slow_consumer', {
-              topic: resolved.topic,
-              subscription: id,
-              slow,
-              pending,
-              threshold: helpers.slowAt,
-            });
-          },
-          failed: (message, error) => {
-            counters.handlerErrors++;
-            events.emit('handler_error', {
-              topic: message.topic,
-              event: message.event,
-              subscription: id,
-              error,
-            });
-          },
-          overflowed: (overflowPolicy, dropped) => {
-            counters.overflowDrops += dropped;
-            if (dropped > 0) instrumentation?.dropped(resolved.topic, dropped);
-            events.emit('overflow', {
-              topic: resolved.topic,
-              subscription: id,
-              policy: overflowPolicy,
-              dropped,
-            });
-            if (overflowPolicy === 'error') {
-              const error = new HeraldError(
-                ErrorCode.QueueOverflow,
-                `subscription ${id} to "${resolved.topic}" overflowed its queue of ${limit}`,
-                {
-                  topic: resolved.topic,
-                  hint: 'make the handler faster, raise queue.limit, or choose a drop-* overflow policy',
-                },
-              );
-              events.emit('subscription_error', { topic: resolved.topic, subscription: id, error });
-              void remove(sub, error);
-            }
-          },
+      opts.onGap,
+      opts.ended,
+      (queue) => helpers.counts(queue, calls, handled),
+      remove,
+    );
+    sub.queue = new DeliveryQueue<Message>(
+      limit,
+      policy,
+      {
+        run: (message) => {
+          counters.delivered++;
+          calls++;
+          handled++;
+          const one = handler as Handler<Message>;
+          if (instrumentation === undefined || instrumentation.idle?.() === true) {
+            return one(message);
+          }
+          // A throttled or debounced delivery stands for the messages it superseded: link them all.
+          const group = helpers.groupOf(message);
+          if (group !== undefined && instrumentation.processBatch !== undefined) {
+            return instrumentation.processBatch(group, info(), () => one(message));
+          }
+          return instrumentation.process(message, info(), () => one(message));
         },
-        helpers.behaviour,
-      ),
-      get dropped() {
-        return this.queue.dropped;
+        runBatch: (messages) => {
+          counters.delivered++;
+          calls++;
+          handled += messages.length;
+          const many = handler as BatchHandler<Message>;
+          if (instrumentation?.processBatch === undefined || instrumentation.idle?.() === true) {
+            return many(messages);
+          }
+          return instrumentation.processBatch(messages, info(), () => many(messages));
+        },
+        slow: (slow, pending) => {
+          events.emit('slow_consumer', {
+            topic: resolved.topic,
+            subscription: id,
+            slow,
+            pending,
+            threshold: helpers.slowAt,
+          });
+        },
+        failed: (message, error) => {
+          counters.handlerErrors++;
+          events.emit('handler_error', {
+            topic: message.topic,
+            event: message.event,
+            subscription: id,
+            error,
+          });
+        },
+        overflowed: (overflowPolicy, dropped) => {
+          counters.overflowDrops += dropped;
+          if (dropped > 0) instrumentation?.dropped(resolved.topic, dropped);
+          events.emit('overflow', {
+            topic: resolved.topic,
+            subscription: id,
+            policy: overflowPolicy,
+            dropped,
+          });
+          if (overflowPolicy === 'error') {
+            const error = new HeraldError(
+              ErrorCode.QueueOverflow,
+              `subscription ${id} to "${resolved.topic}" overflowed its queue of ${limit}`,
+              {
+                topic: resolved.topic,
+                hint: 'make the handler faster, raise queue.limit, or choose a drop-* overflow policy',
+              },
+            );
+            events.emit('subscription_error', { topic: resolved.topic, subscription: id, error });
+            void remove(sub, error);
+          }
+        },
       },
-      get pending() {
-        return this.queue.pending;
-      },
-      get slow() {
-        return this.queue.slow;
-      },
-      get counts() {
-        return helpers.counts(this.queue, calls, handled);
-      },
-      unsubscribe: () => remove(sub),
-    };
+      helpers.behaviour,
+    );
     holder?.held.add(sub);
     const first = table.add(resolved, sub);
     if (first && state === 'started') {
@@ -616,6 +613,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   async function remove(sub: SubState, error?: unknown): Promise<void> {
     if (!sub.active) return;
     sub.active = false;
+    sub.laneCount = 0;
     sub.queue.close();
     sub.holder?.held.delete(sub);
     sub.ended?.(error);
@@ -698,7 +696,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
           },
         );
       }
-    } else if (typeof event !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(event)) {
+    } else if (!rawEvents.has(event) && !rawEventName(event)) {
       throw new HeraldError(
         ErrorCode.UnknownEvent,
         `raw event name "${String(event)}" is not an identifier`,
@@ -713,23 +711,26 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     const sequence = ++seq;
     const time = now();
     const id = `${nodeId}:${epoch}:${sequence}`;
-    const scope = instrumentation?.publish({
-      topic: resolved.topic,
-      template: def.template,
-      event,
-      version,
-      kind: raw
-        ? 'raw'
-        : opts.localOnly
-          ? 'local'
-          : to !== undefined
-            ? 'direct'
-            : opts.exclude
-              ? 'broadcast_from'
-              : 'broadcast',
-      transport: transport.name,
-      node: nodeId,
-    });
+    const scope =
+      instrumentation === undefined || instrumentation.idle?.() === true
+        ? undefined
+        : instrumentation.publish({
+            topic: resolved.topic,
+            template: def.template,
+            event,
+            version,
+            kind: raw
+              ? 'raw'
+              : opts.localOnly
+                ? 'local'
+                : to !== undefined
+                  ? 'direct'
+                  : opts.exclude
+                    ? 'broadcast_from'
+                    : 'broadcast',
+            transport: transport.name,
+            node: nodeId,
+          });
     // Plain fields, not spreads: this is the hot path (spreads cost 13-41% of a local publish).
     const traceparent = scope?.traceparent;
     const tracestate = scope?.tracestate;
@@ -937,6 +938,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       streams.clear();
       for (const sub of table.all()) {
         sub.active = false;
+        sub.laneCount = 0;
         sub.queue.close();
         sub.holder?.held.delete(sub);
       }
@@ -959,7 +961,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       return stream;
     },
     broadcast: (topic: string, event: string, payload: unknown) =>
-      publish(topic, event, payload, {}),
+      publish(topic, event, payload, BROADCAST),
     broadcastFrom: (sender: Subscriber, topic: string, event: string, payload: unknown) => {
       const exclude = subscribers.get(sender?.id);
       if (!exclude || exclude !== sender) {
@@ -984,9 +986,9 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       return publish(topic, event, payload, { to: node });
     },
     localBroadcast: (topic: string, event: string, payload: unknown) =>
-      publish(topic, event, payload, { localOnly: true }),
+      publish(topic, event, payload, LOCAL_ONLY),
     broadcastRaw: (topic: string, event: string, payload: unknown) =>
-      publish(topic, event, payload, { raw: true }),
+      publish(topic, event, payload, RAW),
     subscriberCount: (topic: string) => table.count(topic),
     topics: () => table.topics(),
     transport: () => transport.status(),

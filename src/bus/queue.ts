@@ -11,6 +11,12 @@
  * guaranteed); report a slow consumer when its backlog reaches a threshold, and again when it has
  * drained to the resume mark; keep only the newest item (`latestOnly`); run items in batches; and
  * pass arriving items through a gate first (throttle, debounce, filter: src/bus/helpers).
+ *
+ * A plain queue (no gate, no batches, not `latestOnly`, concurrency 1) may also be fed from its
+ * topic's lane (src/bus/table.ts): while it is idle, a message accepted by the lane is run
+ * straight from there with `invoke`, and the lane hands its backlog over with `adopt` before the
+ * backlog would reach the slow mark or the limit, so both work exactly as if every message had been
+ * queued here.
  */
 import type { OverflowPolicy } from './types.js';
 
@@ -75,6 +81,10 @@ export class DeliveryQueue<T> {
   coalesced = 0;
   /** True between `slow(true)` and `slow(false)`. */
   slow = false;
+  /** Whether a topic lane may run this queue's messages (see the file comment). */
+  readonly direct: boolean;
+  /** The backlog a lane may hold for this queue: one below the slow mark, at most the limit. */
+  readonly laneRoom: number;
 
   constructor(
     readonly limit: number,
@@ -90,6 +100,51 @@ export class DeliveryQueue<T> {
     if (behaviour.latestOnly) this.limit = 1;
     this.#items = new Array(Math.min(this.limit, 16));
     if (behaviour.batch) this.#times = new Array(this.#items.length);
+    this.direct =
+      this.#gate === undefined &&
+      behaviour.batch === undefined &&
+      !this.#latestOnly &&
+      this.#concurrency === 1;
+    this.laneRoom = this.#slowAt > 0 ? Math.min(this.limit, this.#slowAt - 1) : this.limit;
+  }
+
+  /** Nothing queued, no handler running, not closed: a lane may run the next message. */
+  get idle(): boolean {
+    return this.#size === 0 && this.#active === 0 && !this.#closed;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Runs the handler on an item now, for a lane. False when the handler returned a promise: the
+   * queue then counts it as running, and anything adopted meanwhile waits until it settles.
+   */
+  invoke(item: T): boolean {
+    this.received++;
+    let result: void | Promise<void>;
+    try {
+      result = this.hooks.run(item);
+    } catch (error) {
+      this.hooks.failed(item, error);
+      return true;
+    }
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      this.#active++;
+      (result as Promise<void>).then(this.#settled, (error: unknown) => {
+        this.hooks.failed(item, error);
+        this.#settled();
+      });
+      return false;
+    }
+    return true;
+  }
+
+  /** Queues an item a lane accepted: the lane's backlog. Lane items count in `received` here or in `invoke`. */
+  adopt(item: T): boolean {
+    this.received++;
+    return this.#enqueue(item);
   }
 
   get pending(): number {

@@ -72,7 +72,7 @@ export interface Instrumentation {
   /**
    * Optional: true while `process` and `processBatch` would record nothing (no SDK behind the
    * API). The bus then calls handlers directly, with no per-delivery bookkeeping. Asked on every
-   * delivery, so an SDK registered later is picked up at once.
+   * delivery; an SDK registered later is picked up once the microtasks then queued have run.
    */
   idle?(): boolean;
   /** An inbound message was refused. */
