@@ -31,7 +31,7 @@ import { otelInstrumentation } from '../telemetry/otel.js';
 import { type Batcher, createBatcher } from './batcher.js';
 import { Emitter } from './emitter.js';
 import { type BatchOptions, subscriptionHelpers } from './helpers/index.js';
-import { DeliveryQueue } from './queue.js';
+import { DeliveryQueue, type QueueHooks } from './queue.js';
 import { createStream } from './stream.js';
 import { SubState, type SubscriberState, SubscriptionTable, type TopicState } from './table.js';
 import type {
@@ -519,78 +519,78 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       (queue) => helpers.counts(queue, calls, handled),
       remove,
     );
-    sub.queue = new DeliveryQueue<Message>(
-      limit,
-      policy,
-      {
-        run: (message) => {
-          counters.delivered++;
-          calls++;
-          handled++;
-          const one = handler as Handler<Message>;
-          if (instrumentation === undefined || instrumentation.idle?.() === true) {
-            return one(message);
-          }
-          // A throttled or debounced delivery stands for the messages it superseded: link them all.
-          const group = helpers.groupOf(message);
-          if (group !== undefined && instrumentation.processBatch !== undefined) {
-            return instrumentation.processBatch(group, info(), () => one(message));
-          }
-          return instrumentation.process(message, info(), () => one(message));
-        },
-        runBatch: (messages) => {
-          counters.delivered++;
-          calls++;
-          handled += messages.length;
-          const many = handler as BatchHandler<Message>;
-          if (instrumentation?.processBatch === undefined || instrumentation.idle?.() === true) {
-            return many(messages);
-          }
-          return instrumentation.processBatch(messages, info(), () => many(messages));
-        },
-        slow: (slow, pending) => {
-          events.emit('slow_consumer', {
-            topic: resolved.topic,
-            subscription: id,
-            slow,
-            pending,
-            threshold: helpers.slowAt,
-          });
-        },
-        failed: (message, error) => {
-          counters.handlerErrors++;
-          events.emit('handler_error', {
-            topic: message.topic,
-            event: message.event,
-            subscription: id,
-            error,
-          });
-        },
-        overflowed: (overflowPolicy, dropped) => {
-          counters.overflowDrops += dropped;
-          if (dropped > 0) instrumentation?.dropped(resolved.topic, dropped);
-          events.emit('overflow', {
-            topic: resolved.topic,
-            subscription: id,
-            policy: overflowPolicy,
-            dropped,
-          });
-          if (overflowPolicy === 'error') {
-            const error = new HeraldError(
-              ErrorCode.QueueOverflow,
-              `subscription ${id} to "${resolved.topic}" overflowed its queue of ${limit}`,
-              {
-                topic: resolved.topic,
-                hint: 'make the handler faster, raise queue.limit, or choose a drop-* overflow policy',
-              },
-            );
-            events.emit('subscription_error', { topic: resolved.topic, subscription: id, error });
-            void remove(sub, error);
-          }
-        },
+    const hooks: QueueHooks<Message> = {
+      run: (message) => {
+        counters.delivered++;
+        calls++;
+        handled++;
+        const one = handler as Handler<Message>;
+        if (instrumentation === undefined || instrumentation.idle?.() === true) {
+          return one(message);
+        }
+        // A throttled or debounced delivery stands for the messages it superseded: link them all.
+        const group = helpers.groupOf(message);
+        if (group !== undefined && instrumentation.processBatch !== undefined) {
+          return instrumentation.processBatch(group, info(), () => one(message));
+        }
+        return instrumentation.process(message, info(), () => one(message));
       },
-      helpers.behaviour,
-    );
+      runBatch: (messages) => {
+        counters.delivered++;
+        calls++;
+        handled += messages.length;
+        const many = handler as BatchHandler<Message>;
+        if (instrumentation?.processBatch === undefined || instrumentation.idle?.() === true) {
+          return many(messages);
+        }
+        return instrumentation.processBatch(messages, info(), () => many(messages));
+      },
+      slow: (slow, pending) => {
+        events.emit('slow_consumer', {
+          topic: resolved.topic,
+          subscription: id,
+          slow,
+          pending,
+          threshold: helpers.slowAt,
+        });
+      },
+      failed: (message, error) => {
+        counters.handlerErrors++;
+        events.emit('handler_error', {
+          topic: message.topic,
+          event: message.event,
+          subscription: id,
+          error,
+        });
+      },
+      overflowed: (overflowPolicy, dropped) => {
+        counters.overflowDrops += dropped;
+        if (dropped > 0) instrumentation?.dropped(resolved.topic, dropped);
+        events.emit('overflow', {
+          topic: resolved.topic,
+          subscription: id,
+          policy: overflowPolicy,
+          dropped,
+        });
+        if (overflowPolicy === 'error') {
+          const error = new HeraldError(
+            ErrorCode.QueueOverflow,
+            `subscription ${id} to "${resolved.topic}" overflowed its queue of ${limit}`,
+            {
+              topic: resolved.topic,
+              hint: 'make the handler faster, raise queue.limit, or choose a drop-* overflow policy',
+            },
+          );
+          events.emit('subscription_error', { topic: resolved.topic, subscription: id, error });
+          void remove(sub, error);
+        }
+      },
+    };
+    sub.queue = new DeliveryQueue<Message>(limit, policy, hooks, helpers.behaviour);
+    if (sub.queue.direct) {
+      sub.laneRoom = sub.queue.laneRoom;
+      sub.run = hooks.run;
+    }
     holder?.held.add(sub);
     const first = table.add(resolved, sub);
     if (first && state === 'started') {
@@ -613,6 +613,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   async function remove(sub: SubState, error?: unknown): Promise<void> {
     if (!sub.active) return;
     sub.active = false;
+    sub.laneRound = 0;
     sub.laneCount = 0;
     sub.queue.close();
     sub.holder?.held.delete(sub);
@@ -938,6 +939,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       streams.clear();
       for (const sub of table.all()) {
         sub.active = false;
+        sub.laneRound = 0;
         sub.laneCount = 0;
         sub.queue.close();
         sub.holder?.held.delete(sub);

@@ -14,7 +14,7 @@
  *
  * A plain queue (no gate, no batches, not `latestOnly`, concurrency 1) may also be fed from its
  * topic's lane (src/bus/table.ts): while it is idle, a message accepted by the lane is run
- * straight from there with `invoke`, and the lane hands its backlog over with `adopt` before the
+ * straight from there (`track` and `failed` keep the books), and the lane hands its backlog over with `adopt` before the
  * backlog would reach the slow mark or the limit, so both work exactly as if every message had been
  * queued here.
  */
@@ -117,33 +117,25 @@ export class DeliveryQueue<T> {
     return this.#closed;
   }
 
-  /**
-   * Runs the handler on an item now, for a lane. False when the handler returned a promise: the
-   * queue then counts it as running, and anything adopted meanwhile waits until it settles.
-   */
-  invoke(item: T): boolean {
-    this.received++;
-    let result: void | Promise<void>;
-    try {
-      result = this.hooks.run(item);
-    } catch (error) {
-      this.hooks.failed(item, error);
-      return true;
-    }
-    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-      this.#active++;
-      (result as Promise<void>).then(this.#settled, (error: unknown) => {
-        this.hooks.failed(item, error);
-        this.#settled();
-      });
-      return false;
-    }
-    return true;
+  /** A handler the lane ran threw: reported as if this queue had run it. */
+  failed(item: T, error: unknown): void {
+    this.hooks.failed(item, error);
   }
 
-  /** Queues an item a lane accepted: the lane's backlog. Lane items count in `received` here or in `invoke`. */
+  /**
+   * A handler the lane ran returned a promise: it counts as running here, and anything adopted
+   * meanwhile waits until it settles.
+   */
+  track(result: Promise<void>, item: T): void {
+    this.#active++;
+    result.then(this.#settled, (error: unknown) => {
+      this.hooks.failed(item, error);
+      this.#settled();
+    });
+  }
+
+  /** Queues an item a lane accepted (and counted): the lane's backlog. */
   adopt(item: T): boolean {
-    this.received++;
     return this.#enqueue(item);
   }
 

@@ -24,14 +24,21 @@ import type { Gap, Message, Subscriber, Subscription } from './types.js';
  */
 export class SubState implements Subscription {
   active = true;
-  /** The lane round this subscription joined (0: none yet); see {@link Lane}. */
+  /**
+   * The lane round this subscription is in (0: none). Set to 0 when it leaves the lane (its
+   * backlog went to its queue) or is removed; it joins again only while its queue is idle.
+   */
   laneRound = 0;
   /** The lane index of its first message in that round. */
   laneFrom = 0;
   /** Its messages waiting in the lane. */
   laneCount = 0;
-  /** It left the lane for the rest of the round: its backlog went to its queue. */
-  laneLeft = false;
+  /** The backlog a lane may hold for it: its queue's `laneRoom`, 0 when its queue is not plain. */
+  laneRoom = 0;
+  /** Messages the lane gave it (its queue's `received` counts the rest). */
+  laneReceived = 0;
+  /** Its queue's handler hook, which the lane calls directly. */
+  run: (message: Message) => void | Promise<void> = noRun;
   /** Set once, right after construction: the queue's hooks need the subscription. */
   queue!: DeliveryQueue<Message>;
 
@@ -61,7 +68,8 @@ export class SubState implements Subscription {
   }
 
   get counts(): SubscriptionCounts {
-    return this.countsOf(this.queue);
+    const counts = this.countsOf(this.queue);
+    return { ...counts, received: counts.received + this.laneReceived };
   }
 
   unsubscribe(): Promise<void> {
@@ -74,9 +82,11 @@ export interface SubscriberState extends Subscriber {
   readonly held: Set<SubState>;
 }
 
+const noRun = (): void => undefined;
+
 /** One topic's messages of a tick, run for all its lane subscriptions in one microtask. */
 interface Lane {
-  /** Starts at 1; a subscription whose `laneRound` differs has not joined this round. */
+  /** Starts at 1; a subscription whose `laneRound` differs is not in this round. */
   round: number;
   scheduled: boolean;
   readonly messages: Message[];
@@ -164,26 +174,22 @@ export class SubscriptionTable {
       if (exclude !== undefined && sub.holder === exclude) continue;
       if (sub.events !== undefined && !sub.events.has(event)) continue;
       if (sub.laneRound === round) {
-        if (!sub.laneLeft) {
-          if (sub.laneCount < sub.queue.laneRoom) {
-            sub.laneCount++;
-            laned = true;
-            delivered++;
-            continue;
-          }
-          leave(state, sub);
-        }
-      } else {
-        const queue = sub.queue;
-        if (queue.direct && queue.idle && queue.laneRoom > 0) {
-          sub.laneRound = round;
-          sub.laneFrom = index;
-          sub.laneCount = 1;
-          sub.laneLeft = false;
+        if (sub.laneCount < sub.laneRoom) {
+          sub.laneCount++;
+          sub.laneReceived++;
           laned = true;
           delivered++;
           continue;
         }
+        leave(state, sub);
+      } else if (sub.laneRoom > 0 && sub.queue.idle) {
+        sub.laneRound = round;
+        sub.laneFrom = index;
+        sub.laneCount = 1;
+        sub.laneReceived++;
+        laned = true;
+        delivered++;
+        continue;
       }
       if (sub.queue.push(message)) delivered++;
     }
@@ -202,7 +208,7 @@ export class SubscriptionTable {
 
 /** Whether lane message `index` is one of `sub`'s (it joined before it, and the message matches). */
 function takes(lane: Lane, sub: SubState, index: number): boolean {
-  if (sub.laneRound !== lane.round || sub.laneLeft || index < sub.laneFrom) return false;
+  if (sub.laneRound !== lane.round || index < sub.laneFrom) return false;
   const exclude = lane.excluded[index];
   if (exclude !== undefined && sub.holder === exclude) return false;
   return sub.events === undefined || sub.events.has((lane.messages[index] as Message).event);
@@ -215,7 +221,7 @@ function leave(state: TopicState, sub: SubState): void {
   for (let i = lane.messages.length - 1; i >= sub.laneFrom && backlog.length < sub.laneCount; i--) {
     if (takes(lane, sub, i)) backlog.push(lane.messages[i] as Message);
   }
-  sub.laneLeft = true;
+  sub.laneRound = 0;
   sub.laneCount = 0;
   for (let i = backlog.length - 1; i >= 0; i--) sub.queue.adopt(backlog[i] as Message);
 }
@@ -235,13 +241,22 @@ function runLane(state: TopicState): void {
       for (let i = 0; i < subs.length; i++) {
         const sub = subs[i]!;
         // `takes`, inline: this loop runs once per delivery.
-        if (sub.laneRound !== round || sub.laneLeft || index < sub.laneFrom || !sub.active)
-          continue;
+        if (sub.laneRound !== round || index < sub.laneFrom) continue;
         if (exclude !== undefined && sub.holder === exclude) continue;
         if (sub.events !== undefined && !sub.events.has(event)) continue;
         sub.laneCount--;
+        let result: void | Promise<void>;
+        try {
+          result = sub.run(message);
+        } catch (error) {
+          sub.queue.failed(message, error);
+          continue;
+        }
         // A handler that returned a promise: the rest waits in its queue until it settles.
-        if (!sub.queue.invoke(message)) leave(state, sub);
+        if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+          sub.queue.track(result as Promise<void>, message);
+          leave(state, sub);
+        }
       }
     }
   } finally {

@@ -9,6 +9,8 @@ import { type Bus, type BusEvents, createBus, createLocalHub } from '../../src/i
 import { keys, registry, settle } from '../fixtures/registry.js';
 
 type Defs = typeof registry.defs;
+/** The `n` of a room:1 `message` payload (every test here publishes only those, but typing). */
+const n = (m: { payload: unknown }): number => (m.payload as { n: number }).n;
 const buses: Bus<Defs>[] = [];
 async function bus(): Promise<Bus<Defs>> {
   const b = createBus({ registry, keys, nodeId: 'lane', transport: createLocalHub().transport() });
@@ -39,11 +41,11 @@ describe('the topic lane', () => {
       release = resolve;
     });
     const slowSub = await b.subscribe('room:1', (m) => {
-      slow.push(m.payload.n);
-      if (m.payload.n === 2) return held;
+      slow.push(n(m));
+      if (n(m) === 2) return held;
       return undefined;
     });
-    await b.subscribe('room:1', (m) => void fast.push(m.payload.n));
+    await b.subscribe('room:1', (m) => void fast.push(n(m)));
     const receipts = await burst(b, 6);
     expect(receipts.map((r) => r.localDeliveries)).toEqual([2, 2, 2, 2, 2, 2]);
     await settle();
@@ -66,7 +68,7 @@ describe('the topic lane', () => {
   it('counts lane messages in `pending` until they run', async () => {
     const b = await bus();
     const seen: number[] = [];
-    const sub = await b.subscribe('room:1', (m) => void seen.push(m.payload.n));
+    const sub = await b.subscribe('room:1', (m) => void seen.push(n(m)));
     const sent = burst(b, 3);
     expect(sub.pending).toBe(3);
     await sent;
@@ -87,7 +89,7 @@ describe('the topic lane', () => {
       const overflows: number[] = [];
       b.on('slow_consumer', (e) => void slowEvents.push(e));
       b.on('overflow', (e) => void overflows.push(e.dropped));
-      const sub = await b.subscribe('room:1', (m) => void seen.push(m.payload.n), {
+      const sub = await b.subscribe('room:1', (m) => void seen.push(n(m)), {
         queue: { limit: 8, overflow },
       });
       const receipts = await burst(b, 20);
@@ -113,7 +115,7 @@ describe('the topic lane', () => {
     const seen: number[] = [];
     const errors: string[] = [];
     b.on('subscription_error', (e) => void errors.push((e.error as { code: string }).code));
-    const sub = await b.subscribe('room:1', (m) => void seen.push(m.payload.n), {
+    const sub = await b.subscribe('room:1', (m) => void seen.push(n(m)), {
       queue: { limit: 4, overflow: 'error' },
     });
     await burst(b, 6);
@@ -152,14 +154,14 @@ describe('the topic lane', () => {
     const late: number[] = [];
     let secondSub: { unsubscribe(): Promise<void> } | undefined;
     await b.subscribe('room:1', (m) => {
-      first.push(m.payload.n);
-      if (m.payload.n === 1) {
+      first.push(n(m));
+      if (n(m) === 1) {
         void secondSub?.unsubscribe();
-        void b.subscribe('room:1', (l) => void late.push(l.payload.n));
+        void b.subscribe('room:1', (l) => void late.push(n(l)));
       }
-      if (m.payload.n === 2) void b.broadcast('room:1', 'message', { text: 'y', n: 10 });
+      if (n(m) === 2) void b.broadcast('room:1', 'message', { text: 'y', n: 10 });
     });
-    secondSub = await b.subscribe('room:1', (m) => void second.push(m.payload.n));
+    secondSub = await b.subscribe('room:1', (m) => void second.push(n(m)));
     await burst(b, 4);
     await settle(20);
     expect(first).toEqual([0, 1, 2, 3, 10]);
@@ -174,11 +176,10 @@ describe('the topic lane', () => {
     const a: number[] = [];
     const c: number[] = [];
     await b.subscribe('room:1', (m) => {
-      a.push(m.payload.n);
-      if (m.payload.n < 3)
-        void b.broadcast('room:1', 'message', { text: 'r', n: m.payload.n + 100 });
+      a.push(n(m));
+      if (n(m) < 3) void b.broadcast('room:1', 'message', { text: 'r', n: n(m) + 100 });
     });
-    await b.subscribe('room:1', (m) => void c.push(m.payload.n));
+    await b.subscribe('room:1', (m) => void c.push(n(m)));
     await burst(b, 3);
     await settle();
     expect(a).toEqual([0, 1, 2, 100, 101, 102]);
@@ -188,7 +189,7 @@ describe('the topic lane', () => {
   it('moves a sync backlog to the queue at the slow mark without losing or reordering', async () => {
     const b = await bus();
     const seen: number[] = [];
-    await b.subscribe('room:1', (m) => void seen.push(m.payload.n), {
+    await b.subscribe('room:1', (m) => void seen.push(n(m)), {
       queue: { limit: 1024, slowAt: 5 },
     });
     await burst(b, 300);
