@@ -22,8 +22,9 @@ import {
   readHeader,
   toText,
 } from './envelope.js';
+import { createMac, type Mac } from './hmac.js';
 import { type JsonProblem, scanJson, scanOwnJson } from './json-guard.js';
-import type { KeyRing } from './keys.js';
+import { Algorithm, type KeyRing, type ResolvedKey } from './keys.js';
 import { RejectReason } from './reasons.js';
 import { signSegments, verifySegments } from './signature.js';
 
@@ -110,6 +111,28 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
   const ownPrefix = ring.signing.length === 1 ? `${ownHeaders[0]}.` : undefined;
   const ownBatchPrefix = ring.signing.length === 1 ? `${ownBatchHeaders[0]}.` : undefined;
   const headerCache = new Map<string, Header | null>();
+  // HS256 keys sign and verify through a MAC bound to the key (hmac.ts); EdDSA keys do not.
+  const macs = new Map<ResolvedKey, Mac>();
+  for (const key of ring.verify.values())
+    if (key.alg === Algorithm.HS256) macs.set(key, createMac(key));
+
+  /**
+   * True when `signature` signs the segments under `key`. `wire`, when given, is the compact
+   * message the segments were cut from: its first characters are the signing input, so the MAC
+   * reads them in place instead of joining the segments again.
+   */
+  function verifies(
+    key: ResolvedKey,
+    headerSeg: string,
+    payloadSeg: string,
+    signature: string,
+    wire?: string,
+  ): boolean {
+    const mac = macs.get(key);
+    if (mac === undefined) return verifySegments(key, headerSeg, payloadSeg, signature);
+    const length = headerSeg.length + 1 + payloadSeg.length;
+    return mac.check(wire ?? `${headerSeg}.${payloadSeg}`, length, signature);
+  }
 
   function cachedHeader(segment: string): Header | null {
     const cached = headerCache.get(segment);
@@ -125,6 +148,7 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
     headerSeg: string,
     payloadSeg: string,
     signature: string,
+    wire?: string,
   ): CodecRejection | Header {
     const header = cachedHeader(headerSeg);
     if (header === null)
@@ -157,7 +181,7 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
         node: header.nid,
       };
     }
-    if (!verifySegments(key, headerSeg, payloadSeg, signature)) {
+    if (!verifies(key, headerSeg, payloadSeg, signature, wire)) {
       return {
         reason: RejectReason.BadSignature,
         detail: `signature with key "${key.kid}" does not verify`,
@@ -315,7 +339,7 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
       if (dot2 < 0) return false;
       const payload = text.slice(prefix.length, dot2);
       const header = (batch ? ownBatchHeaders : ownHeaders)[0]!;
-      return verifySegments(ring.signing[0]!, header, payload, text.slice(dot2 + 1));
+      return verifies(ring.signing[0]!, header, payload, text.slice(dot2 + 1), text);
     },
 
     decode(input) {
@@ -355,7 +379,7 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
     const dot2 = text.indexOf('.', dot1 + 1);
     const headerSeg = text.slice(0, dot1);
     const payloadSeg = text.slice(dot1 + 1, dot2);
-    const result = verifyOne(headerSeg, payloadSeg, text.slice(dot2 + 1));
+    const result = verifyOne(headerSeg, payloadSeg, text.slice(dot2 + 1), text);
     if (!('nid' in result)) return result;
     return inScope(readEnvelope(payloadSeg, result, text.length, maxDepth), [result]);
   }
@@ -363,12 +387,20 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
   /** One signature per signing key (JWS compact for one, general JSON for several). */
   function sign(headers: readonly string[], payload: string): string {
     if (ring.signing.length === 1) {
-      return `${headers[0]}.${payload}.${signSegments(ring.signing[0]!, headers[0]!, payload)}`;
+      const input = `${headers[0]}.${payload}`;
+      const mac = macs.get(ring.signing[0]!);
+      if (mac !== undefined) return `${input}.${mac.of(input, input.length)}`;
+      return `${input}.${signSegments(ring.signing[0]!, headers[0]!, payload)}`;
     }
-    const signatures = ring.signing.map((key, i) => ({
-      protected: headers[i]!,
-      signature: signSegments(key, headers[i]!, payload),
-    }));
+    const signatures = ring.signing.map((key, i) => {
+      const input = `${headers[i]}.${payload}`;
+      const mac = macs.get(key);
+      return {
+        protected: headers[i]!,
+        signature:
+          mac === undefined ? signSegments(key, headers[i]!, payload) : mac.of(input, input.length),
+      };
+    });
     return JSON.stringify({ payload, signatures });
   }
 

@@ -1,0 +1,85 @@
+/**
+ * The hot-path MAC (src/security/hmac.ts: RFC 2104 over one-shot hashes, padded key blocks
+ * computed once) against node:crypto's `createHmac` and the codec's reference comparison
+ * `sameMac`: the same MAC for every key length (shorter than, equal to and longer than the
+ * 64-byte block) and every text (non-Latin-1 characters included, taken as `latin1` takes them),
+ * and the same verdict on every received signature, with and without `crypto.hash`.
+ */
+import { createHmac, createSecretKey } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createMac } from '../../src/security/hmac.js';
+import type { HmacKey } from '../../src/security/keys.js';
+import { createScope } from '../../src/security/scopes.js';
+import { sameMac } from '../../src/security/signature.js';
+
+const keyOf = (bytes: Uint8Array): HmacKey => ({
+  kid: 'k',
+  alg: 'HS256',
+  key: createSecretKey(bytes),
+  scope: createScope('k', undefined),
+});
+const reference = (bytes: Uint8Array, text: string, length: number): string =>
+  createHmac('sha256', bytes).update(text.slice(0, length), 'latin1').digest('base64url');
+
+const keyBytes = fc.uint8Array({ minLength: 32, maxLength: 160 });
+const text = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.string({ unit: fc.constantFrom('a', '.', '-', '_', 'Z', '9'), maxLength: 700 }),
+);
+/** A text and a prefix length of it. */
+const input = text.chain((t) => fc.tuple(fc.constant(t), fc.integer({ min: 0, max: t.length })));
+
+describe('createMac', () => {
+  it('computes createHmac’s MAC for every key and text, with and without crypto.hash', () => {
+    fc.assert(
+      fc.property(keyBytes, input, (bytes, [t, length]) => {
+        const expected = reference(bytes, t, length);
+        expect(createMac(keyOf(bytes)).of(t, length)).toBe(expected);
+        expect(createMac(keyOf(bytes), undefined).of(t, length)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('computes the MAC of inputs longer than its scratch buffer', () => {
+    const bytes = new Uint8Array(32).map((_, i) => i * 7 + 1);
+    const long = 'x.'.repeat(40_000);
+    expect(createMac(keyOf(bytes)).of(long, long.length)).toBe(reference(bytes, long, long.length));
+    expect(createMac(keyOf(bytes)).of(long, 65_536)).toBe(reference(bytes, long, 65_536));
+    expect(createMac(keyOf(bytes)).of(long, 65_537)).toBe(reference(bytes, long, 65_537));
+  });
+
+  it('gives sameMac’s verdict on every signature, re-spellings and look-alikes included', () => {
+    const spelling = (mac: string) =>
+      fc.oneof(
+        fc.constant(mac),
+        fc.string({ unit: 'binary', maxLength: 50 }),
+        // One character changed: to another base64url one, or to a non-ASCII one whose low
+        // byte is a base64url character (U+0141 for "A").
+        fc
+          .tuple(
+            fc.nat({ max: mac.length - 1 }),
+            fc.constantFrom('A', 'B', 'g', '-', '\u0141', '\u0167', 'é', '\ud800'),
+          )
+          .map(([i, c]) => mac.slice(0, i) + c + mac.slice(i + 1)),
+        fc.constant(`${mac}=`),
+        fc.constant(mac.slice(1)),
+      );
+    const cases = fc.tuple(keyBytes, input).chain(([bytes, [t, length]]) => {
+      const expected = reference(bytes, t, length);
+      return fc.tuple(
+        fc.constant({ bytes, t, length, expected }),
+        spelling(expected),
+        fc.boolean(),
+      );
+    });
+    fc.assert(
+      fc.property(cases, ([{ bytes, t, length, expected }, signature, fast]) => {
+        const mac = fast ? createMac(keyOf(bytes)) : createMac(keyOf(bytes), undefined);
+        expect(mac.check(t, length, signature)).toBe(sameMac(expected, signature));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
