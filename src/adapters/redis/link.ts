@@ -54,6 +54,8 @@ export interface Link {
   close(): Promise<void>;
 }
 
+const ignore = (): void => {};
+
 /** A MOVED reply: the cluster's slot map changed. */
 export const isMoved = (error: unknown): boolean =>
   error instanceof Error && /^(MOVED|ASK) /.test(error.message);
@@ -114,10 +116,13 @@ export function createLink(
     else await sub.redis.unsubscribe(...list);
   }
 
-  async function publishRaw(name: string, data: string): Promise<void> {
-    if (!ready(pub)) throw notReady('publish', name);
-    if (sharded) await pub.redis.spublish(name, data);
-    else await pub.redis.publish(name, data);
+  /** Resolves once the server took the message (no async frame: this is the hot path). */
+  function publishRaw(name: string, data: string): Promise<void> {
+    if (!ready(pub)) return Promise.reject(notReady('publish', name));
+    const sent: Promise<unknown> = sharded
+      ? pub.redis.spublish(name, data)
+      : pub.redis.publish(name, data);
+    return sent.then(ignore);
   }
 
   /** Publishes a probe and waits for it on the subscribe connection. */
