@@ -29,6 +29,7 @@ import { type Rejection, RejectReason } from '../security/reasons.js';
 import { createReplayGate } from '../security/replay.js';
 import { otelInstrumentation } from '../telemetry/otel.js';
 import { type Batcher, createBatcher } from './batcher.js';
+import { burstClock } from './clock.js';
 import { Emitter } from './emitter.js';
 import { type BatchOptions, subscriptionHelpers } from './helpers/index.js';
 import { DeliveryQueue, type QueueHooks } from './queue.js';
@@ -99,6 +100,9 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     });
   }
   const now = options.now ?? Date.now;
+  // Publish stamps and freshness checks, many per tick: the system clock read once per burst
+  // (clock.ts). Gaps and timers keep the plain clock.
+  const stamp = options.now ?? burstClock();
   const ring = createKeyRing(options.keys);
   const codec = createCodec(ring, nodeId, options.limits);
   const maxBytes = options.limits?.maxBytes ?? 2 * 1024 * 1024;
@@ -131,7 +135,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     },
   });
   const freshnessOptions = freshnessDefaults(options);
-  let freshness = createFreshness(freshnessOptions, now);
+  let freshness = createFreshness(freshnessOptions, stamp);
   const replayGate =
     options.freshness?.shared === undefined
       ? undefined
@@ -139,6 +143,8 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   let state: 'idle' | 'starting' | 'started' | 'stopped' = 'idle';
   let starting: Promise<void> | undefined;
   let epoch = '';
+  /** `node:epoch:`, the start of every id this bus publishes under (one concatenation per publish). */
+  let idPrefix = '';
   let seq = 0;
   let nextSubId = 1;
   let disconnectedAt: number | undefined;
@@ -710,8 +716,8 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     if (remote) codec.authorize(resolved.topic);
     const channel = to === undefined ? resolved.topic : nodeChannel(to);
     const sequence = ++seq;
-    const time = now();
-    const id = `${nodeId}:${epoch}:${sequence}`;
+    const time = stamp();
+    const id = idPrefix + sequence;
     const scope =
       instrumentation === undefined || instrumentation.idle?.() === true
         ? undefined
@@ -879,9 +885,10 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
 
   async function connect(): Promise<void> {
     epoch = randomBytes(8).toString('hex');
+    idPrefix = `${nodeId}:${epoch}:`;
     seq = 0;
     counters = freshCounters();
-    freshness = createFreshness(freshnessOptions, now);
+    freshness = createFreshness(freshnessOptions, stamp);
     try {
       await transport.connect(sink);
       await transport.subscribe(ownChannel);
