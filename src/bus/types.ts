@@ -58,7 +58,10 @@ export interface MessageMeta {
   readonly node: string;
   /** The sender's per-publisher sequence number. */
   readonly seq: number;
-  /** Publish time, ms since the Unix epoch. */
+  /**
+   * Publish time, ms since the Unix epoch. The clock is read once per burst of publishes in one
+   * synchronous stretch (at most 64), so it is never later than the real time (src/bus/clock.ts).
+   */
   readonly time: number;
   /** Schema version of the payload: this node's latest version of the event. */
   readonly version: number;
