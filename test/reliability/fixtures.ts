@@ -114,6 +114,33 @@ export async function waitFor(
   }
 }
 
+/**
+ * Polls `condition` every 20 ms until it holds, for as long as `progress()` keeps changing: throws
+ * once it has stood still for `idleMs`, naming `what` and `describe()`. For waits whose length is
+ * set by how fast something else moves (a process draining a backlog on a loaded machine), not by
+ * the clock.
+ */
+export async function waitWhileProgressing(
+  condition: () => boolean,
+  progress: () => number,
+  what: string,
+  idleMs = 30_000,
+  describe: () => string = () => `progress ${progress()}`,
+): Promise<void> {
+  let last = progress();
+  let movedAt = Date.now();
+  while (!condition()) {
+    const now = progress();
+    if (now !== last) {
+      last = now;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > idleMs) {
+      throw new Error(`waiting for ${what}: no progress for ${idleMs} ms (${describe()})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** A seeded pseudo-random generator (mulberry32), so a fault schedule can be replayed. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

@@ -4,11 +4,15 @@
  * `node --import tsx <this file> <redisUrl> <prefix>`.
  *
  * It prints one JSON object per line on stdout: `{type:'ready'}` once subscribed, every
- * connection event as `{type:'event', name, at, detail}`, and on the `report` command the
+ * connection event as `{type:'event', name, at, detail}`, every 200 ms (whenever its event loop
+ * gets there) `{type:'progress', at, delivered, highest}`, and on the `report` command the
  * sequence numbers it delivered (as ranges), duplicates, reorders, gaps and bus statistics.
- * Commands on stdin: `slow <msPerMessage> <forMs>` (the handler burns CPU for that long per
- * message, for that long), `report`, `stop`.
+ * Commands on stdin: `slow <msPerMessage> <file>` (the handler burns CPU for that long per message
+ * until `file` exists), `report`, `stop`. The end of the slowness comes through the file system
+ * because a CPU-bound process reads no stdin: libuv reads its socket up to 32 times in a row, and
+ * each read's messages run to completion, so a line on stdin may wait many seconds.
  */
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { redisTransport } from '../../src/adapters/redis/index.js';
 import { createBus, type Gap } from '../../src/index.js';
@@ -25,8 +29,9 @@ const bus = createBus({
 });
 const delivered: number[] = [];
 const gaps: Gap[] = [];
-let slowUntil = 0;
+let highest = 0;
 let slowMs = 0;
+let fastFile = '';
 
 for (const name of ['disconnected', 'reconnecting', 'resubscribed', 'connected'] as const) {
   bus.on(name, (detail) => say({ type: 'event', name, at: Date.now(), detail }));
@@ -40,7 +45,9 @@ await bus.subscribe(
   TOPIC,
   (message) => {
     delivered.push(message.meta.seq);
-    if (slowMs > 0 && Date.now() < slowUntil) {
+    highest = Math.max(highest, message.meta.seq);
+    if (slowMs > 0 && existsSync(fastFile)) slowMs = 0;
+    if (slowMs > 0) {
       const until = performance.now() + slowMs;
       while (performance.now() < until) {
         // A CPU-bound handler: the event loop reads nothing meanwhile.
@@ -50,6 +57,11 @@ await bus.subscribe(
   { queue: { limit: 1_000_000 } },
 );
 say({ type: 'ready', at: Date.now() });
+// How far it has got: the test waits on this while the subscriber drains a backlog.
+const progress = setInterval(
+  () => say({ type: 'progress', at: Date.now(), delivered: delivered.length, highest }),
+  200,
+);
 
 /** Sorted unique numbers as [from, to] ranges, with the duplicate and reorder counts. */
 function summarize(seqs: readonly number[]) {
@@ -77,13 +89,14 @@ for await (const line of createInterface({ input: process.stdin })) {
   const [command, a, b] = line.trim().split(' ');
   if (command === 'slow') {
     slowMs = Number(a);
-    slowUntil = Date.now() + Number(b);
-    say({ type: 'slow', at: Date.now(), until: slowUntil });
+    fastFile = b ?? '';
+    say({ type: 'slow', at: Date.now(), ms: slowMs });
   } else if (command === 'report') {
     say({ type: 'report', ...summarize(delivered), gaps, stats: bus.stats() });
   } else if (command === 'stop') {
     break;
   }
 }
+clearInterval(progress);
 await bus.stop();
 process.exit(0);
