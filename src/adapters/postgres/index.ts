@@ -3,6 +3,8 @@
  *
  * - A dedicated LISTEN connection (a `pg.Client`, never a pooled one); NOTIFY through
  *   `SELECT pg_notify($1, $2)` from a pool (yours, or one Herald owns). See session.ts.
+ * - Publishes that wait for a busy pool share one round trip, each still its own NOTIFY
+ *   (notifier.ts).
  * - Channel names of at most 63 bytes, derived the same way on every node (channels.ts).
  * - Envelopes over the NOTIFY payload limit go through a claim-check table (claims.ts).
  * - A `SELECT 1` heartbeat with a deadline catches a connection that died silently; a lost
@@ -22,9 +24,10 @@ import {
 import { byteLength, channelName, probeChannelName } from './channels.js';
 import { type ClaimStore, createClaimStore, parseClaimMarker } from './claims.js';
 import { createInbox } from './inbox.js';
+import { createNotifier, type Notifier } from './notifier.js';
 import { type PostgresTransportOptions, resolveOptions } from './options.js';
 import { createSession, type Session } from './session.js';
-import { describe, isServerError, poolQuery, withDeadline } from './sql.js';
+import { describe, isServerError, withDeadline } from './sql.js';
 
 export { channelName, MAX_CHANNEL_BYTES } from './channels.js';
 export {
@@ -45,6 +48,8 @@ export interface PostgresTransport extends Transport {
 }
 
 const NAME_CACHE = 10_000;
+/** Payload bytes one shared NOTIFY statement carries at most. */
+const STATEMENT_BYTES = 256 * 1024;
 
 /** A server error that still means "the connection is gone" (classes 08 and 57). */
 const connectionLost = (error: unknown): boolean =>
@@ -61,6 +66,8 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
   let sink: TransportSink | undefined;
   let pool: pg.Pool | undefined;
   let claims: ClaimStore | undefined;
+  let notifier: Notifier | undefined;
+  let notifyStatements = 0;
   let session: Session | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
@@ -184,12 +191,19 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
       session = next;
       pool = target;
       claims = createClaimStore(target, o.table, instance, o.ttlMs);
+      notifier = createNotifier(target, {
+        maxInFlight: target.options.max ?? 10,
+        maxPerQuery: o.maxNotifiesPerQuery,
+        maxBytes: STATEMENT_BYTES,
+        timeoutMs: o.publishTimeoutMs,
+      });
       try {
         await next.start();
       } catch (cause) {
         session = undefined;
         pool = undefined;
         claims = undefined;
+        notifier = undefined;
         await next.stop();
         // Not awaited: connect() must reject within connectTimeoutMs, even if the pool dawdles.
         owned?.end().catch(() => undefined);
@@ -203,14 +217,14 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
       nextSink.event({ type: 'connected' });
     },
     async publish(channel, data) {
-      const target = pool;
-      if (!target || !claims || !live()) {
+      if (!notifier || !claims || !live()) {
         throw fail(ErrorCode.PublishFailed, `publish while ${state()}`, undefined, 'connect first');
       }
       const name = serverName(channel);
       try {
-        if (byteLength(data) <= o.thresholdBytes) {
-          await poolQuery(target, 'SELECT pg_notify($1, $2)', [name, data], o.publishTimeoutMs);
+        const bytes = byteLength(data);
+        if (bytes <= o.thresholdBytes) {
+          await notifier.notify(name, data, bytes);
         } else {
           await claims.publish(name, data, o.publishTimeoutMs);
           counts.claimChecks++;
@@ -259,6 +273,8 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
         session = undefined;
         pool = undefined;
         claims = undefined;
+        if (notifier) notifyStatements += notifier.statements;
+        notifier = undefined;
         clearInterval(sweeper);
         names.clear();
         idleState = ConnectionState.Closed;
@@ -289,6 +305,8 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
           relistenMs: session?.relistenMs ?? -1,
           lastError: session?.lastError ?? '',
           ...counts,
+          notifyStatements: notifyStatements + (notifier?.statements ?? 0),
+          notifyWaiting: notifier?.waiting ?? 0,
           pendingFetches: inbox.pending,
         },
       };

@@ -57,6 +57,14 @@ export interface PostgresTransportOptions {
    * @default 5000
    */
   readonly publishTimeoutMs?: number;
+  /**
+   * Publishes that wait for a busy pool go out together, at most this many NOTIFYs in one
+   * `SELECT pg_notify(...), pg_notify(...)` round trip (each still its own notification, in
+   * order). A publish that finds a connection free is always sent at once, alone. `1` sends
+   * every publish in a round trip of its own.
+   * @default 100
+   */
+  readonly maxNotifiesPerQuery?: number;
   /** Reconnect backoff: doubling from `initialDelayMs` up to `maxDelayMs`, retried forever. */
   readonly reconnect?: {
     /** @default 100 */
@@ -102,6 +110,7 @@ export interface ResolvedOptions {
   readonly heartbeatMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly publishTimeoutMs: number;
+  readonly maxNotifiesPerQuery: number;
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
   readonly table: string;
@@ -161,6 +170,7 @@ export function resolveOptions(options: PostgresTransportOptions): ResolvedOptio
     heartbeatMs: positive('heartbeatMs', options.heartbeatMs, 1000),
     heartbeatTimeoutMs: positive('heartbeatTimeoutMs', options.heartbeatTimeoutMs, 3000),
     publishTimeoutMs: positive('publishTimeoutMs', options.publishTimeoutMs, 5000),
+    maxNotifiesPerQuery: positive('maxNotifiesPerQuery', options.maxNotifiesPerQuery, 100, 1000),
     initialDelayMs: positive('reconnect.initialDelayMs', options.reconnect?.initialDelayMs, 100),
     maxDelayMs: positive('reconnect.maxDelayMs', options.reconnect?.maxDelayMs, 2000),
     table,

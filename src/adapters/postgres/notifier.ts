@@ -1,0 +1,181 @@
+/**
+ * NOTIFY through the pool, one round trip per statement, never more statements in flight than
+ * the pool has connections.
+ *
+ * A publish that finds a connection free is sent at once, alone, as `SELECT pg_notify($1, $2)`:
+ * no timer and no added latency. Publishes that arrive while every connection is busy wait here,
+ * in order, and the next free connection carries all of them (up to `maxPerQuery`) in ONE
+ * statement, `SELECT pg_notify($1, $2), pg_notify($3, $4), ...`. Each message is still its own
+ * notification with its own payload; only the round trip and the commit are shared. Queued in a
+ * pool of connections instead, every publish paid its own round trip and transaction, which is
+ * what a profile of the transport under load showed (more time in the pg driver, the socket and
+ * the server per message than in the bus), and a burst waited behind it.
+ *
+ * - Order: the target list is evaluated left to right and NOTIFY queues in call order, so one
+ *   statement delivers its messages in publish order (PostgreSQL docs, NOTIFY: "notifications
+ *   from the same transaction are delivered in the order they were sent").
+ * - Atomic: a statement runs in one implicit transaction; notifications are sent only on commit.
+ *   A statement the server refused (an error with a SQLSTATE) therefore sent nothing, and its
+ *   messages are retried one per statement, so one bad message fails alone. A statement whose
+ *   connection broke or timed out may or may not have committed: its messages reject, as a
+ *   single publish does.
+ * - Duplicates: PostgreSQL folds identical (channel, payload) notifications of one transaction
+ *   into one ("If the same channel name is signaled multiple times with identical payload
+ *   strings within the same transaction, only one instance of the notification event is
+ *   delivered"), so a repeated payload starts a new statement instead.
+ * - Deadlines: each publish settles within `timeoutMs` of its call, waiting here included: a
+ *   statement's deadline is that of its oldest message, and a message dequeued past its own
+ *   deadline rejects without being sent.
+ */
+import type pg from 'pg';
+import { isServerError, poolQuery, TimeoutError } from './sql.js';
+
+/** Limits of a notifier. */
+export interface NotifierOptions {
+  /** Statements in flight at most (the pool's size). */
+  readonly maxInFlight: number;
+  /** Messages one statement carries at most; 1 sends every publish on its own. */
+  readonly maxPerQuery: number;
+  /** Payload bytes one statement carries at most (a single larger message still goes alone). */
+  readonly maxBytes: number;
+  /** Time allowed for one publish, from its call to the statement's answer. */
+  readonly timeoutMs: number;
+}
+
+/** Sends NOTIFYs through a pool. */
+export interface Notifier {
+  /** NOTIFYs `payload` (of `bytes` UTF-8 bytes) on `channel`; resolves once committed. */
+  notify(channel: string, payload: string, bytes: number): Promise<void>;
+  /** Publishes waiting for a connection. */
+  readonly waiting: number;
+  /** Statements sent so far (a statement carries one or more publishes). */
+  readonly statements: number;
+}
+
+interface Pending {
+  readonly channel: string;
+  readonly payload: string;
+  readonly bytes: number;
+  readonly deadline: number;
+  /** Refused in a shared statement: goes again in a statement of its own. */
+  alone: boolean;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+const texts: string[] = [];
+
+/** `SELECT pg_notify($1, $2), ..., pg_notify($2n-1, $2n)`, built once per `n`. */
+export function notifyStatement(n: number): string {
+  let text = texts[n];
+  if (text === undefined) {
+    const calls: string[] = [];
+    for (let i = 0; i < n; i++) calls.push(`pg_notify($${2 * i + 1}, $${2 * i + 2})`);
+    text = `SELECT ${calls.join(', ')}`;
+    texts[n] = text;
+  }
+  return text;
+}
+
+/** Creates a notifier over `pool`. */
+export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifier {
+  const { maxInFlight, maxPerQuery, maxBytes, timeoutMs } = options;
+  let queue: Pending[] = [];
+  let head = 0;
+  let inFlight = 0;
+  let statements = 0;
+
+  /** The next statement's messages, in order; expired ones are rejected on the way. */
+  function take(): Pending[] {
+    const now = Date.now();
+    const batch: Pending[] = [];
+    let bytes = 0;
+    let seen: Set<string> | undefined;
+    while (head < queue.length && batch.length < maxPerQuery) {
+      const next = queue[head] as Pending;
+      if (next.deadline <= now) {
+        head++;
+        next.reject(new TimeoutError(`notify waited ${timeoutMs} ms for a pool connection`));
+        continue;
+      }
+      if (batch.length > 0) {
+        if (next.alone || bytes + next.bytes > maxBytes) break;
+        // Payloads only: a repeated payload on another channel splits too, which costs nothing.
+        seen ??= new Set([(batch[0] as Pending).payload]);
+        if (seen.has(next.payload)) break;
+        seen.add(next.payload);
+      }
+      head++;
+      batch.push(next);
+      bytes += next.bytes;
+      if (next.alone) break;
+    }
+    if (head === queue.length) {
+      queue = [];
+      head = 0;
+    }
+    return batch;
+  }
+
+  function send(batch: Pending[]): void {
+    const first = batch[0] as Pending;
+    const values: string[] = new Array(batch.length * 2);
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i] as Pending;
+      values[2 * i] = p.channel;
+      values[2 * i + 1] = p.payload;
+    }
+    inFlight++;
+    statements++;
+    // The oldest message has the earliest deadline (a FIFO under one timeout).
+    const ms = Math.max(1, first.deadline - Date.now());
+    poolQuery(pool, notifyStatement(batch.length), values, ms).then(
+      () => {
+        inFlight--;
+        for (const p of batch) p.resolve();
+        pump();
+      },
+      (error: unknown) => {
+        inFlight--;
+        if (batch.length > 1 && isServerError(error)) {
+          // Refused, so nothing was sent: each message gets its own verdict.
+          for (const p of batch) p.alone = true;
+          queue.splice(head, 0, ...batch);
+        } else {
+          for (const p of batch) p.reject(error);
+        }
+        pump();
+      },
+    );
+  }
+
+  function pump(): void {
+    while (inFlight < maxInFlight && head < queue.length) {
+      const batch = take();
+      if (batch.length > 0) send(batch);
+    }
+  }
+
+  return {
+    notify(channel, payload, bytes) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({
+          channel,
+          payload,
+          bytes,
+          deadline: Date.now() + timeoutMs,
+          alone: false,
+          resolve,
+          reject,
+        });
+        pump();
+      });
+    },
+    get waiting() {
+      return queue.length - head;
+    },
+    get statements() {
+      return statements;
+    },
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * How the PostgreSQL transport NOTIFYs under load (src/adapters/postgres/notifier.ts): a publish
+ * that finds a connection free goes at once and alone; publishes that wait for a busy pool share
+ * one round trip, in order, each still its own notification. Against the machine's PostgreSQL,
+ * with a pool of one connection so that "busy" is certain; deadlines with a pool that never
+ * answers.
+ */
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type PostgresTransport, postgresTransport } from '../../src/adapters/postgres/index.js';
+import { createNotifier, notifyStatement } from '../../src/adapters/postgres/notifier.js';
+import type { TransportSink } from '../../src/adapters/transport.js';
+import { ErrorCode } from '../../src/index.js';
+import { newRunId } from '../../src/testing/registry.js';
+import { sleep } from '../support/ports.js';
+import { requirePostgres } from '../support/services.js';
+
+const service = await requirePostgres();
+const run = newRunId();
+const prefix = `hn_${run}`;
+
+/** A sink that records the payloads of one channel. */
+function recorder(): TransportSink & { data: string[] } {
+  const data: string[] = [];
+  return { data, message: (_channel, d) => void data.push(String(d)), event: () => undefined };
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await sleep(10);
+  }
+}
+
+const statements = (t: PostgresTransport): number => Number(t.status().detail?.notifyStatements);
+
+describe('notify statements', () => {
+  it('call pg_notify once per message, parameters numbered in order', () => {
+    expect(notifyStatement(1)).toBe('SELECT pg_notify($1, $2)');
+    expect(notifyStatement(3)).toBe(
+      'SELECT pg_notify($1, $2), pg_notify($3, $4), pg_notify($5, $6)',
+    );
+    expect(notifyStatement(3)).toBe(notifyStatement(3));
+  });
+});
+
+describe('notify deadlines', () => {
+  it('rejects publishes waiting behind a statement that never answers, each within its timeout', async () => {
+    let released = 0;
+    const silent = {
+      options: { max: 1 },
+      connect: async () => ({
+        query: () => new Promise(() => undefined),
+        release: () => void released++,
+        on: () => undefined,
+      }),
+    } as unknown as pg.Pool;
+    const notifier = createNotifier(silent, {
+      maxInFlight: 1,
+      maxPerQuery: 100,
+      maxBytes: 1 << 20,
+      timeoutMs: 500,
+    });
+    /** Milliseconds from the call to the rejection (NaN if it resolved). */
+    const timed = (payload: string): Promise<number> => {
+      const called = Date.now();
+      return notifier.notify('ch', payload, 1).then(
+        () => Number.NaN,
+        () => Date.now() - called,
+      );
+    };
+    const first = timed('a');
+    await sleep(250);
+    // b and c wait behind a, and are dequeued when a times out, 250 ms into their own 500 ms.
+    const settled = await Promise.all([first, timed('b'), timed('c')]);
+    // Each rejects (none resolves) near its own deadline, not 500 ms after it was dequeued.
+    for (const took of settled) {
+      expect(took).toBeGreaterThanOrEqual(450);
+      expect(took).toBeLessThan(650);
+    }
+    expect(notifier.waiting).toBe(0);
+    // The timed-out statement's connection was released (to be destroyed), not kept.
+    expect(released).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe.skipIf(!service.ok)('postgres notifies under load', () => {
+  const pools: pg.Pool[] = [];
+  const open: PostgresTransport[] = [];
+  /** A transport publishing through a pool of ONE connection. */
+  const transport = (maxNotifiesPerQuery?: number): PostgresTransport => {
+    const pool = new pg.Pool({ connectionString: service.url, max: 1 });
+    pools.push(pool);
+    const t = postgresTransport({
+      pool,
+      prefix,
+      ...(maxNotifiesPerQuery === undefined ? {} : { maxNotifiesPerQuery }),
+    });
+    open.push(t);
+    return t;
+  };
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((t) => t.close()));
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+  });
+
+  it('carries publishes that wait for a busy pool in one round trip, in publish order', async () => {
+    const t = transport();
+    const sink = recorder();
+    await t.connect(sink);
+    await t.subscribe('load');
+    const before = statements(t);
+    const sent = Array.from({ length: 50 }, (_, i) => `eyJ${i}`);
+    await Promise.all(sent.map((d) => t.publish('load', d)));
+    await until(() => sink.data.length === sent.length);
+    expect(sink.data).toEqual(sent);
+    // The first found the connection free and went alone; the 49 behind it shared one.
+    expect(statements(t) - before).toBe(2);
+    expect(t.status().detail).toMatchObject({ notifyWaiting: 0 });
+  });
+
+  it('sends every publish in its own round trip with maxNotifiesPerQuery: 1', async () => {
+    const t = transport(1);
+    const sink = recorder();
+    await t.connect(sink);
+    await t.subscribe('single');
+    const before = statements(t);
+    const sent = Array.from({ length: 20 }, (_, i) => `eyJ${i}`);
+    await Promise.all(sent.map((d) => t.publish('single', d)));
+    await until(() => sink.data.length === sent.length);
+    expect(sink.data).toEqual(sent);
+    expect(statements(t) - before).toBe(20);
+  });
+
+  it('delivers a payload published three times three times (PostgreSQL folds repeats in one transaction)', async () => {
+    const t = transport();
+    const sink = recorder();
+    await t.connect(sink);
+    await t.subscribe('same');
+    const sent = ['eyJfirst', 'eyJsame', 'eyJsame', 'eyJother', 'eyJsame'];
+    await Promise.all(sent.map((d) => t.publish('same', d)));
+    await until(() => sink.data.length >= sent.length);
+    await sleep(100);
+    expect(sink.data).toEqual(sent);
+  });
+
+  it('fails only the message the server refuses; the others of its round trip are delivered', async () => {
+    const t = transport();
+    const sink = recorder();
+    await t.connect(sink);
+    await t.subscribe('refused');
+    // PostgreSQL text cannot hold NUL: the server refuses this payload (22021).
+    const sent = ['eyJ1', 'eyJ2', 'eyJ\u0000bad', 'eyJ3', 'eyJ4'];
+    const outcomes = await Promise.all(
+      sent.map((d) =>
+        t.publish('refused', d).then(
+          () => 'sent',
+          (e: unknown) => (e as { code?: string }).code,
+        ),
+      ),
+    );
+    expect(outcomes).toEqual(['sent', 'sent', ErrorCode.PublishFailed, 'sent', 'sent']);
+    await until(() => sink.data.length === 4);
+    expect(sink.data).toEqual(['eyJ1', 'eyJ2', 'eyJ3', 'eyJ4']);
+  });
+});
