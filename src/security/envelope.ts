@@ -89,7 +89,7 @@ export function protectedHeader(kid: string, alg: string, node: string, batch = 
 
 /** Encodes envelope fields as the JSON payload, fields in a fixed order. */
 export function payloadJson(fields: EnvelopeFields): string {
-  return `{"epoch":${JSON.stringify(fields.epoch)},${itemJson(fields).slice(1)}`;
+  return `{"epoch":${JSON.stringify(fields.epoch)},${membersJson(fields)}`;
 }
 
 /**
@@ -97,7 +97,12 @@ export function payloadJson(fields: EnvelopeFields): string {
  * same fixed order as {@link payloadJson}.
  */
 export function itemJson(fields: Omit<EnvelopeFields, 'epoch'>): string {
-  let json = `{"seq":${fields.seq},"time":${fields.time},"topic":${JSON.stringify(fields.topic)},"event":${JSON.stringify(fields.event)},"version":${fields.version}`;
+  return `{${membersJson(fields)}`;
+}
+
+/** The members after `epoch` and the closing brace; shared, so neither text is sliced and joined. */
+function membersJson(fields: Omit<EnvelopeFields, 'epoch'>): string {
+  let json = `"seq":${fields.seq},"time":${fields.time},"topic":${JSON.stringify(fields.topic)},"event":${JSON.stringify(fields.event)},"version":${fields.version}`;
   if (fields.to !== undefined) json += `,"to":${JSON.stringify(fields.to)}`;
   if (fields.traceparent !== undefined)
     json += `,"traceparent":${JSON.stringify(fields.traceparent)}`;
