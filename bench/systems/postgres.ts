@@ -89,7 +89,7 @@ export function heraldPostgresSystem(load: Load, poolSize: number, batching = fa
     label: batching
       ? `Herald, PostgreSQL, micro-batching (pool of ${poolSize})`
       : `Herald, PostgreSQL transport (pool of ${poolSize})`,
-    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} (publishes that wait for a busy pool share one SELECT pg_notify(...), pg_notify(...) round trip, each still its own NOTIFY) and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on${batching ? '; micro-batching on (batches of up to 100 messages kept under the 8000-byte NOTIFY limit)' : ''}`,
+    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} (the publishes of one tick, and those that wait for a busy pool, share one SELECT pg_notify(...), pg_notify(...) round trip, each still its own NOTIFY) and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on${batching ? '; micro-batching on (batches of up to 100 messages kept under the 8000-byte NOTIFY limit)' : ''}`,
     load,
     batching,
     versions: { pg: pgVersion },

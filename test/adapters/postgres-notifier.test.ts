@@ -1,9 +1,8 @@
 /**
- * How the PostgreSQL transport NOTIFYs under load (src/adapters/postgres/notifier.ts): a publish
- * that finds a connection free goes at once and alone; publishes that wait for a busy pool share
- * one round trip, in order, each still its own notification. Against the machine's PostgreSQL,
- * with a pool of one connection so that "busy" is certain; deadlines with a pool that never
- * answers.
+ * How the PostgreSQL transport NOTIFYs (src/adapters/postgres/notifier.ts): the publishes of one
+ * tick, and those that waited for a busy pool, share one round trip, in order, each still its own
+ * notification. Against the machine's PostgreSQL, with a pool of one connection so that "busy" is
+ * certain; deadlines with a pool that never answers.
  */
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -108,7 +107,7 @@ describe.skipIf(!service.ok)('postgres notifies under load', () => {
     await Promise.all(pools.map((p) => p.end()));
   });
 
-  it('carries publishes that wait for a busy pool in one round trip, in publish order', async () => {
+  it('carries the publishes of one tick in one round trip, in publish order', async () => {
     const t = transport();
     const sink = recorder();
     await t.connect(sink);
@@ -118,9 +117,35 @@ describe.skipIf(!service.ok)('postgres notifies under load', () => {
     await Promise.all(sent.map((d) => t.publish('load', d)));
     await until(() => sink.data.length === sent.length);
     expect(sink.data).toEqual(sent);
-    // The first found the connection free and went alone; the 49 behind it shared one.
-    expect(statements(t) - before).toBe(2);
+    expect(statements(t) - before).toBe(1);
     expect(t.status().detail).toMatchObject({ notifyWaiting: 0 });
+  });
+
+  it('sends publishes awaited one at a time one round trip each, without waiting for others', async () => {
+    const t = transport();
+    const sink = recorder();
+    await t.connect(sink);
+    await t.subscribe('awaited');
+    const before = statements(t);
+    const sent = ['eyJa', 'eyJb', 'eyJc', 'eyJd'];
+    for (const d of sent) await t.publish('awaited', d);
+    await until(() => sink.data.length === sent.length);
+    expect(sink.data).toEqual(sent);
+    expect(statements(t) - before).toBe(sent.length);
+  });
+
+  it('splits waiting publishes into statements of at most maxNotifiesPerQuery, in order', async () => {
+    const t = transport(8);
+    const sink = recorder();
+    await t.connect(sink);
+    await t.subscribe('capped');
+    const before = statements(t);
+    const sent = Array.from({ length: 20 }, (_, i) => `eyJ${i}`);
+    await Promise.all(sent.map((d) => t.publish('capped', d)));
+    await until(() => sink.data.length === sent.length);
+    expect(sink.data).toEqual(sent);
+    // 8 + 8 + 4, one after the other on the pool's one connection.
+    expect(statements(t) - before).toBe(3);
   });
 
   it('sends every publish in its own round trip with maxNotifiesPerQuery: 1', async () => {

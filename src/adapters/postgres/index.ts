@@ -3,8 +3,8 @@
  *
  * - A dedicated LISTEN connection (a `pg.Client`, never a pooled one); NOTIFY through
  *   `SELECT pg_notify($1, $2)` from a pool (yours, or one Herald owns). See session.ts.
- * - Publishes that wait for a busy pool share one round trip, each still its own NOTIFY
- *   (notifier.ts).
+ * - The publishes of one tick, and those that waited for a busy pool, share one round trip,
+ *   each still its own NOTIFY (notifier.ts).
  * - Channel names of at most 63 bytes, derived the same way on every node (channels.ts).
  * - Envelopes over the NOTIFY payload limit go through a claim-check table (claims.ts).
  * - A `SELECT 1` heartbeat with a deadline catches a connection that died silently; a lost

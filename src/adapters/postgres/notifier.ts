@@ -1,15 +1,15 @@
 /**
- * NOTIFY through the pool, one round trip per statement, never more statements in flight than
- * the pool has connections.
+ * NOTIFY through the pool, never more statements in flight than the pool has connections.
  *
- * A publish that finds a connection free is sent at once, alone, as `SELECT pg_notify($1, $2)`:
- * no timer and no added latency. Publishes that arrive while every connection is busy wait here,
- * in order, and the next free connection carries all of them (up to `maxPerQuery`) in ONE
- * statement, `SELECT pg_notify($1, $2), pg_notify($3, $4), ...`. Each message is still its own
- * notification with its own payload; only the round trip and the commit are shared. Queued in a
- * pool of connections instead, every publish paid its own round trip and transaction, which is
- * what a profile of the transport under load showed (more time in the pg driver, the socket and
- * the server per message than in the bus), and a burst waited behind it.
+ * Publishes wait here, in order, and go out as ONE statement per free connection,
+ * `SELECT pg_notify($1, $2), pg_notify($3, $4), ...` (up to `maxPerQuery`): the publishes of one
+ * tick when a connection is free (sent from a microtask at the end of the tick, with no timer),
+ * and everything that waited when a busy connection comes back. Each message is still its own
+ * notification with its own payload; only the round trip and the commit are shared. Sent one
+ * statement per publish instead, as raw `pg_notify` from a pool is, every message paid its own
+ * checkout, round trip, socket write (which wakes a backend) and transaction, and every listening
+ * backend was woken once per message: profiles of the transport showed those costs, in the
+ * client and in the server, above the bus's own work per message.
  *
  * - Order: the target list is evaluated left to right and NOTIFY queues in call order, so one
  *   statement delivers its messages in publish order (PostgreSQL docs, NOTIFY: "notifications
@@ -84,6 +84,7 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
   let head = 0;
   let inFlight = 0;
   let statements = 0;
+  let scheduled = false;
 
   /** The next statement's messages, in order; expired ones are rejected on the way. */
   function take(): Pending[] {
@@ -149,6 +150,12 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
     );
   }
 
+  /** Runs once the publishes of the current tick are queued. */
+  function flush(): void {
+    scheduled = false;
+    pump();
+  }
+
   function pump(): void {
     while (inFlight < maxInFlight && head < queue.length) {
       const batch = take();
@@ -168,7 +175,10 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
           resolve,
           reject,
         });
-        pump();
+        if (!scheduled) {
+          scheduled = true;
+          queueMicrotask(flush);
+        }
       });
     },
     get waiting() {

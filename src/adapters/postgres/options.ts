@@ -58,10 +58,9 @@ export interface PostgresTransportOptions {
    */
   readonly publishTimeoutMs?: number;
   /**
-   * Publishes that wait for a busy pool go out together, at most this many NOTIFYs in one
-   * `SELECT pg_notify(...), pg_notify(...)` round trip (each still its own notification, in
-   * order). A publish that finds a connection free is always sent at once, alone. `1` sends
-   * every publish in a round trip of its own.
+   * Most NOTIFYs one `SELECT pg_notify(...), pg_notify(...)` round trip carries: the publishes of
+   * one tick, or those that waited for a busy pool, go out together (each still its own
+   * notification, in order). `1` sends every publish in a round trip of its own.
    * @default 100
    */
   readonly maxNotifiesPerQuery?: number;
