@@ -347,23 +347,31 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
         return;
       }
       // Any version this node can read becomes its latest; a store look-up answers later.
-      const read = (outcome: ReadOutcome): void => {
-        if (!outcome.ok) {
-          reject({
-            ...who,
-            reason: outcome.reason,
-            detail: outcome.detail,
-            ...(outcome.field === undefined ? {} : { field: outcome.field }),
-          });
-        } else deliver(env, resolved, outcome.payload, entry.def.version);
-      };
       const outcome = versions.read(resolved.entry, entry, env, (late) => {
-        if (state === 'started') read(late);
+        if (state === 'started') settleRead(late, env, who, resolved, entry);
       });
-      if (outcome !== undefined) read(outcome);
+      if (outcome !== undefined) settleRead(outcome, env, who, resolved, entry);
       return;
     }
     deliver(env, resolved, env.data, env.version);
+  }
+
+  /** Delivers what the version stage read, or refuses it. */
+  function settleRead(
+    outcome: ReadOutcome,
+    env: Envelope,
+    who: Omit<Rejection, 'reason' | 'detail'>,
+    resolved: ResolvedTopic,
+    entry: EventEntry,
+  ): void {
+    if (!outcome.ok) {
+      reject({
+        ...who,
+        reason: outcome.reason,
+        detail: outcome.detail,
+        ...(outcome.field === undefined ? {} : { field: outcome.field }),
+      });
+    } else deliver(env, resolved, outcome.payload, entry.def.version);
   }
 
   /** Counts and dispatches a verified payload, of this node's `version` of its event. */
