@@ -56,7 +56,7 @@ export const postgresLatency: Scenario = {
   kind: 'latency',
   messages: MESSAGES,
   rounds: ROUNDS,
-  baselines: ['pg-notify-pool4'],
+  baselines: ['pg-notify-pool4', 'pg-notify-pool4-coalesced'],
   settings: { rate: RATE, pool: 4, payloadBytes: 250, server: '127.0.0.1:5432' },
   unavailable: postgresUnavailable,
   async systems() {
@@ -68,6 +68,13 @@ export const postgresLatency: Scenario = {
         label: 'raw pg_notify, pool of 4',
         load: LOAD,
         pool: 4,
+      }),
+      rawNotifySystem({
+        id: 'pg-notify-pool4-coalesced',
+        label: 'raw pg_notify, pool of 4, coalesced like Herald',
+        load: LOAD,
+        pool: 4,
+        coalesce: true,
       }),
     ];
   },

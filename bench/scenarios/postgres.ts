@@ -19,7 +19,7 @@ export const postgresOneToOne: Scenario = {
     'Messages per second from SELECT pg_notify to the handler behind a LISTEN connection, PostgreSQL on 127.0.0.1:5432. Pooled systems keep up to 256 notifies in flight over 4 connections; the awaited one sends the next only after the previous query returned.',
   kind: 'throughput',
   messages: { quick: 2_000, full: 4_000 },
-  baselines: ['pg-notify-pool4', 'pg-notify-awaited'],
+  baselines: ['pg-notify-pool4', 'pg-notify-pool4-coalesced', 'pg-notify-awaited'],
   settings: { window: WINDOW, pool: POOL, payloadBytes: 250, server: '127.0.0.1:5432' },
   unavailable: postgresUnavailable,
   async systems() {
@@ -31,6 +31,13 @@ export const postgresOneToOne: Scenario = {
         label: `raw pg_notify, pool of ${POOL}`,
         load: LOAD,
         pool: POOL,
+      }),
+      rawNotifySystem({
+        id: 'pg-notify-pool4-coalesced',
+        label: `raw pg_notify, pool of ${POOL}, coalesced like Herald`,
+        load: LOAD,
+        pool: POOL,
+        coalesce: true,
       }),
       rawNotifySystem({
         id: 'pg-notify-awaited',

@@ -1,7 +1,8 @@
 /**
  * PostgreSQL systems, LISTEN/NOTIFY 1 → 1 in one process, 250-byte JSON: raw `pg_notify` awaited
- * one at a time on one client, raw `pg_notify` from a pool of 4, and Herald's PostgreSQL
- * transport publishing through a pool of 4. The listener is always a dedicated `pg.Client`.
+ * one at a time on one client, raw `pg_notify` from a pool of 4 (one statement per notify, or
+ * coalesced as Herald's transport does), and Herald's PostgreSQL transport publishing through a
+ * pool of 4. The listener is always a dedicated `pg.Client`.
  */
 import pg from 'pg';
 import { postgresTransport } from '../../src/adapters/postgres/index.js';
@@ -21,6 +22,47 @@ export interface RawNotifyOptions {
   readonly load: Load;
   /** `0`: one client, each notify awaited before the next; `n`: a pool of n, a window in flight. */
   readonly pool: number;
+  /**
+   * Coalesce as Herald's transport does: at most `pool` statements in flight, and the notifies
+   * that wait for one (those of a tick, or behind a busy pool) go together in one
+   * `SELECT pg_notify($1, $2), pg_notify($3, $4), …` of up to 100. @default false
+   */
+  readonly coalesce?: boolean;
+}
+
+/** The hand-written coalescer of {@link RawNotifyOptions.coalesce}. */
+function coalescer(pool: pg.Pool, slots: number, channel: string) {
+  const waiting: { text: string; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+  const pump = (): void => {
+    scheduled = false;
+    while (inFlight < slots && waiting.length > 0) {
+      const batch = waiting.splice(0, 100);
+      const sql = `SELECT ${batch.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ')}`;
+      inFlight++;
+      pool.query(sql, [channel, ...batch.map((w) => w.text)]).then(
+        () => {
+          inFlight--;
+          for (const w of batch) w.resolve();
+          pump();
+        },
+        (error: unknown) => {
+          inFlight--;
+          for (const w of batch) w.reject(error);
+          pump();
+        },
+      );
+    }
+  };
+  return (text: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ text, resolve, reject });
+      if (!scheduled) {
+        scheduled = true;
+        queueMicrotask(pump);
+      }
+    });
 }
 
 /** Raw `pg_notify` → `LISTEN` client → `JSON.parse`. */
@@ -32,10 +74,11 @@ export function rawNotifySystem(options: RawNotifyOptions): System {
   let listener: pg.Client | undefined;
   let client: pg.Client | undefined;
   let pool: pg.Pool | undefined;
+  let coalesce: ((text: string) => Promise<void>) | undefined;
   return {
     id: options.id,
     label: options.label,
-    note: `pg ${pgVersion}, ${options.pool === 0 ? 'one client, each SELECT pg_notify awaited before the next' : `pg.Pool max ${options.pool}, SELECT pg_notify ${describeLoad(options.load)}`}; LISTEN on a dedicated client; JSON.stringify / JSON.parse`,
+    note: `pg ${pgVersion}, ${options.pool === 0 ? 'one client, each SELECT pg_notify awaited before the next' : `pg.Pool max ${options.pool}, SELECT pg_notify ${describeLoad(options.load)}${options.coalesce ? `, at most ${options.pool} statements in flight, waiting notifies coalesced into one statement of up to 100 (as Herald's transport does)` : ', one statement per notify'}`}; LISTEN on a dedicated client; JSON.stringify / JSON.parse`,
     versions: { pg: pgVersion },
     async setup() {
       listener = new pg.Client(POSTGRES);
@@ -51,6 +94,7 @@ export function rawNotifySystem(options: RawNotifyOptions): System {
       } else {
         pool = postgresPool(options.pool);
         await warmPool(pool, options.pool);
+        if (options.coalesce) coalesce = coalescer(pool, options.pool, channel);
       }
     },
     prepare: (n) => latencies.reset(n),
@@ -65,9 +109,10 @@ export function rawNotifySystem(options: RawNotifyOptions): System {
         deliveries.check();
       } else {
         const p = pool!;
+        const notify = coalesce ?? ((text: string) => p.query(NOTIFY, [channel, text]));
         await runLoad(n, options.load, deliveries, (i, at) => {
           latencies.sent(i, at);
-          return p.query(NOTIFY, [channel, JSON.stringify(numbered(i))]);
+          return notify(JSON.stringify(numbered(i)));
         });
       }
       return { latencyMs: latencies.result() };
