@@ -240,3 +240,13 @@ function toJson(value: unknown, indent: number, lead: number, last: boolean): st
   }
   return JSON.stringify(value);
 }
+
+/** The order of scenarios in summaries and tables: the order. */
+export const SCENARIO_ORDER: readonly string[] = [
+  'flapping',
+  'failover',
+  'failover-wide-window',
+  'slow-subscriber',
+  'overload',
+  'soak',
+];

@@ -11,17 +11,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResultsFile } from './report.js';
+import { type ResultsFile, SCENARIO_ORDER } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ORDER = [
-  'flapping',
-  'failover',
-  'failover-wide-window',
-  'slow-subscriber',
-  'overload',
-  'soak',
-];
+const ORDER = SCENARIO_ORDER;
 
 /** The markdown block of one results file. */
 export function resultsBlock(file: ResultsFile): string {

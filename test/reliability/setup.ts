@@ -9,17 +9,9 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { postgresBinDir } from '../support/postgres-server.js';
 import { MODE, SEED } from './profile.js';
-import { formatResult, readResults, writeResults } from './report.js';
+import { formatResult, readResults, SCENARIO_ORDER, writeResults } from './report.js';
 
-/** The order of the summary: the order of scenarios. */
-const ORDER = [
-  'flapping',
-  'failover',
-  'failover-wide-window',
-  'slow-subscriber',
-  'overload',
-  'soak',
-];
+const ORDER = SCENARIO_ORDER;
 
 function version(command: string, args: readonly string[]): string {
   try {
