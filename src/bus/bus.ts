@@ -601,10 +601,8 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       },
     };
     sub.queue = new DeliveryQueue<Message>(limit, policy, hooks, helpers.behaviour);
-    if (sub.queue.direct) {
-      sub.laneRoom = sub.queue.laneRoom;
-      sub.run = hooks.run;
-    }
+    sub.laneRoom = sub.queue.laneRoom;
+    sub.run = hooks.run;
     holder?.held.add(sub);
     const first = table.add(resolved, sub);
     if (first && state === 'started') {

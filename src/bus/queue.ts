@@ -13,10 +13,10 @@
  * pass arriving items through a gate first (throttle, debounce, filter: src/bus/helpers).
  *
  * A plain queue (no gate, no batches, not `latestOnly`, concurrency 1) may also be fed from its
- * topic's lane (src/bus/table.ts): while it is idle, a message accepted by the lane is run
- * straight from there (`track` and `failed` keep the books), and the lane hands its backlog over with `adopt` before the
- * backlog would reach the slow mark or the limit, so both work exactly as if every message had been
- * queued here.
+ * topic's lane (src/bus/table.ts): while it is idle, a message accepted by the lane is run straight
+ * from there (`track` and `failed` keep the books), and the lane hands its backlog over with
+ * `adopt` before the backlog would reach the slow mark or the limit, so both work exactly as if
+ * every message had been queued here.
  */
 import type { OverflowPolicy } from './types.js';
 
@@ -81,9 +81,10 @@ export class DeliveryQueue<T> {
   coalesced = 0;
   /** True between `slow(true)` and `slow(false)`. */
   slow = false;
-  /** Whether a topic lane may run this queue's messages (see the file comment). */
-  readonly direct: boolean;
-  /** The backlog a lane may hold for this queue: one below the slow mark, at most the limit. */
+  /**
+   * The backlog a topic lane may hold for this queue (see the file comment): one below the slow
+   * mark, at most the limit; 0 when the queue is not plain, so no lane runs its messages.
+   */
   readonly laneRoom: number;
 
   constructor(
@@ -100,21 +101,21 @@ export class DeliveryQueue<T> {
     if (behaviour.latestOnly) this.limit = 1;
     this.#items = new Array(Math.min(this.limit, 16));
     if (behaviour.batch) this.#times = new Array(this.#items.length);
-    this.direct =
+    const plain =
       this.#gate === undefined &&
       behaviour.batch === undefined &&
       !this.#latestOnly &&
       this.#concurrency === 1;
-    this.laneRoom = this.#slowAt > 0 ? Math.min(this.limit, this.#slowAt - 1) : this.limit;
+    this.laneRoom = !plain
+      ? 0
+      : this.#slowAt > 0
+        ? Math.min(this.limit, this.#slowAt - 1)
+        : this.limit;
   }
 
   /** Nothing queued, no handler running, not closed: a lane may run the next message. */
   get idle(): boolean {
     return this.#size === 0 && this.#active === 0 && !this.#closed;
-  }
-
-  get closed(): boolean {
-    return this.#closed;
   }
 
   /** A handler the lane ran threw: reported as if this queue had run it. */
@@ -123,8 +124,8 @@ export class DeliveryQueue<T> {
   }
 
   /**
-   * A handler the lane ran returned a promise: it counts as running here, and anything adopted
-   * meanwhile waits until it settles.
+   * A handler returned a promise (run by the drain, or by a lane): it counts as running here, and
+   * nothing more of this queue runs beyond `concurrency` until it settles.
    */
   track(result: Promise<void>, item: T): void {
     this.#active++;
@@ -279,12 +280,7 @@ export class DeliveryQueue<T> {
         }
       }
       if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-        this.#active++;
-        const item = first;
-        (result as Promise<void>).then(this.#settled, (error: unknown) => {
-          hooks.failed(item, error);
-          this.#settled();
-        });
+        this.track(result as Promise<void>, first);
       }
     }
   };
