@@ -29,6 +29,8 @@ export {
 } from './security/codec.js';
 export type { Freshness } from './security/freshness.js';
 export { createFreshness } from './security/freshness.js';
+export type { Mac } from './security/hmac.js';
+export { createMac } from './security/hmac.js';
 export type { JsonProblem } from './security/json-guard.js';
 export { scanJson } from './security/json-guard.js';
 export { weakSecretProblem } from './security/key-material.js';

@@ -29,7 +29,8 @@ export const redisLatency: Scenario = {
   async systems() {
     return [
       heraldRedisSystem(LOAD),
-      heraldRedisSystem(LOAD, true),
+      heraldRedisSystem(LOAD, 'pipelined'),
+      heraldRedisSystem(LOAD, 'batched'),
       rawRedisSystem({
         id: 'ioredis',
         label: 'raw ioredis, JSON',

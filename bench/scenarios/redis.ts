@@ -21,18 +21,31 @@ export const redisOneToOne: Scenario = {
     'Messages per second from publish on one connection to the handler behind another, through the Redis on 127.0.0.1:6379. Up to 256 publishes in flight; the driver waits for their deliveries before the next window. Latency is publish → handler under that load.',
   kind: 'throughput',
   messages: { quick: 10_000, full: 20_000 },
-  baselines: ['signed-json-ioredis', 'ioredis', 'mqemitter-redis'],
+  baselines: [
+    'signed-json-ioredis',
+    'signed-json-ioredis-autopipeline',
+    'ioredis',
+    'mqemitter-redis',
+  ],
   settings: { window: WINDOW, payloadBytes: 250, server: '127.0.0.1:6379' },
   unavailable: redisUnavailable,
   async systems() {
     return [
       heraldRedisSystem(LOAD),
-      heraldRedisSystem(LOAD, true),
+      heraldRedisSystem(LOAD, 'pipelined'),
+      heraldRedisSystem(LOAD, 'batched'),
       rawRedisSystem({
         id: 'signed-json-ioredis',
         label: 'hand-written signed JSON on ioredis',
         load: LOAD,
         autoPipelining: false,
+        signed: true,
+      }),
+      rawRedisSystem({
+        id: 'signed-json-ioredis-autopipeline',
+        label: 'hand-written signed JSON, auto-pipelined',
+        load: LOAD,
+        autoPipelining: true,
         signed: true,
       }),
       rawRedisSystem({

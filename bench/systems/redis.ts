@@ -86,17 +86,48 @@ export function rawRedisSystem(options: RawRedisOptions): System {
   };
 }
 
-/** Herald's Redis transport, validation and signing on; with `batching`, micro-batched. */
-export function heraldRedisSystem(load: Load, batching = false): System {
+/**
+ * How Herald writes to Redis: `per-publish` is the default (one socket write per publish);
+ * `pipelined` is `pipeline: true` (the publishes of one tick share one socket write, each its own
+ * PUBLISH); `batched` is opt-in micro-batching (the publishes of one tick to one channel become
+ * one message under one signature).
+ */
+export type HeraldRedisMode = 'per-publish' | 'pipelined' | 'batched';
+
+const MODES: Record<HeraldRedisMode, { id: string; label: string; note: string }> = {
+  'per-publish': {
+    id: 'herald-redis',
+    label: 'Herald, Redis transport',
+    note: 'default options (one socket write per publish)',
+  },
+  pipelined: {
+    id: 'herald-redis-pipelined',
+    label: 'Herald, Redis, pipeline: true',
+    note: 'pipeline: true (the publishes of one tick share one socket write, each its own PUBLISH)',
+  },
+  batched: {
+    id: 'herald-redis-batched',
+    label: 'Herald, Redis, micro-batching',
+    note: 'default options; micro-batching on (batching: true: the publishes of one tick to one channel under one signature)',
+  },
+};
+
+/** Herald's Redis transport, validation and signing on, written as `mode` says. */
+export function heraldRedisSystem(load: Load, mode: HeraldRedisMode = 'per-publish'): System {
   const ioredis = versionOf('ioredis');
+  const { id, label, note } = MODES[mode];
   return heraldPairSystem({
-    id: batching ? 'herald-redis-batched' : 'herald-redis',
-    label: batching ? 'Herald, Redis, micro-batching' : 'Herald, Redis transport',
-    note: `herald ${heraldVersion()} redisTransport on ioredis ${ioredis} (default options: no auto-pipelining), publishes ${describeLoad(load)}, two buses, each with its own publish and subscribe connections; validation, HMAC signing, verification and replay check on${batching ? '; micro-batching on (batching: true: the publishes of one tick to one channel under one signature)' : ''}`,
+    id,
+    label,
+    note: `herald ${heraldVersion()} redisTransport on ioredis ${ioredis}, ${note}, publishes ${describeLoad(load)}, two buses, each with its own publish and subscribe connections; validation, HMAC signing, verification and replay check on`,
     load,
-    batching,
+    batching: mode === 'batched',
     versions: { ioredis },
     transport: () =>
-      redisTransport({ ...REDIS, prefix: batching ? 'herald-bench-batched:' : 'herald-bench:' }),
+      redisTransport({
+        ...REDIS,
+        prefix: `herald-bench-${mode}:`,
+        ...(mode === 'pipelined' ? { pipeline: true } : {}),
+      }),
   });
 }

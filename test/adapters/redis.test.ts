@@ -4,7 +4,7 @@
  * server (kills, CLIENT KILL) live in test/fault/redis.test.ts on private servers; here only our
  * own connections are cut, through a loopback proxy.
  */
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redisTransport } from '../../src/adapters/redis/index.js';
@@ -144,6 +144,81 @@ describe.skipIf(!redis.ok)('redis transport', () => {
     await expect(t.publish('room:1', 'x')).rejects.toMatchObject({
       code: ErrorCode.PublishFailed,
       transport: 'redis',
+    });
+  });
+
+  describe('pipeline', () => {
+    /** How many socket writes carry a message for channel `name` while `run` runs. */
+    async function writesOf(name: string, run: () => Promise<unknown>) {
+      const write = Socket.prototype.write;
+      let writes = 0;
+      Socket.prototype.write = function (this: Socket, chunk: unknown, ...rest: never[]) {
+        const text =
+          typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString();
+        if (text.includes(`${prefix}${name}`)) writes++;
+        return write.call(this, chunk as string, ...rest);
+      } as typeof write;
+      try {
+        await run();
+      } finally {
+        Socket.prototype.write = write;
+      }
+      return writes;
+    }
+
+    it('writes the publishes of one tick with one socket write, each its own message, in order', async () => {
+      const a = make({ pipeline: true });
+      const b = make();
+      const sinkB = recordingSink();
+      await a.connect(recordingSink());
+      await b.connect(sinkB);
+      await b.subscribe('tick:1');
+      const texts = Array.from({ length: 100 }, (_, i) => `m${i}`);
+      const writes = await writesOf('tick:1', () =>
+        Promise.all(texts.map((text) => a.publish('tick:1', text))),
+      );
+      expect(writes).toBe(1);
+      await waitFor(() => sinkB.messages.length >= 100, 'the 100 messages');
+      expect(sinkB.messages.map((m) => m.data)).toEqual(texts);
+      // A publish alone in its tick is written alone, and still goes out.
+      expect(await writesOf('tick:1', () => a.publish('tick:1', 'alone'))).toBe(1);
+      await waitFor(() => sinkB.messages.length === 101, 'the lone message');
+    });
+
+    it('writes each publish by itself by default', async () => {
+      const a = make();
+      await a.connect(recordingSink());
+      const writes = await writesOf('tick:2', () =>
+        Promise.all(Array.from({ length: 20 }, (_, i) => a.publish('tick:2', `m${i}`))),
+      );
+      expect(writes).toBe(20);
+    });
+
+    it('rejects every publish of a tick with PUBLISH_FAILED when its connection resets', async () => {
+      const proxy = await startProxy(port, { targetHost: new URL(redis.url).hostname });
+      try {
+        const a = make({ url: `redis://127.0.0.1:${proxy.port}`, pipeline: true });
+        await a.connect(recordingSink());
+        const sent = Array.from({ length: 10 }, (_, i) => a.publish('tick:3', `m${i}`));
+        // Reset in the same tick: the pipeline is written to a connection the server never reads.
+        proxy.reset();
+        const settled = await Promise.allSettled(sent);
+        for (const s of settled) {
+          expect(s.status).toBe('rejected');
+          expect((s as PromiseRejectedResult).reason).toMatchObject({
+            code: ErrorCode.PublishFailed,
+            transport: 'redis',
+          });
+        }
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('refuses a pipeline option that is not a boolean', () => {
+      expect(() => redisTransport({ pipeline: 'yes' as unknown as boolean })).toThrow(
+        /pipeline must be true or false/,
+      );
     });
   });
 

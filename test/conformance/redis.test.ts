@@ -24,12 +24,16 @@ const admin = (url: string): Redis => {
 
 if (service.ok) {
   const client = admin(service.url);
-  // Once with one envelope per message, once with micro-batching.
-  for (const batching of [false, true]) {
+  // One envelope per message, micro-batching, and the publishes of a tick in one write.
+  for (const [batching, pipeline] of [
+    [false, false],
+    [true, false],
+    [false, true],
+  ] as const) {
     runTransportConformance({
-      name: 'redis',
+      name: pipeline ? 'redis, pipeline: true' : 'redis',
       batching,
-      createTransport: () => redisTransport({ url: service.url, prefix }),
+      createTransport: () => redisTransport({ url: service.url, prefix, pipeline }),
       serverChannels: async () =>
         (await client.call('PUBSUB', 'CHANNELS', `${prefix}*`)) as string[],
       channelName: (channel) => `${prefix}${channel}`,
@@ -52,18 +56,22 @@ const cluster = await startRedisCluster(3).catch((error: unknown) => {
 if (cluster) {
   afterAll(() => cluster.stop());
   const clients = cluster.nodes.map((n) => admin(n.url));
-  runTransportConformance({
-    name: 'redis-cluster',
-    createTransport: () => redisTransport({ cluster: { nodes: cluster.startupNodes }, prefix }),
-    serverChannels: async () => {
-      const lists = await Promise.all(
-        clients.map((c) => c.call('PUBSUB', 'SHARDCHANNELS', `${prefix}*`) as Promise<string[]>),
-      );
-      return lists.flat();
-    },
-    channelName: (channel) => `${prefix}${channel}`,
-    largePayloadBytes: 1024 * 1024,
-  });
+  // SPUBLISH one write per publish, and pipelined per master.
+  for (const pipeline of [false, true]) {
+    runTransportConformance({
+      name: pipeline ? 'redis-cluster, pipeline: true' : 'redis-cluster',
+      createTransport: () =>
+        redisTransport({ cluster: { nodes: cluster.startupNodes }, prefix, pipeline }),
+      serverChannels: async () => {
+        const lists = await Promise.all(
+          clients.map((c) => c.call('PUBSUB', 'SHARDCHANNELS', `${prefix}*`) as Promise<string[]>),
+        );
+        return lists.flat();
+      },
+      channelName: (channel) => `${prefix}${channel}`,
+      largePayloadBytes: 1024 * 1024,
+    });
+  }
 } else {
   describe('transport conformance: redis-cluster', () => {
     it.skip('needs redis-server to start a cluster', () => undefined);

@@ -26,23 +26,33 @@ interface Attempt {
   rejected?: boolean;
 }
 
-/** A publisher that publishes 1..n in order and records when each publish settled. */
-function publisher(bus: Bus<Defs>) {
+/**
+ * A publisher that publishes 1..n in order and records when each publish settled: one at a time,
+ * or `burst` at once in one tick (so the transport writes them as one pipeline).
+ */
+function publisher(bus: Bus<Defs>, burst: number) {
   const attempts: Attempt[] = [];
   let running = true;
   let n = 0;
+  const one = async (attempt: Attempt) => {
+    try {
+      const receipt = await bus.broadcast('room:1', 'message', { text: 'tick', n: attempt.seq });
+      if (receipt.seq !== attempt.seq) throw new Error(`seq ${receipt.seq} != ${attempt.seq}`);
+      attempt.resolvedAt = Date.now();
+    } catch (error) {
+      if (!isHeraldError(error) || error.code !== ErrorCode.PublishFailed) throw error;
+      attempt.rejected = true;
+    }
+  };
   const done = (async () => {
     while (running) {
-      const attempt: Attempt = { seq: ++n, startedAt: Date.now() };
-      attempts.push(attempt);
-      try {
-        const receipt = await bus.broadcast('room:1', 'message', { text: 'tick', n });
-        if (receipt.seq !== attempt.seq) throw new Error(`seq ${receipt.seq} != ${attempt.seq}`);
-        attempt.resolvedAt = Date.now();
-      } catch (error) {
-        if (!isHeraldError(error) || error.code !== ErrorCode.PublishFailed) throw error;
-        attempt.rejected = true;
+      const sent: Promise<void>[] = [];
+      for (let i = 0; i < burst; i++) {
+        const attempt: Attempt = { seq: ++n, startedAt: Date.now() };
+        attempts.push(attempt);
+        sent.push(one(attempt));
       }
+      await Promise.all(sent);
       await sleep(4);
     }
   })();
@@ -128,8 +138,8 @@ export async function harness(
 }
 
 /** Streams from every publisher while `fault` runs, then checks the books. */
-export async function streamThrough(h: Harness, fault: () => Promise<void>) {
-  const streams = h.pubs.map(publisher);
+export async function streamThrough(h: Harness, fault: () => Promise<void>, burst = 1) {
+  const streams = h.pubs.map((bus) => publisher(bus, burst));
   await sleep(300);
   await fault();
   // The fault must have been noticed (a kill's FIN can arrive after the command returned) ...

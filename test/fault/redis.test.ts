@@ -66,6 +66,30 @@ describe('redis transport under faults', () => {
     expect(h.events.map((e) => e.type)).toContain('reconnecting');
   }, 60_000);
 
+  it('accounts for every message of bursts written as pipelines when Redis is killed', async () => {
+    const h = await start(server.url, [server.url], { pipeline: true });
+    harnesses.push(h);
+    // 20 publishes per tick: each burst is one socket write, and the kill lands inside some.
+    const books = await streamThrough(
+      h,
+      async () => {
+        await server.kill('SIGKILL');
+        await sleep(300);
+        await server.restart();
+        admin.disconnect();
+        admin = await adminClient(server.url);
+      },
+      20,
+    );
+    console.log('redis kill under 20-publish bursts', books);
+    for (const b of books) {
+      expect(b.silent).toEqual([]);
+      expect(b.rejected + b.inGap).toBeGreaterThan(0);
+      expect(b.delivered).toBeGreaterThan(100);
+    }
+    expect(h.gaps).toHaveLength(1);
+  }, 60_000);
+
   it('accounts for every message after CLIENT KILL TYPE pubsub', async () => {
     const h = await start(server.url, [server.url]);
     harnesses.push(h);

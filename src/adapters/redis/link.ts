@@ -56,6 +56,14 @@ export interface Link {
 
 const ignore = (): void => {};
 
+/** A publish waiting for the end of its tick. */
+interface Held {
+  readonly name: string;
+  readonly data: string;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 /** A MOVED reply: the cluster's slot map changed. */
 export const isMoved = (error: unknown): boolean =>
   error instanceof Error && /^(MOVED|ASK) /.test(error.message);
@@ -116,13 +124,63 @@ export function createLink(
     else await sub.redis.unsubscribe(...list);
   }
 
-  /** Resolves once the server took the message (no async frame: this is the hot path). */
-  function publishRaw(name: string, data: string): Promise<void> {
-    if (!ready(pub)) return Promise.reject(notReady('publish', name));
+  /** Sends one (S)PUBLISH now; resolves once the server took it. */
+  function sendOne(name: string, data: string): Promise<void> {
     const sent: Promise<unknown> = sharded
       ? pub.redis.spublish(name, data)
       : pub.redis.publish(name, data);
     return sent.then(ignore);
+  }
+
+  // Publishes of the current tick, written together when it ends (config.pipeline).
+  let tick: Held[] | undefined;
+
+  /** Resolves once the server took the message (no async frame: this is the hot path). */
+  function publishRaw(name: string, data: string): Promise<void> {
+    if (!ready(pub)) return Promise.reject(notReady('publish', name));
+    if (!config.pipeline) return sendOne(name, data);
+    return new Promise<void>((resolve, reject) => {
+      if (tick === undefined) {
+        tick = [];
+        queueMicrotask(flushTick);
+      }
+      tick.push({ name, data, resolve, reject });
+    });
+  }
+
+  /**
+   * Writes the publishes of one tick as one pipeline: one socket write for all of them, each
+   * still its own (S)PUBLISH with its own reply, in the order they were made.
+   */
+  function flushTick(): void {
+    const held = tick!;
+    tick = undefined;
+    if (!ready(pub)) {
+      for (const h of held) h.reject(notReady('publish', h.name));
+      return;
+    }
+    if (held.length === 1) {
+      const h = held[0]!;
+      sendOne(h.name, h.data).then(h.resolve, h.reject);
+      return;
+    }
+    const pipeline = pub.redis.pipeline();
+    for (const h of held) {
+      if (sharded) pipeline.spublish(h.name, h.data);
+      else pipeline.publish(h.name, h.data);
+    }
+    pipeline.exec().then(
+      (results) => {
+        for (let i = 0; i < held.length; i++) {
+          const error = results?.[i]?.[0];
+          if (error) held[i]!.reject(error);
+          else held[i]!.resolve();
+        }
+      },
+      (error: unknown) => {
+        for (const h of held) h.reject(error);
+      },
+    );
   }
 
   /** Publishes a probe and waits for it on the subscribe connection. */

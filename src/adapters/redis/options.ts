@@ -45,6 +45,17 @@ export interface RedisTransportOptions {
   /** Upper bound of the reconnect back-off (it starts at 50 ms and doubles). @default 2000 */
   readonly maxReconnectDelayMs?: number;
   /**
+   * Writes the publishes made in one tick to the socket together, at the end of the tick: one
+   * write and one system call for all of them. Each is still its own PUBLISH with its own reply
+   * and its own outcome, in the order it was made, so receivers see no difference.
+   *
+   * Opt-in: on this project's bench it carries about 1.5× the messages per second under load,
+   * but at a steady 5,000 msg/s its p99 latency is about 3× that of one write per publish (raw
+   * ioredis's `enableAutoPipelining` shows the same). docs/transports/redis.md has the figures.
+   * @default false
+   */
+  readonly pipeline?: boolean;
+  /**
    * Extra ioredis options (TLS, username/password, db, family, ...). Options the transport's
    * guarantees depend on (offline queue, retries, resubscription, lazy connect) are overridden.
    */
@@ -78,6 +89,8 @@ export interface ResolvedRedisOptions {
   readonly heartbeatTimeoutMs: number;
   readonly offlineBuffer: number;
   readonly maxReconnectDelayMs: number;
+  /** Publishes of one tick share one socket write. */
+  readonly pipeline: boolean;
 }
 
 const positive = (name: string, value: number | undefined, fallback: number, min = 1): number => {
@@ -89,6 +102,17 @@ const positive = (name: string, value: number | undefined, fallback: number, min
     });
   }
   return v;
+};
+
+const flag = (name: string, value: boolean | undefined, fallback: boolean): boolean => {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new ConfigError(`redis transport: ${name} must be true or false, got ${String(value)}`, {
+      transport: 'redis',
+      hint: `pass ${name}: ${fallback} or leave it out`,
+    });
+  }
+  return value;
 };
 
 const parsePort = (raw: string | number | undefined, what: string): number | undefined => {
@@ -155,6 +179,7 @@ export function resolveOptions(
     heartbeatTimeoutMs: positive('heartbeatTimeoutMs', options.heartbeatTimeoutMs, 3000),
     offlineBuffer: positive('offlineBuffer', options.offlineBuffer, 0, 0),
     maxReconnectDelayMs: positive('maxReconnectDelayMs', options.maxReconnectDelayMs, 2000),
+    pipeline: flag('pipeline', options.pipeline, false),
     client: options.client,
   };
   if (typeof common.prefix !== 'string') {
