@@ -130,8 +130,8 @@ export const ROUNDS = {
 /** Target duration of one timed run, in seconds: long enough for a stable rate, short enough to alternate often. */
 export const RUN_SECONDS = { quick: 0.1, full: 0.4 } as const;
 
-/** Fewest messages in a timed run. */
-export const MIN_MESSAGES = 1000;
+/** Fewest messages in a timed run (quick mode accepts shorter runs of slow systems). */
+export const MIN_MESSAGES = { quick: 300, full: 1000 } as const;
 
 /** Longest a single run may take before it counts as lost messages. */
 const RUN_TIMEOUT_MS = 120_000;
@@ -207,7 +207,7 @@ export async function runScenario(
         const rate = n / seconds;
         parts.push(`${system.id} ${formatRate(rate)}`);
         if (isWarmup) {
-          if (!fixed) counts.set(system.id, calibrated(rate * RUN_SECONDS[mode]));
+          if (!fixed) counts.set(system.id, calibrated(rate * RUN_SECONDS[mode], mode));
           continue;
         }
         samples.get(system.id)!.push(rate);
@@ -282,8 +282,8 @@ export async function runScenario(
 }
 
 /** A message count for a run: at least {@link MIN_MESSAGES}, rounded to 2 significant digits. */
-function calibrated(messages: number): number {
-  const n = Math.max(MIN_MESSAGES, messages);
+function calibrated(messages: number, mode: Mode): number {
+  const n = Math.max(MIN_MESSAGES[mode], messages);
   const unit = 10 ** Math.max(0, Math.floor(Math.log10(n)) - 1);
   return Math.round(n / unit) * unit;
 }

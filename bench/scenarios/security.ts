@@ -32,8 +32,8 @@ import { captureTransport } from '../systems/capture.js';
 import { versionOf } from '../versions.js';
 
 const FAST: PerMode = { quick: 30_000, full: 50_000 };
-const CRYPTO: PerMode = { quick: 5_000, full: 10_000 };
-const PIPELINE: PerMode = { quick: 3_000, full: 5_000 };
+const CRYPTO: PerMode = { quick: 1_000, full: 10_000 };
+const PIPELINE: PerMode = { quick: 1_000, full: 5_000 };
 const WINDOW = 512;
 
 const { privateKey } = generateKeyPairSync('ed25519');

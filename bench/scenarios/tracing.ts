@@ -180,7 +180,7 @@ export const tracing: Scenario = {
   measures:
     'Messages per second (and µs per message) from publish to handler with instrumentation off, the default instrumentation with no SDK registered, and an SDK sampling at ratio 0 and 1 (spans batched to a discarding exporter, metrics recorded). On one bus and across two buses on createLocalHub(); windows of 512 in flight. Ratios compare each row with "off" on the same path.',
   kind: 'throughput',
-  messages: { quick: 10_000, full: 20_000 },
+  messages: { quick: 3_000, full: 20_000 },
   baselines: [],
   settings: { window: WINDOW, payloadBytes: 250 },
   async systems() {
