@@ -49,8 +49,8 @@ export interface RedisTransportOptions {
    * write and one system call for all of them. Each is still its own PUBLISH with its own reply
    * and its own outcome, in the order it was made, so receivers see no difference.
    *
-   * Opt-in: on this project's bench it carries about 1.5× the messages per second under load,
-   * but at a steady 5,000 msg/s its p99 latency is about 3× that of one write per publish (raw
+   * Opt-in: on this project's bench it carries about 1.45× the messages per second under load,
+   * but at a steady 5,000 msg/s its p99 latency is 2-3× that of one write per publish (raw
    * ioredis's `enableAutoPipelining` shows the same). docs/transports/redis.md has the figures.
    * @default false
    */
