@@ -172,8 +172,10 @@ export function createLink(
     pipeline.exec().then(
       (results) => {
         for (let i = 0; i < held.length; i++) {
-          const error = results?.[i]?.[0];
-          if (error) held[i]!.reject(error);
+          // No reply is no proof the server took it: only an error-free reply resolves.
+          const reply = results?.[i];
+          if (reply === undefined) held[i]!.reject(new Error('the pipeline returned no reply'));
+          else if (reply[0]) held[i]!.reject(reply[0]);
           else held[i]!.resolve();
         }
       },
