@@ -23,6 +23,7 @@ import type { KeyConfig } from '../security/keys.js';
 import type { Rejection, RejectReason } from '../security/reasons.js';
 import type { Instrumentation } from '../telemetry/types.js';
 import type { BatchingOptions } from './batcher.js';
+import type { DuplicateNode } from './duplicate-node.js';
 import type {
   BatchOptions,
   DebounceOptions,
@@ -291,6 +292,12 @@ export interface BusEvents {
   failover: { readonly from: string; readonly to: string; readonly reason: string };
   /** Messages may have been lost between `from` and `to`. */
   gap: Gap;
+  /**
+   * Another running process uses this bus's node id: each side refuses the other's messages as
+   * `duplicate_node` and reports it here once per other instance (with no listener: a process
+   * warning on stderr). Give every process its own `nodeId`.
+   */
+  duplicate_node: DuplicateNode;
 }
 
 /** Counters of one bus, since `start()`. */

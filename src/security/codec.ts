@@ -86,8 +86,13 @@ export interface Codec {
   decode(input: string | Uint8Array): Envelope | CodecRejection;
   /** Verifies and decodes inbound bytes: the envelope, or each envelope of a batch. Never throws. */
   decodeAll(input: string | Uint8Array): readonly Envelope[] | CodecRejection;
-  /** True for bytes this node signed itself (its own echo on a shared channel), MAC checked. */
-  isOwn(input: string | Uint8Array): boolean;
+  /**
+   * True for bytes this bus instance signed itself — its own echo on a shared channel: this
+   * node's exact header, a payload that starts with this instance's `epoch`, and a MAC that
+   * verifies. Another process's message under the same node id (another epoch) is not an echo:
+   * it goes on to decode, where the bus rejects it as `duplicate_node`.
+   */
+  isOwn(input: string | Uint8Array, epoch: string): boolean;
   /**
    * Throws unless this node may sign for `topic`: a ConfigError on a verify-only node, a
    * FORBIDDEN_TOPIC HeraldError naming topic and key when a signing key's scopes exclude it.
@@ -132,6 +137,23 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
     if (mac === undefined) return verifySegments(key, headerSeg, payloadSeg, signature);
     const length = headerSeg.length + 1 + payloadSeg.length;
     return mac.check(wire ?? `${headerSeg}.${payloadSeg}`, length, signature);
+  }
+
+  // The payload of every envelope this instance signs starts with `{"epoch":"<epoch>"`.
+  let epochText = '';
+  let epochB64 = '';
+  /** True when a base64url payload segment starts with `{"epoch":"<epoch>"` (§3, §3a). */
+  function startsWithEpoch(payloadSeg: string, epoch: string): boolean {
+    const start = `{"epoch":${JSON.stringify(epoch)}`;
+    if (start !== epochText) {
+      epochText = start;
+      // Whole 3-byte groups encode the same whatever follows; Herald's 16-hex epoch makes 27
+      // bytes, so the comparison is one string prefix test. Otherwise decode a few characters.
+      epochB64 = start.length % 3 === 0 ? Buffer.from(start, 'utf8').toString('base64url') : '';
+    }
+    if (epochB64 !== '') return payloadSeg.startsWith(epochB64);
+    const head = Math.ceil((start.length + 1) / 3) * 4;
+    return Buffer.from(payloadSeg.slice(0, head), 'base64url').toString('latin1').startsWith(start);
   }
 
   // The header of the last message: a stream from one publisher repeats it byte for byte.
@@ -340,9 +362,10 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
       return sign(ownBatchHeaders, Buffer.from(json, 'utf8').toString('base64url'));
     },
 
-    isOwn(input) {
-      // Our own echo on a shared channel: our exact header AND a MAC that verifies with our key.
-      // Anything else that merely starts with our header goes on to decode and is rejected there.
+    isOwn(input, epoch) {
+      // Our own echo on a shared channel: our exact header, our epoch AND a MAC that verifies
+      // with our key. Anything else that merely starts with our header goes on to decode: a
+      // forgery is rejected there, another process with our node id as duplicate_node.
       if (ownPrefix === undefined || ownBatchPrefix === undefined) return false;
       const text = typeof input === 'string' ? input : toText(input, maxBytes);
       if (typeof text !== 'string') return false;
@@ -352,6 +375,7 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
       const dot2 = text.indexOf('.', prefix.length);
       if (dot2 < 0) return false;
       const payload = text.slice(prefix.length, dot2);
+      if (!startsWithEpoch(payload, epoch)) return false;
       const header = (batch ? ownBatchHeaders : ownHeaders)[0]!;
       return verifies(ring.signing[0]!, header, payload, text.slice(dot2 + 1), text);
     },
