@@ -105,7 +105,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   // (clock.ts). Gaps and timers keep the plain clock.
   const stamp = options.now ?? burstClock();
   const ring = createKeyRing(options.keys);
-  const codec = createCodec(ring, nodeId, options.limits);
+  const codec = createCodec(ring, nodeId, options.limits, options.tenant);
   const maxBytes = options.limits?.maxBytes ?? 2 * 1024 * 1024;
   const transport = resolveTransport(options.transport, options.transportOptions);
   const ownChannel = nodeChannel(nodeId);

@@ -344,6 +344,15 @@ export interface BusOptions<D extends TopicDefs> {
    */
   readonly nodeId?: string;
   /**
+   * The tenant this bus belongs to, when several tenants share one server (and perhaps a key).
+   * Its tag is signed into every message (header `ten`), and the bus refuses as `wrong_tenant`
+   * every message signed for another tenant or for none; a bus without a tenant refuses every
+   * message signed for one. Give the transport the same tenant's prefix
+   * (`tenantPrefix(tenant, 'redis' | 'postgres')`). docs/security.md#tenant-isolation.
+   * @example createBus({ tenant: 'acme', transport: redisTransport({ prefix: tenantPrefix('acme', 'redis') }), ... })
+   */
+  readonly tenant?: string;
+  /**
    * A shared schema store: this node registers its event versions before it first publishes
    * them, and looks up versions it does not declare (docs/schema-evolution.md).
    * @example { store: redisSchemaStore(redis) }

@@ -27,6 +27,7 @@ import { type JsonProblem, scanJson, scanOwnJson } from './json-guard.js';
 import { Algorithm, type KeyRing, type ResolvedKey } from './keys.js';
 import { RejectReason } from './reasons.js';
 import { signSegments, verifySegments } from './signature.js';
+import { tenantTag } from './tenant.js';
 
 export type { CodecRejection, Envelope, EnvelopeFields } from './envelope.js';
 export {
@@ -107,12 +108,24 @@ export function isRejection<T extends Envelope | readonly Envelope[]>(
   return (result as CodecRejection).reason !== undefined;
 }
 
-/** Creates the codec of one node. */
-export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = {}): Codec {
+/**
+ * Creates the codec of one node. With `tenant`, its headers carry the tenant's tag (`ten`,
+ * docs/wire-format.md §2) and it accepts only messages signed for that tenant; without, only
+ * messages signed for no tenant. Anything else is `wrong_tenant`.
+ */
+export function createCodec(
+  ring: KeyRing,
+  node: string,
+  limits: DecodeLimits = {},
+  tenant?: string,
+): Codec {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
-  const ownHeaders = ring.signing.map((key) => protectedHeader(key.kid, key.alg, node));
-  const ownBatchHeaders = ring.signing.map((key) => protectedHeader(key.kid, key.alg, node, true));
+  const ten = tenant === undefined ? undefined : tenantTag(tenant);
+  const ownHeaders = ring.signing.map((key) => protectedHeader(key.kid, key.alg, node, false, ten));
+  const ownBatchHeaders = ring.signing.map((key) =>
+    protectedHeader(key.kid, key.alg, node, true, ten),
+  );
   const ownPrefix = ring.signing.length === 1 ? `${ownHeaders[0]}.` : undefined;
   const ownBatchPrefix = ring.signing.length === 1 ? `${ownBatchHeaders[0]}.` : undefined;
   const headerCache = new Map<string, Header | null>();
@@ -215,6 +228,21 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
       return {
         reason: RejectReason.BadSignature,
         detail: `signature with key "${key.kid}" does not verify`,
+        kid: key.kid,
+        node: header.nid,
+      };
+    }
+    // The tenant tag is signed: a message of one tenant replayed into another's namespace (a
+    // key shared by tenants) verifies, and is refused here.
+    if (header.ten !== ten) {
+      return {
+        reason: RejectReason.WrongTenant,
+        detail:
+          header.ten === undefined
+            ? 'signed for no tenant, but this bus belongs to a tenant'
+            : ten === undefined
+              ? `signed for tenant tag ${header.ten}, but this bus has no tenant`
+              : `signed for tenant tag ${header.ten}, not this bus's tenant (tag ${ten})`,
         kid: key.kid,
         node: header.nid,
       };
@@ -474,6 +502,8 @@ function detached(segment: string): string {
 /** With several signatures, report the most telling failure: a bad signature over an unknown key. */
 function rank(reason: RejectReason): number {
   switch (reason) {
+    case RejectReason.WrongTenant:
+      return 5;
     case RejectReason.BadSignature:
       return 4;
     case RejectReason.AlgorithmMismatch:
