@@ -1,6 +1,7 @@
 /**
  * Generates test/vectors/vectors.json: signed Herald envelopes with their TEST keys, the exact
- * wire string, the decoded envelope and the verdict a receiver must reach.
+ * wire string, the decoded envelope and the verdict a receiver must reach; and
+ * test/vectors/names.json (names.ts): channel names, tenant prefixes and claim-check rows.
  *
  *   npx tsx test/vectors/generate.ts          writes the file
  *   npx tsx test/vectors/generate.ts --check  exits 1 when the committed file is stale
@@ -16,6 +17,7 @@ import { createCodec, type EnvelopeFields } from '../../src/security/codec.js';
 import { createKeyRing, type KeySpec } from '../../src/security/keys.js';
 import type { RejectReason } from '../../src/security/reasons.js';
 import { tenantTag } from '../../src/security/tenant.js';
+import { NAMES_PATH, renderNames } from './names.js';
 
 /** An HS256 key as written in a vector: the same text a Herald `KeyConfig` takes. */
 export interface HmacVectorKey {
@@ -675,16 +677,19 @@ export function renderVectors(): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const text = renderVectors();
-  if (process.argv.includes('--check')) {
-    const committed = readFileSync(VECTORS_PATH, 'utf8');
-    if (committed !== text) {
-      console.error(`${VECTORS_PATH} is stale: run npx tsx test/vectors/generate.ts`);
-      process.exit(1);
+  for (const [path, text] of [
+    [VECTORS_PATH, renderVectors()],
+    [NAMES_PATH, renderNames()],
+  ] as const) {
+    if (process.argv.includes('--check')) {
+      if (readFileSync(path, 'utf8') !== text) {
+        console.error(`${path} is stale: run npx tsx test/vectors/generate.ts`);
+        process.exit(1);
+      }
+      console.log(`${path} is up to date`);
+    } else {
+      writeFileSync(path, text);
+      console.log(`wrote ${path}`);
     }
-    console.log(`${VECTORS_PATH} is up to date`);
-  } else {
-    writeFileSync(VECTORS_PATH, text);
-    console.log(`wrote ${buildVectors().vectors.length} vectors to ${VECTORS_PATH}`);
   }
 }

@@ -37,6 +37,7 @@ import {
   type VectorFile,
   type VectorKey,
 } from './generate.js';
+import { NAMES_PATH, renderNames } from './names.js';
 
 const file = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as VectorFile;
 const accepted = file.vectors.filter((v) => v.expected.verdict === 'accept');
@@ -211,6 +212,7 @@ const flip = (text: string, i: number, bit: number): string =>
 describe('the committed test vectors', () => {
   it('are exactly what test/vectors/generate.ts produces', () => {
     expect(readFileSync(VECTORS_PATH, 'utf8')).toBe(renderVectors());
+    expect(readFileSync(NAMES_PATH, 'utf8')).toBe(renderNames());
   });
 
   it('cover every case the wire format names', () => {
