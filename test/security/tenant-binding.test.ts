@@ -104,6 +104,40 @@ describe('the tenant tag, on an in-process hub', () => {
   });
 });
 
+describe('the tenant tag on batches, with no namespace at all', () => {
+  it('keeps two tenants on one shared hub apart: each accepts only its own batches', async () => {
+    const hub = createLocalHub();
+    const sender = createBus({
+      registry,
+      keys: { keys: [KEY_1] },
+      transport: hub.transport(),
+      nodeId: 'sender',
+      tenant: 'acme',
+      batching: true,
+    });
+    await sender.start();
+    const acme = await node(hub.transport(), 'acme-receiver', 'acme');
+    const globex = await node(hub.transport(), 'globex-receiver', 'globex');
+    try {
+      await Promise.all(
+        [1, 2, 3].map((i) => sender.broadcast('room:1', 'message', { text: `m${i}` })),
+      );
+      await until(() => acme.got.length === 3 && globex.rejections.length > 0, 'both receivers');
+      expect(acme.got.map((m) => m.payload)).toEqual([
+        { text: 'm1' },
+        { text: 'm2' },
+        { text: 'm3' },
+      ]);
+      expect(acme.rejections).toEqual([]);
+      expect(globex.got).toEqual([]);
+      // One batch envelope, refused whole at the signature step.
+      expect(globex.rejections.map((r) => r.reason)).toEqual(['wrong_tenant']);
+    } finally {
+      await Promise.all([sender.stop(), acme.bus.stop(), globex.bus.stop()]);
+    }
+  });
+});
+
 describe.skipIf(!redis.ok)('a message replayed from one tenant into another, on Redis', () => {
   it('is refused as wrong_tenant although both tenants share the key', async () => {
     const url = redis.ok ? redis.url : '';
