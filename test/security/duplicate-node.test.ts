@@ -87,6 +87,9 @@ async function bothSidesRefuse(make: () => Transport): Promise<void> {
       expect(onRoom(self).map((r) => r.reason)).toEqual(Array(count).fill('duplicate_node'));
       expect(onRoom(self).every((r) => r.node === 'twin' && r.topic === 'room:1')).toBe(true);
       expect(self.bus.stats().rejected.duplicate_node).toBeGreaterThanOrEqual(count);
+      // Echoes are this bus's own messages only (Redis hands them back; the hub does not).
+      const stats = self.bus.stats();
+      expect(stats.echoes).toBeLessThanOrEqual(stats.sent);
       expect(self.rejections.every((r) => r.reason === 'duplicate_node')).toBe(true);
       // Handlers saw only their own bus's local deliveries.
       expect(self.handled.every((m) => m.meta.local)).toBe(true);
