@@ -21,6 +21,7 @@ export type {
 export { ConnectionState } from './adapters/transport.js';
 export type { BatchingOptions } from './bus/batcher.js';
 export { createBus } from './bus/bus.js';
+export type { DuplicateNode } from './bus/duplicate-node.js';
 export type {
   BatchOptions,
   DebounceOptions,

@@ -30,6 +30,7 @@ import { createReplayGate } from '../security/replay.js';
 import { otelInstrumentation } from '../telemetry/otel.js';
 import { type Batcher, createBatcher } from './batcher.js';
 import { burstClock } from './clock.js';
+import { createDuplicateWatch, DUPLICATE_NOTICE_TOPIC } from './duplicate-node.js';
 import { Emitter } from './emitter.js';
 import { type BatchOptions, subscriptionHelpers } from './helpers/index.js';
 import { DeliveryQueue, type QueueHooks } from './queue.js';
@@ -104,7 +105,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   // (clock.ts). Gaps and timers keep the plain clock.
   const stamp = options.now ?? burstClock();
   const ring = createKeyRing(options.keys);
-  const codec = createCodec(ring, nodeId, options.limits);
+  const codec = createCodec(ring, nodeId, options.limits, options.tenant);
   const maxBytes = options.limits?.maxBytes ?? 2 * 1024 * 1024;
   const transport = resolveTransport(options.transport, options.transportOptions);
   const ownChannel = nodeChannel(nodeId);
@@ -140,6 +141,14 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     options.freshness?.shared === undefined
       ? undefined
       : createReplayGate(options.freshness.shared, nodeId, replayTtlMs(options.freshness), now);
+  const duplicates = createDuplicateWatch({
+    nodeId,
+    hasListener: () => events.has('duplicate_node'),
+    emit: (value) => events.emit('duplicate_node', value),
+    notify: (other) => {
+      if (state === 'started') sendDuplicateNotice(other);
+    },
+  });
   let state: 'idle' | 'starting' | 'started' | 'stopped' = 'idle';
   let starting: Promise<void> | undefined;
   let epoch = '';
@@ -238,7 +247,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   // ---------------------------------------------------------------- receive
 
   function receive(channel: string, data: string | Uint8Array): void {
-    if (codec.isOwn(data)) {
+    if (codec.isOwn(data, epoch)) {
       counters.echoes++;
       return;
     }
@@ -254,6 +263,8 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
         accept(channel, env);
         continue;
       }
+      // Only this instance's own epoch is an echo (docs/wire-format.md §7); another epoch under
+      // this node id is another running process, and both sides must hear about it.
       if (env.epoch === epoch) {
         counters.echoes++;
         continue;
@@ -267,6 +278,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
         node: env.node,
         kid: env.kid,
       });
+      duplicates.seen(env.epoch, channel);
     }
   }
 
@@ -868,6 +880,37 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     }
     await transport.publish(channel, encoded);
     counters.sent++;
+  }
+
+  /**
+   * Tells the other process under this node id that it is not alone: a signed notice on this
+   * node's own channel, which only buses with this node id subscribe to. Best effort — a scoped
+   * or verify-only key cannot sign it, and that side still learns from any message of ours it
+   * receives.
+   */
+  function sendDuplicateNotice(other: string): void {
+    if (transport.hasRemoteInterest?.(ownChannel) === false) return;
+    let encoded: string;
+    try {
+      encoded = codec.encode({
+        epoch,
+        seq: ++seq,
+        time: now(),
+        topic: DUPLICATE_NOTICE_TOPIC,
+        event: 'duplicate_node',
+        version: 0,
+        to: nodeId,
+        data: { seen: other },
+      });
+    } catch {
+      return;
+    }
+    transport.publish(ownChannel, encoded).then(
+      () => {
+        counters.sent++;
+      },
+      () => undefined,
+    );
   }
 
   function notStarted(what: string): HeraldError {

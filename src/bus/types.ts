@@ -23,6 +23,7 @@ import type { KeyConfig } from '../security/keys.js';
 import type { Rejection, RejectReason } from '../security/reasons.js';
 import type { Instrumentation } from '../telemetry/types.js';
 import type { BatchingOptions } from './batcher.js';
+import type { DuplicateNode } from './duplicate-node.js';
 import type {
   BatchOptions,
   DebounceOptions,
@@ -291,6 +292,12 @@ export interface BusEvents {
   failover: { readonly from: string; readonly to: string; readonly reason: string };
   /** Messages may have been lost between `from` and `to`. */
   gap: Gap;
+  /**
+   * Another running process uses this bus's node id: each side refuses the other's messages as
+   * `duplicate_node` and reports it here once per other instance (with no listener: a process
+   * warning on stderr). Give every process its own `nodeId`.
+   */
+  duplicate_node: DuplicateNode;
 }
 
 /** Counters of one bus, since `start()`. */
@@ -336,6 +343,15 @@ export interface BusOptions<D extends TopicDefs> {
    * @default `node-<random>`
    */
   readonly nodeId?: string;
+  /**
+   * The tenant this bus belongs to, when several tenants share one server (and perhaps a key).
+   * Its tag is signed into every message (header `ten`), and the bus refuses as `wrong_tenant`
+   * every message signed for another tenant or for none; a bus without a tenant refuses every
+   * message signed for one. Give the transport the same tenant's prefix
+   * (`tenantPrefix(tenant, 'redis' | 'postgres')`). docs/security.md#tenant-isolation.
+   * @example createBus({ tenant: 'acme', transport: redisTransport({ prefix: tenantPrefix('acme', 'redis') }), ... })
+   */
+  readonly tenant?: string;
   /**
    * A shared schema store: this node registers its event versions before it first publishes
    * them, and looks up versions it does not declare (docs/schema-evolution.md).

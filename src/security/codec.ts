@@ -27,6 +27,7 @@ import { type JsonProblem, scanJson, scanOwnJson } from './json-guard.js';
 import { Algorithm, type KeyRing, type ResolvedKey } from './keys.js';
 import { RejectReason } from './reasons.js';
 import { signSegments, verifySegments } from './signature.js';
+import { tenantTag } from './tenant.js';
 
 export type { CodecRejection, Envelope, EnvelopeFields } from './envelope.js';
 export {
@@ -86,8 +87,13 @@ export interface Codec {
   decode(input: string | Uint8Array): Envelope | CodecRejection;
   /** Verifies and decodes inbound bytes: the envelope, or each envelope of a batch. Never throws. */
   decodeAll(input: string | Uint8Array): readonly Envelope[] | CodecRejection;
-  /** True for bytes this node signed itself (its own echo on a shared channel), MAC checked. */
-  isOwn(input: string | Uint8Array): boolean;
+  /**
+   * True for bytes this bus instance signed itself — its own echo on a shared channel: this
+   * node's exact header, a payload that starts with this instance's `epoch`, and a MAC that
+   * verifies. Another process's message under the same node id (another epoch) is not an echo:
+   * it goes on to decode, where the bus rejects it as `duplicate_node`.
+   */
+  isOwn(input: string | Uint8Array, epoch: string): boolean;
   /**
    * Throws unless this node may sign for `topic`: a ConfigError on a verify-only node, a
    * FORBIDDEN_TOPIC HeraldError naming topic and key when a signing key's scopes exclude it.
@@ -102,12 +108,24 @@ export function isRejection<T extends Envelope | readonly Envelope[]>(
   return (result as CodecRejection).reason !== undefined;
 }
 
-/** Creates the codec of one node. */
-export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = {}): Codec {
+/**
+ * Creates the codec of one node. With `tenant`, its headers carry the tenant's tag (`ten`,
+ * docs/wire-format.md §2) and it accepts only messages signed for that tenant; without, only
+ * messages signed for no tenant. Anything else is `wrong_tenant`.
+ */
+export function createCodec(
+  ring: KeyRing,
+  node: string,
+  limits: DecodeLimits = {},
+  tenant?: string,
+): Codec {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
-  const ownHeaders = ring.signing.map((key) => protectedHeader(key.kid, key.alg, node));
-  const ownBatchHeaders = ring.signing.map((key) => protectedHeader(key.kid, key.alg, node, true));
+  const ten = tenant === undefined ? undefined : tenantTag(tenant);
+  const ownHeaders = ring.signing.map((key) => protectedHeader(key.kid, key.alg, node, false, ten));
+  const ownBatchHeaders = ring.signing.map((key) =>
+    protectedHeader(key.kid, key.alg, node, true, ten),
+  );
   const ownPrefix = ring.signing.length === 1 ? `${ownHeaders[0]}.` : undefined;
   const ownBatchPrefix = ring.signing.length === 1 ? `${ownBatchHeaders[0]}.` : undefined;
   const headerCache = new Map<string, Header | null>();
@@ -132,6 +150,23 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
     if (mac === undefined) return verifySegments(key, headerSeg, payloadSeg, signature);
     const length = headerSeg.length + 1 + payloadSeg.length;
     return mac.check(wire ?? `${headerSeg}.${payloadSeg}`, length, signature);
+  }
+
+  // The payload of every envelope this instance signs starts with `{"epoch":"<epoch>"`.
+  let epochText = '';
+  let epochB64 = '';
+  /** True when a base64url payload segment starts with `{"epoch":"<epoch>"` (§3, §3a). */
+  function startsWithEpoch(payloadSeg: string, epoch: string): boolean {
+    const start = `{"epoch":${JSON.stringify(epoch)}`;
+    if (start !== epochText) {
+      epochText = start;
+      // Whole 3-byte groups encode the same whatever follows; Herald's 16-hex epoch makes 27
+      // bytes, so the comparison is one string prefix test. Otherwise decode a few characters.
+      epochB64 = start.length % 3 === 0 ? Buffer.from(start, 'utf8').toString('base64url') : '';
+    }
+    if (epochB64 !== '') return payloadSeg.startsWith(epochB64);
+    const head = Math.ceil((start.length + 1) / 3) * 4;
+    return Buffer.from(payloadSeg.slice(0, head), 'base64url').toString('latin1').startsWith(start);
   }
 
   // The header of the last message: a stream from one publisher repeats it byte for byte.
@@ -193,6 +228,21 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
       return {
         reason: RejectReason.BadSignature,
         detail: `signature with key "${key.kid}" does not verify`,
+        kid: key.kid,
+        node: header.nid,
+      };
+    }
+    // The tenant tag is signed: a message of one tenant replayed into another's namespace (a
+    // key shared by tenants) verifies, and is refused here.
+    if (header.ten !== ten) {
+      return {
+        reason: RejectReason.WrongTenant,
+        detail:
+          header.ten === undefined
+            ? 'signed for no tenant, but this bus belongs to a tenant'
+            : ten === undefined
+              ? `signed for tenant tag ${header.ten}, but this bus has no tenant`
+              : `signed for tenant tag ${header.ten}, not this bus's tenant (tag ${ten})`,
         kid: key.kid,
         node: header.nid,
       };
@@ -340,9 +390,10 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
       return sign(ownBatchHeaders, Buffer.from(json, 'utf8').toString('base64url'));
     },
 
-    isOwn(input) {
-      // Our own echo on a shared channel: our exact header AND a MAC that verifies with our key.
-      // Anything else that merely starts with our header goes on to decode and is rejected there.
+    isOwn(input, epoch) {
+      // Our own echo on a shared channel: our exact header, our epoch AND a MAC that verifies
+      // with our key. Anything else that merely starts with our header goes on to decode: a
+      // forgery is rejected there, another process with our node id as duplicate_node.
       if (ownPrefix === undefined || ownBatchPrefix === undefined) return false;
       const text = typeof input === 'string' ? input : toText(input, maxBytes);
       if (typeof text !== 'string') return false;
@@ -352,6 +403,7 @@ export function createCodec(ring: KeyRing, node: string, limits: DecodeLimits = 
       const dot2 = text.indexOf('.', prefix.length);
       if (dot2 < 0) return false;
       const payload = text.slice(prefix.length, dot2);
+      if (!startsWithEpoch(payload, epoch)) return false;
       const header = (batch ? ownBatchHeaders : ownHeaders)[0]!;
       return verifies(ring.signing[0]!, header, payload, text.slice(dot2 + 1), text);
     },
@@ -450,6 +502,8 @@ function detached(segment: string): string {
 /** With several signatures, report the most telling failure: a bad signature over an unknown key. */
 function rank(reason: RejectReason): number {
   switch (reason) {
+    case RejectReason.WrongTenant:
+      return 5;
     case RejectReason.BadSignature:
       return 4;
     case RejectReason.AlgorithmMismatch:

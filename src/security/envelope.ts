@@ -4,6 +4,7 @@
  * untrusted text — the header before any signature check (small and bounded), the payload only
  * after one (size and depth scanned before `JSON.parse`, then the exact envelope shape).
  */
+import { isUtf8 } from 'node:buffer';
 import { scanJson } from './json-guard.js';
 import { RejectReason } from './reasons.js';
 
@@ -58,12 +59,16 @@ export interface Header {
   readonly alg: string;
   readonly kid: string;
   readonly nid: string;
+  /** The tenant tag (§2), when the publisher has a tenant. */
+  readonly ten?: string;
   /** True for a `herald/1+batch` header: the payload carries several envelopes. */
   readonly batch: boolean;
 }
 
 /** Node ids and epochs: no `:` (they are joined with `:` into message ids). */
 export const TOKEN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** A tenant tag: 32 lowercase hex digits (tenant.ts, `tenantTag`). */
+const TENANT_TAG = /^[0-9a-f]{32}$/;
 const FIELDS = new Set([
   'epoch',
   'seq',
@@ -82,9 +87,23 @@ const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
 
-/** Builds the protected header of one key for one node (a batch header with `batch`). */
-export function protectedHeader(kid: string, alg: string, node: string, batch = false): string {
-  return b64(JSON.stringify({ alg, kid, typ: batch ? BATCH_TYPE : ENVELOPE_TYPE, nid: node }));
+/**
+ * Builds the protected header of one key for one node (a batch header with `batch`), with the
+ * tenant tag `ten` last when the node has a tenant.
+ */
+export function protectedHeader(
+  kid: string,
+  alg: string,
+  node: string,
+  batch = false,
+  ten?: string,
+): string {
+  const typ = batch ? BATCH_TYPE : ENVELOPE_TYPE;
+  return b64(
+    JSON.stringify(
+      ten === undefined ? { alg, kid, typ, nid: node } : { alg, kid, typ, nid: node, ten },
+    ),
+  );
 }
 
 /** Encodes envelope fields as the JSON payload, fields in a fixed order. */
@@ -121,8 +140,10 @@ export function readHeader(segment: string): Header | null {
   let header: Header | null = null;
   if (segment.length <= MAX_HEADER_CHARS && /^[A-Za-z0-9_-]+$/.test(segment)) {
     try {
-      const text = Buffer.from(segment, 'base64url').toString('utf8');
-      if (scanJson(text, 2) === undefined) {
+      const bytes = Buffer.from(segment, 'base64url');
+      // Not UTF-8: toString would substitute U+FFFD, and two headers would read the same.
+      const text = isUtf8(bytes) ? bytes.toString('utf8') : '';
+      if (text !== '' && scanJson(text, 2) === undefined) {
         const h = JSON.parse(text) as Record<string, unknown>;
         if (
           typeof h === 'object' &&
@@ -132,9 +153,11 @@ export function readHeader(segment: string): Header | null {
           typeof h.kid === 'string' &&
           typeof h.nid === 'string' &&
           TOKEN.test(h.nid) &&
-          Object.keys(h).length === 4
+          (h.ten === undefined || (typeof h.ten === 'string' && TENANT_TAG.test(h.ten))) &&
+          Object.keys(h).length === (h.ten === undefined ? 4 : 5)
         ) {
           header = { alg: h.alg, kid: h.kid, nid: h.nid, batch: h.typ === BATCH_TYPE };
+          if (h.ten !== undefined) header = { ...header, ten: h.ten as string };
         }
       }
     } catch {
@@ -154,7 +177,12 @@ export function readEnvelope(
   size: number,
   maxDepth: number,
 ): Envelope | readonly Envelope[] | CodecRejection {
-  const text = Buffer.from(payloadSeg, 'base64url').toString('utf8');
+  const bytes = Buffer.from(payloadSeg, 'base64url');
+  // §3: the payload is UTF-8. Decoding anything else substitutes U+FFFD, so two different
+  // signed byte strings would reach a handler as the same value: refuse it instead (a native
+  // scan, a fraction of the decode's cost).
+  if (!isUtf8(bytes)) return notEnvelope(header, 'payload is not valid UTF-8 (RFC 3629)');
+  const text = bytes.toString('utf8');
   // A batch nests each message two levels deeper (the batch array, the message object).
   const problem = scanJson(text, maxDepth + (header.batch ? 3 : 1));
   if (problem !== undefined) {

@@ -41,6 +41,11 @@ export const RejectReason = {
   DuplicateNode: 'duplicate_node',
   /** A direct message addressed to another node. */
   WrongNode: 'wrong_node',
+  /**
+   * Verified, but signed for another tenant (the header's `ten`), or for a tenant where this bus
+   * has none, or for none where it has one: a message replayed across tenant namespaces.
+   */
+  WrongTenant: 'wrong_tenant',
   /** Verified, but signed with a key whose scopes do not cover the message's topic. */
   ForbiddenTopic: 'forbidden_topic',
   /**

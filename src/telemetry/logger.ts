@@ -34,6 +34,7 @@ export const DEFAULT_LOG_LEVELS: Readonly<Record<LoggedEvent, LogLevel>> = {
   resubscribed: 'info',
   failover: 'warn',
   gap: 'warn',
+  duplicate_node: 'error',
 };
 
 /** What `onDisconnect` receives. */
@@ -101,6 +102,7 @@ const lines: { [K in LoggedEvent]: (value: BusEvents[K]) => Line } = {
     `herald: subscription ${s.subscription} on "${s.topic}" was cancelled: ${s.error.message}`,
     { topic: s.topic, subscription: s.subscription, code: s.error.code, error: s.error },
   ],
+  duplicate_node: (d) => [`herald: duplicate node id: ${d.hint}`, { ...d }],
   connected: (c) => [`herald: connected (${c.transport})`, { ...c }],
   disconnected: (d) => [`herald: disconnected (${d.transport}): ${d.reason}`, { ...d }],
   reconnecting: (r) => [

@@ -4,12 +4,14 @@
  * decoder throw and always come back as a rejection; no mutation of a valid message verifies as
  * a different message.
  */
+import { isUtf8 } from 'node:buffer';
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createCodec, type EnvelopeFields, isRejection } from '../../src/security/codec.js';
 import { createKeyRing } from '../../src/security/keys.js';
 import { RejectReason } from '../../src/security/reasons.js';
-import { KEY_1, KEY_2, signCompact } from '../security/harness.js';
+import { KEY_1, KEY_2, secretOf, signCompact } from '../security/harness.js';
 
 const single = createCodec(createKeyRing({ keys: [KEY_1] }), 'sender');
 const rotating = createCodec(
@@ -329,6 +331,65 @@ function mutate(wire: string, m: Mutation): string {
       );
   }
 }
+
+describe('payload bytes and tenants', () => {
+  const payloadWith = (bytes: Uint8Array): Buffer =>
+    Buffer.concat([
+      Buffer.from(
+        '{"epoch":"e1","seq":1,"time":0,"topic":"room:1","event":"message","version":1,"data":"',
+      ),
+      Buffer.from(bytes),
+      Buffer.from('"}'),
+    ]);
+  /** Bytes that are safe inside a JSON string whatever they are: no quote, backslash or control. */
+  const stringBytes = fc
+    .uint8Array({ maxLength: 24 })
+    .map((a) => a.map((b) => (b < 0x20 || b === 0x22 || b === 0x5c ? 0x41 : b)));
+
+  it('accepts a signed payload exactly when its bytes are UTF-8, and then returns exactly them', () => {
+    fc.assert(
+      fc.property(stringBytes, (bytes) => {
+        const payload = payloadWith(bytes);
+        // Signed by hand: the payload segment is these bytes, whatever they are.
+        const h = Buffer.from(
+          '{"alg":"HS256","kid":"k1","typ":"herald/1","nid":"sender"}',
+        ).toString('base64url');
+        const p = payload.toString('base64url');
+        const mac = createHmac('sha256', secretOf(KEY_1)).update(`${h}.${p}`).digest('base64url');
+        const result = receiver.decode(`${h}.${p}.${mac}`);
+        const utf8 = isUtf8(payload);
+        expect(isRejection(result)).toBe(!utf8);
+        if (isRejection(result)) expect(result).toMatchObject({ reason: 'malformed' });
+        else expect(Buffer.from(result.data as string, 'utf8')).toEqual(Buffer.from(bytes));
+      }),
+      fuzz(1000),
+    );
+  });
+
+  it('accepts a message only at a receiver of the tenant it was signed for', () => {
+    const tenant = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(tenant, tenant, (a, b) => {
+        const sender = createCodec(createKeyRing({ keys: [KEY_1] }), 'sender', {}, a);
+        const wire = sender.encode({
+          epoch: 'e1',
+          seq: 1,
+          time: 0,
+          topic: 'room:1',
+          event: 'message',
+          version: 1,
+          data: null,
+        });
+        const at = (t?: string) =>
+          createCodec(createKeyRing({ keys: [KEY_1] }), 'receiver', {}, t).decode(wire);
+        expect(isRejection(at(a))).toBe(false);
+        expect(at(undefined)).toMatchObject({ reason: 'wrong_tenant' });
+        if (a !== b) expect(at(b)).toMatchObject({ reason: 'wrong_tenant' });
+      }),
+      fuzz(300),
+    );
+  });
+});
 
 describe('mutating a valid message', () => {
   const base = {

@@ -95,16 +95,18 @@ describe('EdDSA between a signing node and a verify-only node', () => {
       version: 1,
       data: 1,
     });
-    expect(own.isOwn(wire)).toBe(true);
-    expect(own.isOwn(new Uint8Array(Buffer.from(wire)))).toBe(true);
+    expect(own.isOwn(wire, 'e')).toBe(true);
+    expect(own.isOwn(new Uint8Array(Buffer.from(wire)), 'e')).toBe(true);
+    // Same node id, same key, another bus instance (epoch): not an echo but a duplicate node.
+    expect(own.isOwn(wire, 'f')).toBe(false);
     // Same header, someone else's signature: not an echo, so it goes on to be verified and refused.
     const forged = signCompactEd(forgedPayload(), {
       kid: 'ed-1',
       privateKey: generateKeyPairSync('ed25519').privateKey,
       nid: 'node-a',
     });
-    expect(own.isOwn(forged)).toBe(false);
-    expect(createCodec(createKeyRing(SIGNER), 'node-b').isOwn(wire)).toBe(false);
+    expect(own.isOwn(forged, 'e')).toBe(false);
+    expect(createCodec(createKeyRing(SIGNER), 'node-b').isOwn(wire, 'e')).toBe(false);
   });
 
   it('refuses, at createBus, a sign list that names a key this node holds only the public half of', () => {

@@ -1,6 +1,7 @@
 /**
  * Generates test/vectors/vectors.json: signed Herald envelopes with their TEST keys, the exact
- * wire string, the decoded envelope and the verdict a receiver must reach.
+ * wire string, the decoded envelope and the verdict a receiver must reach; and
+ * test/vectors/names.json (names.ts): channel names, tenant prefixes and claim-check rows.
  *
  *   npx tsx test/vectors/generate.ts          writes the file
  *   npx tsx test/vectors/generate.ts --check  exits 1 when the committed file is stale
@@ -15,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { createCodec, type EnvelopeFields } from '../../src/security/codec.js';
 import { createKeyRing, type KeySpec } from '../../src/security/keys.js';
 import type { RejectReason } from '../../src/security/reasons.js';
+import { tenantTag } from '../../src/security/tenant.js';
+import { NAMES_PATH, renderNames } from './names.js';
 
 /** An HS256 key as written in a vector: the same text a Herald `KeyConfig` takes. */
 export interface HmacVectorKey {
@@ -44,8 +47,8 @@ export interface AcceptVerdict {
   readonly kid: string;
   /** Message id, `<node>:<epoch>:<seq>`. */
   readonly id: string;
-  /** The protected header of the verifying signature. */
-  readonly header: { alg: string; kid: string; typ: string; nid: string };
+  /** The protected header of the verifying signature (`ten` when signed for a tenant). */
+  readonly header: { alg: string; kid: string; typ: string; nid: string; ten?: string };
   /** The exact UTF-8 JSON text inside the payload segment. */
   readonly payloadJson: string;
   /**
@@ -78,6 +81,8 @@ export interface Vector {
     readonly node: string;
     readonly keys: readonly VectorKey[];
     readonly retired: readonly string[];
+    /** The receiving bus's tenant (`createBus({ tenant })`), when it has one. */
+    readonly tenant?: string;
   };
   /** The exact message on the wire (ASCII). */
   readonly wire: string;
@@ -156,16 +161,20 @@ function header(fields: Record<string, string>): string {
   return b64(JSON.stringify(fields));
 }
 
-function verifier(keys: readonly VectorKey[], retired: readonly string[] = []) {
-  return { node: RECEIVER, keys, retired };
+function verifier(keys: readonly VectorKey[], retired: readonly string[] = [], tenant?: string) {
+  return tenant === undefined ? { node: RECEIVER, keys, retired } : { node: RECEIVER, keys, retired, tenant };
 }
 
-function accept(signer: VectorKey, fields: EnvelopeFields, payload: string): AcceptVerdict {
+function accept(signer: VectorKey, fields: EnvelopeFields, payload: string, tenant?: string): AcceptVerdict {
+  const alg = isEdKey(signer) ? 'EdDSA' : 'HS256';
   return {
     verdict: 'accept',
     kid: signer.kid,
     id: `${SENDER}:${fields.epoch}:${fields.seq}`,
-    header: { alg: isEdKey(signer) ? 'EdDSA' : 'HS256', kid: signer.kid, typ: 'herald/1', nid: SENDER },
+    header:
+      tenant === undefined
+        ? { alg, kid: signer.kid, typ: 'herald/1', nid: SENDER }
+        : { alg, kid: signer.kid, typ: 'herald/1', nid: SENDER, ten: tenantTag(tenant) },
     payloadJson: payload,
     envelope: { ...fields, node: SENDER, kid: signer.kid },
   };
@@ -193,9 +202,9 @@ function encodeBatchWith(key: HmacVectorKey, messages: readonly EnvelopeFields[]
   );
 }
 
-function encodeWith(keys: readonly VectorKey[], fields: EnvelopeFields): string {
+function encodeWith(keys: readonly VectorKey[], fields: EnvelopeFields, tenant?: string): string {
   const ring = createKeyRing({ keys: keys.map(spec), sign: keys.map((k) => k.kid) });
-  return createCodec(ring, SENDER).encode(fields);
+  return createCodec(ring, SENDER, {}, tenant).encode(fields);
 }
 
 /** Builds every vector. Pure: the same output on every run. */
@@ -333,6 +342,18 @@ export function buildVectors(): VectorFile {
     type: 'pkcs8',
   });
   const edWrongKey = `${edH}.${edP}.${sign(null, Buffer.from(`${edH}.${edP}`), attacker).toString('base64url')}`;
+
+  // Tenants (docs/wire-format.md §2 `ten`): the same key, two tenants.
+  const tenanted: EnvelopeFields = { ...chat, seq: 8, data: { text: 'for acme only' } };
+  const tenantWire = encodeWith([K1], tenanted, 'acme');
+  // A signed payload whose bytes are not UTF-8 (an overlong "/", C0 AF, inside a string).
+  const notUtf8Payload = Buffer.concat([
+    Buffer.from(`{"epoch":"${EPOCH}","seq":9,"time":${TIME},"topic":"room:42","event":"message","version":1,"data":{"text":"`),
+    Buffer.from([0xc0, 0xaf]),
+    Buffer.from('"}}'),
+  ]);
+  const notUtf8P = b64(notUtf8Payload);
+  const notUtf8 = `${h1}.${notUtf8P}.${hmac('sha256', k1, `${h1}.${notUtf8P}`)}`;
 
   const vectors: Vector[] = [
     {
@@ -589,6 +610,55 @@ export function buildVectors(): VectorFile {
       wire: edNone,
       expected: { verdict: 'reject', reason: 'algorithm_mismatch' },
     },
+    {
+      name: 'tenant-bound',
+      description:
+        'Signed by a bus of tenant "acme": the header carries ten, the tenant tag (first 32 hex digits of SHA-256 of "herald-tenant:acme"). A receiver of tenant acme accepts it.',
+      serialization: 'compact',
+      channel: tenanted.topic,
+      verifier: verifier([K1], [], 'acme'),
+      wire: tenantWire,
+      expected: accept(K1, tenanted, payloadOf(tenantWire), 'acme'),
+    },
+    {
+      name: 'tenant-replayed-to-other-tenant',
+      description:
+        'tenant-bound copied into the namespace of tenant "globex", which shares the key: the signature verifies, the signed tenant tag is not globex\'s.',
+      serialization: 'compact',
+      channel: tenanted.topic,
+      verifier: verifier([K1], [], 'globex'),
+      wire: tenantWire,
+      expected: { verdict: 'reject', reason: 'wrong_tenant' },
+    },
+    {
+      name: 'tenant-bound-at-receiver-without-tenant',
+      description: 'tenant-bound at a receiver that has no tenant: a tenant\'s message is refused.',
+      serialization: 'compact',
+      channel: tenanted.topic,
+      verifier: verifier([K1]),
+      wire: tenantWire,
+      expected: { verdict: 'reject', reason: 'wrong_tenant' },
+    },
+    {
+      name: 'no-tenant-at-tenant-receiver',
+      description:
+        'compact-single-signature (signed for no tenant) at a receiver of tenant "acme": refused.',
+      serialization: 'compact',
+      channel: chat.topic,
+      verifier: verifier([K1], [], 'acme'),
+      wire: compact,
+      expected: { verdict: 'reject', reason: 'wrong_tenant' },
+    },
+    {
+      name: 'payload-not-utf8',
+      description:
+        'A correctly signed payload whose bytes are not UTF-8 (C0 AF, an overlong "/", inside a string): the payload is UTF-8 JSON (§3), so it is malformed, not repaired with U+FFFD.',
+      serialization: 'compact',
+      channel: 'room:42',
+      verifier: verifier([K1]),
+      wire: notUtf8,
+      expected: { verdict: 'reject', reason: 'malformed' },
+    },
   ];
   return {
     description:
@@ -607,16 +677,19 @@ export function renderVectors(): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const text = renderVectors();
-  if (process.argv.includes('--check')) {
-    const committed = readFileSync(VECTORS_PATH, 'utf8');
-    if (committed !== text) {
-      console.error(`${VECTORS_PATH} is stale: run npx tsx test/vectors/generate.ts`);
-      process.exit(1);
+  for (const [path, text] of [
+    [VECTORS_PATH, renderVectors()],
+    [NAMES_PATH, renderNames()],
+  ] as const) {
+    if (process.argv.includes('--check')) {
+      if (readFileSync(path, 'utf8') !== text) {
+        console.error(`${path} is stale: run npx tsx test/vectors/generate.ts`);
+        process.exit(1);
+      }
+      console.log(`${path} is up to date`);
+    } else {
+      writeFileSync(path, text);
+      console.log(`wrote ${path}`);
     }
-    console.log(`${VECTORS_PATH} is up to date`);
-  } else {
-    writeFileSync(VECTORS_PATH, text);
-    console.log(`wrote ${buildVectors().vectors.length} vectors to ${VECTORS_PATH}`);
   }
 }

@@ -9,6 +9,7 @@
  * Then every bit of every signed field is flipped, and every flipped message must be refused.
  */
 import {
+  createHash,
   createHmac,
   createPublicKey,
   createSecretKey,
@@ -36,6 +37,7 @@ import {
   type VectorFile,
   type VectorKey,
 } from './generate.js';
+import { NAMES_PATH, renderNames } from './names.js';
 
 const file = JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as VectorFile;
 const accepted = file.vectors.filter((v) => v.expected.verdict === 'accept');
@@ -58,6 +60,21 @@ function fromB64url(segment: string): Buffer | undefined {
   if (!BASE64URL.test(segment)) return undefined;
   const bytes = Buffer.from(segment, 'base64url');
   return bytes.toString('base64url') === segment ? bytes : undefined;
+}
+
+/** The tenant tag of docs/wire-format.md §2, from its definition. */
+const tagOf = (tenant: string | undefined): string | undefined =>
+  tenant === undefined
+    ? undefined
+    : createHash('sha256').update(`herald-tenant:${tenant}`, 'utf8').digest('hex').slice(0, 32);
+
+/** The bytes as text when they are UTF-8 (RFC 3629), else undefined. */
+function strictUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 type PlainOutcome =
@@ -138,13 +155,12 @@ function plainVerify(wire: string, v: Vector['verifier']): PlainOutcome {
     if (!key || v.retired.includes(String(header.kid)) || header.alg !== key.alg) continue;
     const actual = fromB64url(s);
     if (!actual || !key.check(`${h}.${p}`, actual)) continue;
-    if (!found.ok)
-      found = {
-        ok: true,
-        kid: header.kid as string,
-        header,
-        payloadJson: payloadBytes.toString('utf8'),
-      };
+    // §2: the signed tenant tag must be the receiver's (both absent, or equal).
+    if (header.ten !== tagOf(v.tenant)) continue;
+    // §3: the payload is UTF-8; a decoder that repairs bytes would change what was signed.
+    const payloadJson = strictUtf8(payloadBytes);
+    if (payloadJson === undefined) return { ok: false, why: 'payload is not UTF-8' };
+    if (!found.ok) found = { ok: true, kid: header.kid as string, header, payloadJson };
   }
   return found;
 }
@@ -169,14 +185,13 @@ async function joseVerify(wire: string, v: Vector['verifier']): Promise<JoseOutc
     const result = wire.startsWith('{')
       ? await generalVerify(JSON.parse(wire) as GeneralJWSInput, getKey, options)
       : await compactVerify(wire, getKey, options);
-    // jose checks the signature; the `typ` profile check is the application's.
+    // jose checks the signature; the `typ` profile, tenant and UTF-8 checks are the application's.
     const typ = result.protectedHeader?.typ;
     if (typ !== 'herald/1' && typ !== 'herald/1+batch') return { ok: false, why: 'typ' };
-    return {
-      ok: true,
-      kid: String(result.protectedHeader?.kid),
-      payloadJson: new TextDecoder().decode(result.payload),
-    };
+    if (result.protectedHeader?.ten !== tagOf(v.tenant)) return { ok: false, why: 'tenant' };
+    const payloadJson = strictUtf8(result.payload);
+    if (payloadJson === undefined) return { ok: false, why: 'payload is not UTF-8' };
+    return { ok: true, kid: String(result.protectedHeader?.kid), payloadJson };
   } catch (error) {
     return { ok: false, why: (error as Error).message };
   }
@@ -186,7 +201,7 @@ async function joseVerify(wire: string, v: Vector['verifier']): Promise<JoseOutc
 
 function heraldDecode(v: Vector, wire: string | Uint8Array = v.wire) {
   const ring = createKeyRing({ keys: v.verifier.keys, retired: v.verifier.retired });
-  return createCodec(ring, v.verifier.node).decodeAll(wire);
+  return createCodec(ring, v.verifier.node, {}, v.verifier.tenant).decodeAll(wire);
 }
 
 const flip = (text: string, i: number, bit: number): string =>
@@ -197,6 +212,7 @@ const flip = (text: string, i: number, bit: number): string =>
 describe('the committed test vectors', () => {
   it('are exactly what test/vectors/generate.ts produces', () => {
     expect(readFileSync(VECTORS_PATH, 'utf8')).toBe(renderVectors());
+    expect(readFileSync(NAMES_PATH, 'utf8')).toBe(renderNames());
   });
 
   it('cover every case the wire format names', () => {
@@ -221,6 +237,9 @@ describe('the committed test vectors', () => {
       'eddsa-alg-none',
       'batch-two-messages',
       'batch-tampered',
+      'tenant-bound',
+      'tenant-replayed-to-other-tenant',
+      'payload-not-utf8',
     ])
       expect(names).toContain(name);
     expect(file.vectors.every((v) => /^[\x20-\x7e]+$/.test(v.wire))).toBe(true);
