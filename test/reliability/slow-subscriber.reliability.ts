@@ -268,6 +268,7 @@ describe.skipIf(!redis)('a slow subscriber under a tight pubsub output buffer li
       expect(load.errors).toEqual([]);
       expect(row.silent, 'silent drops').toBe(0);
       expect(row.duplicates, 'duplicates').toBe(0);
+      expect(row.outOfOrder, 'out of order').toBe(0);
       expect(row.slack, 'messages that needed the slack').toBe(0);
       expect(row.anomalies).toEqual({});
       expect(report.duplicates).toBe(0);
