@@ -128,7 +128,7 @@ describe.skipIf(!postgres)('PostgreSQL with a busy subscriber in its own process
         () => caughtUp() || Date.now() - drainFrom > plan.drainTimeoutMs,
         () => s.delivered,
         'the subscriber to work through its backlog',
-        10_000,
+        30_000,
       );
       drained = caughtUp();
     } catch {
