@@ -157,6 +157,9 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
       message(channel, data) {
         sink?.message(channel, data);
       },
+      refused(channel, detail) {
+        sink?.refused?.(channel, detail);
+      },
       event(event) {
         if (event.type === 'disconnected') m.healthySince = undefined;
         if (event.type === 'resubscribed' || event.type === 'connected')

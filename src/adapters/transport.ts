@@ -49,6 +49,13 @@ export interface TransportSink {
   message(channel: string, data: string | Uint8Array): void;
   /** A connection event. */
   event(event: TransportEvent): void;
+  /**
+   * Bytes a transport received but could not turn into a message, for a reason only it can
+   * tell (PostgreSQL: a claim-check marker whose row does not exist, as a forged one). The bus
+   * counts it as a `malformed` rejection; it touches no subscription and signals no gap. A sink
+   * without it gets nothing for such bytes (transports call it as `sink.refused?.(...)`).
+   */
+  refused?(channel: string, detail: string): void;
 }
 
 /** A snapshot of a transport's state, for `bus.transport()`. */

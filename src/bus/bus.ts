@@ -479,6 +479,9 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       }
     },
     event: onTransportEvent,
+    refused(channel, detail) {
+      reject({ reason: RejectReason.Malformed, detail, channel });
+    },
   };
 
   // ---------------------------------------------------------------- subscribe

@@ -56,7 +56,6 @@ describe('notify deadlines', () => {
       }),
     } as unknown as pg.Pool;
     const notifier = createNotifier(silent, {
-      maxInFlight: 1,
       maxPerQuery: 100,
       maxBytes: 1 << 20,
       timeoutMs: 500,

@@ -351,18 +351,52 @@ describe.skipIf(!service.ok)('postgres transport on a real server', () => {
     await admin.query(`DROP TABLE ${quoteIdent(sweepTable)}`);
   });
 
-  it('reports a claim that can no longer be read as a gap, not as silence', async () => {
-    const ta = transport();
-    const tb = transport({ claimCheck: { table, ttlMs: 300 } });
+  it('refuses a claim marker whose row does not exist, with no gap (a forged marker)', async () => {
+    const tb = transport({ claimCheck: { table: `hcn_${run}`, ttlMs: 300 } });
+    const tc = transport({ claimCheck: { table, ttlMs: 300 } });
     const sink = recorder();
-    await ta.connect(recorder());
-    await tb.connect(sink);
+    const refused: { channel: string; detail: string }[] = [];
+    const sinkC = {
+      ...recorder(),
+      refused: (channel: string, detail: string) => void refused.push({ channel, detail }),
+    };
+    await tb.connect({
+      ...sink,
+      refused: (channel, detail) => void refused.push({ channel, detail }),
+    });
+    await tc.connect(sinkC);
     await tb.subscribe('gone');
-    // A marker whose row does not exist (expired and swept, say).
+    await tc.subscribe('gone');
+    // Without a key, anyone who can NOTIFY can send a marker: once on a receiver whose claim
+    // table does not even exist, once on one whose table has no such row.
     const marker = claimMarker('ffffffffffffffff', '3f1d1b9e-6c8f-4a55-9d07-2f0f3c1f6a11');
     await admin.query('SELECT pg_notify($1, $2)', [tb.channelName('gone'), marker]);
+    await until(() => refused.length >= 2);
+    expect(refused.map((r) => r.channel)).toEqual(['gone', 'gone']);
+    expect(refused[0]?.detail).toMatch(
+      /claim-check marker names row 3f1d1b9e-.* which does not exist/,
+    );
+    expect(sink.events.filter((e) => e.type !== 'connected')).toEqual([]);
+    expect(sinkC.events.filter((e) => e.type !== 'connected')).toEqual([]);
+    expect(sink.messages).toEqual([]);
+    expect(tb.status().detail).toMatchObject({ claimsMissing: 1, claimsLost: 0 });
+    expect(tc.status().detail).toMatchObject({ claimsMissing: 1, claimsLost: 0 });
+  });
+
+  it('reports a claim that cannot be read (its pool failing) as a gap, not as silence', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    const tb = transport({ pool, claimCheck: { table, ttlMs: 300 } });
+    const sink = recorder();
+    await tb.connect(sink);
+    await tb.subscribe('unreadable');
+    await pool.end();
+    const marker = claimMarker('ffffffffffffffff', '3f1d1b9e-6c8f-4a55-9d07-2f0f3c1f6a12');
+    await admin.query('SELECT pg_notify($1, $2)', [tb.channelName('unreadable'), marker]);
     await until(() => sink.events.length >= 3);
-    expect(sink.events[1]).toMatchObject({ type: 'disconnected' });
+    expect(sink.events[1]).toMatchObject({
+      type: 'disconnected',
+      reason: expect.stringMatching(/unreadable/),
+    });
     expect(sink.events[2]).toMatchObject({ type: 'resubscribed' });
     expect(sink.messages).toEqual([]);
     expect(tb.status().detail).toMatchObject({ claimsLost: 1 });

@@ -11,6 +11,7 @@
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type PostgresTransport, postgresTransport } from '../../src/adapters/postgres/index.js';
+import type { Transport } from '../../src/adapters/transport.js';
 import { type Bus, createBus, type Gap } from '../../src/index.js';
 import { testKeys } from '../../src/testing/keys.js';
 import { newRunId, type TestTopics, testRegistry } from '../../src/testing/registry.js';
@@ -236,5 +237,321 @@ describe.skipIf(!server)('postgres transport faults (private server)', () => {
     expect(took).toBeGreaterThanOrEqual(fast.publishTimeoutMs - 50);
     expect(took).toBeLessThan(fast.publishTimeoutMs + 1000);
     proxy.blackhole(false);
+  }, 30_000);
+
+  /** Busy-waits: a handler that does `ms` of synchronous work. */
+  const spin = (ms: number): void => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      // CPU-bound work, as a handler that parses or renders would do.
+    }
+  };
+
+  /**
+   * A publisher streaming bursts of `burst` publishes (not awaited one by one) every `everyMs`,
+   * and a receiver whose handler spins `workMs` per message: every message is accounted for,
+   * with no slack, and delivery order is checked.
+   */
+  async function burstScenario(workMs: number, burst: number, everyMs: number) {
+    const run = newRunId();
+    const topic = `herald-test:${run}:stream` as const;
+    const pt = transport(srv.url);
+    const rt = transport(srv.url);
+    const publisher = await start(`pub-${run}`, pt);
+    const receiver = await start(`rcv-${run}`, rt);
+    const delivered: number[] = [];
+    const gaps: Gap[] = [];
+    const disconnects: string[] = [];
+    receiver.on('gap', (gap) => void gaps.push(gap));
+    receiver.on('disconnected', (e) => void disconnects.push(e.reason));
+    await receiver.subscribe(
+      topic,
+      (m) => {
+        if (m.event !== 'posted') return;
+        spin(workMs);
+        delivered.push(m.payload.n);
+      },
+      { queue: { limit: 1_000_000 } },
+    );
+    const outcomes: Outcome[] = [];
+    const settled: number[] = [];
+    const pending: Promise<void>[] = [];
+    let n = 0;
+    let streaming = true;
+    const stream = (async () => {
+      while (streaming) {
+        for (let i = 0; i < burst; i++) {
+          const k = n++;
+          const start = Date.now();
+          pending.push(
+            publisher.broadcast(topic, 'posted', { n: k, from: 'pub', text: `m${k}` }).then(
+              () => {
+                settled.push(k);
+                outcomes.push({ n: k, start, end: Date.now(), ok: true });
+              },
+              () => {
+                settled.push(k);
+                outcomes.push({ n: k, start, end: Date.now(), ok: false });
+              },
+            ),
+          );
+        }
+        await sleep(everyMs);
+      }
+    })();
+    return {
+      rt,
+      receiver,
+      gaps,
+      disconnects,
+      delivered,
+      settled,
+      async finish(drainMs: number) {
+        streaming = false;
+        await stream;
+        await Promise.all(pending);
+        const sent = outcomes.filter((o) => o.ok).length;
+        const deadline = Date.now() + drainMs;
+        while (Date.now() < deadline) {
+          const seen = new Set(delivered);
+          const open = outcomes.filter((o) => o.ok && !seen.has(o.n));
+          if (open.every((o) => gaps.some((g) => o.end >= g.from && o.start <= g.to))) break;
+          await sleep(50);
+        }
+        const seen = new Set(delivered);
+        const tally = {
+          sent: outcomes.length,
+          ok: sent,
+          delivered: seen.size,
+          rejected: 0,
+          inGap: 0,
+        };
+        const silent: Outcome[] = [];
+        for (const o of outcomes) {
+          if (seen.has(o.n)) continue;
+          if (!o.ok) tally.rejected++;
+          else if (gaps.some((g) => o.end >= g.from && o.start <= g.to)) tally.inGap++;
+          else silent.push(o);
+        }
+        let outOfOrder = 0;
+        for (let i = 1; i < delivered.length; i++)
+          if ((delivered[i] as number) < (delivered[i - 1] as number)) outOfOrder++;
+        return { tally, silent, outOfOrder, duplicates: delivered.length - seen.size };
+      },
+    };
+  }
+
+  /**
+   * Envelopes signed by a real bus but captured instead of sent, so a test can commit thousands
+   * of them in ONE transaction: the whole backlog reaches the listener at once, as it does when
+   * a subscriber falls behind a fast stream, without a publisher competing for this process.
+   */
+  async function signedBacklog(
+    topic: string,
+    from: number,
+    count: number,
+    textBytes = 0,
+  ): Promise<string[]> {
+    const captured: string[] = [];
+    const capture: Transport = {
+      name: 'capture',
+      async connect(sink) {
+        sink.event({ type: 'connected' });
+      },
+      async publish(_channel, data) {
+        captured.push(data);
+      },
+      async subscribe() {},
+      async unsubscribe() {},
+      async close() {},
+      status: () => ({ name: 'capture', state: 'connected', since: Date.now(), channels: 0 }),
+    };
+    const bus = createBus({
+      registry: testRegistry,
+      keys: testKeys(),
+      nodeId: `pub-${newRunId()}`,
+      transport: capture,
+    });
+    await bus.start();
+    for (let n = from; n < from + count; n++) {
+      await bus.broadcast(topic as `herald-test:${string}:stream`, 'posted', {
+        n,
+        from: 'pub',
+        text: `m${n}`.padEnd(textBytes, '.'),
+      });
+    }
+    await bus.stop();
+    return captured;
+  }
+
+  /** Commits `payloads` on `channel` in one transaction; returns when it ran. */
+  async function notifyAll(client: pg.Client, channel: string, payloads: string[]) {
+    const start = Date.now();
+    await client.query(
+      'SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i',
+      [channel, payloads],
+    );
+    return { start, end: Date.now() };
+  }
+
+  /** A receiver whose handler spins `workMs` per message, with its books. */
+  async function slowReceiver(workMs: number) {
+    const run = newRunId();
+    const topic = `herald-test:${run}:stream`;
+    const rt = transport(srv.url);
+    const receiver = await start(`rcv-${run}`, rt);
+    const delivered: number[] = [];
+    const gaps: Gap[] = [];
+    const disconnects: string[] = [];
+    receiver.on('gap', (gap) => void gaps.push(gap));
+    receiver.on('disconnected', (e) => void disconnects.push(e.reason));
+    await receiver.subscribe(
+      topic as `herald-test:${string}:stream`,
+      (m) => {
+        if (m.event !== 'posted') return;
+        spin(workMs);
+        delivered.push(m.payload.n);
+      },
+      { queue: { limit: 1_000_000 } },
+    );
+    return { topic, rt, receiver, delivered, gaps, disconnects, channel: rt.channelName(topic) };
+  }
+
+  it('does not mistake a subscriber slower than the stream for a dead connection', async () => {
+    // 3,000 messages committed at once in front of a handler that spends 1.5 ms on each: the
+    // heartbeat's answer waits ~4.5 s behind them (its timeout is 750 ms here). The connection
+    // is busy, not dead: nothing may be dropped, and no gap is due.
+    const r = await slowReceiver(1.5);
+    const backlog = await signedBacklog(r.topic, 0, 3000);
+    const client = new pg.Client({ connectionString: srv.url });
+    await client.connect();
+    try {
+      await sleep(300);
+      await notifyAll(client, r.channel, backlog);
+    } finally {
+      await client.end();
+    }
+    const deadline = Date.now() + 30_000;
+    while (r.delivered.length < 3000 && r.gaps.length === 0 && Date.now() < deadline)
+      await sleep(50);
+    await sleep(500);
+    console.log(
+      `postgres slow subscriber: delivered ${r.delivered.length} of 3000, disconnects ${JSON.stringify(r.disconnects)}`,
+    );
+    expect(r.disconnects).toEqual([]);
+    expect(r.gaps).toEqual([]);
+    expect(r.delivered).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+  }, 90_000);
+
+  it('puts every message lost with a terminated listener inside the gap, even behind a backlog', async () => {
+    // Two backlogs committed one after the other; while the receiver (0.4 ms a message) works
+    // through the first, its listener's backend is terminated. Whatever of the second it had
+    // not read is lost: the gap must reach back before that commit, however recently the
+    // listener handed over a notification.
+    // 4 KB messages, so the backlog is larger than every socket buffer on the way.
+    const r = await slowReceiver(1);
+    const first = await signedBacklog(r.topic, 0, 2000, 4000);
+    const second = await signedBacklog(r.topic, 2000, 2000, 4000);
+    const client = new pg.Client({ connectionString: srv.url });
+    await client.connect();
+    const commits: { from: number; start: number; end: number }[] = [];
+    try {
+      await sleep(600);
+      commits.push({ from: 0, ...(await notifyAll(client, r.channel, first)) });
+      commits.push({ from: 2000, ...(await notifyAll(client, r.channel, second)) });
+      await sleep(200);
+      const pid = Number(r.rt.status().detail?.listenerPid);
+      await client.query('SELECT pg_terminate_backend($1)', [pid]);
+    } finally {
+      await client.end();
+    }
+    const deadline = Date.now() + 20_000;
+    while (r.gaps.length === 0 && Date.now() < deadline) await sleep(50);
+    await sleep(1000);
+    const seen = new Set(r.delivered);
+    const silent: number[] = [];
+    let inGap = 0;
+    for (const c of commits) {
+      for (let n = c.from; n < c.from + 2000; n++) {
+        if (seen.has(n)) continue;
+        if (r.gaps.some((g) => c.end >= g.from && c.start <= g.to)) inGap++;
+        else silent.push(n);
+      }
+    }
+    console.log(
+      `postgres terminated behind a backlog: delivered ${seen.size} of 4000, in gap ${inGap}, silent ${silent.length}; gap from ${
+        (r.gaps[0]?.from ?? 0) - (commits[1]?.end ?? 0)
+      } ms after the second commit`,
+    );
+    expect(r.gaps.length).toBeGreaterThanOrEqual(1);
+    expect(silent.slice(0, 20)).toEqual([]);
+    expect(r.delivered).toEqual([...r.delivered].sort((x, y) => x - y));
+  }, 60_000);
+
+  it('accounts for every message of a busy subscriber whose listener is terminated three times', async () => {
+    const s = await burstScenario(0.4, 10, 6);
+    const client = new pg.Client({ connectionString: srv.url });
+    await client.connect();
+    try {
+      for (let i = 0; i < 3; i++) {
+        await sleep(1200);
+        const pid = Number(s.rt.status().detail?.listenerPid);
+        if (pid > 0) await client.query('SELECT pg_terminate_backend($1)', [pid]);
+      }
+      await sleep(1200);
+    } finally {
+      await client.end();
+    }
+    const { tally, silent, outOfOrder, duplicates } = await s.finish(20_000);
+    console.log(
+      `postgres busy subscriber, listener terminated 3 times: ${JSON.stringify(tally)}, gaps ${s.gaps.length}`,
+    );
+    expect(silent.map((o) => o.n)).toEqual([]);
+    expect(s.gaps.length).toBeGreaterThanOrEqual(3);
+    expect(outOfOrder).toBe(0);
+    expect(duplicates).toBe(0);
+  }, 90_000);
+
+  it("keeps a publisher's order, on the wire and in its receipts, when publishes overlap", async () => {
+    const s = await burstScenario(0, 100, 10);
+    await sleep(1500);
+    const { tally, silent, outOfOrder } = await s.finish(20_000);
+    expect(outOfOrder).toBe(0);
+    expect(silent).toEqual([]);
+    expect(tally.delivered).toBe(tally.sent);
+    expect(s.settled).toEqual([...s.settled].sort((x, y) => x - y));
+  }, 60_000);
+
+  it('counts a forged claim marker as a rejection and signals no gap', async () => {
+    const run = newRunId();
+    const topic = `herald-test:${run}:stream` as const;
+    const rt = transport(srv.url);
+    const receiver = await start(`rcv-${run}`, rt);
+    const gaps: Gap[] = [];
+    const disconnects: string[] = [];
+    const rejected: string[] = [];
+    const onGap: Gap[] = [];
+    receiver.on('gap', (gap) => void gaps.push(gap));
+    receiver.on('disconnected', (e) => void disconnects.push(e.reason));
+    receiver.on('rejected', (r) => void rejected.push(`${r.reason}: ${r.detail}`));
+    await receiver.subscribe(topic, () => undefined, { onGap: (g) => void onGap.push(g) });
+    const client = new pg.Client({ connectionString: srv.url });
+    await client.connect();
+    try {
+      for (let i = 0; i < 20; i++) {
+        const marker = `~hc1:${'0123456789abcdef'}:${crypto.randomUUID()}`;
+        await client.query('SELECT pg_notify($1, $2)', [rt.channelName(topic), marker]);
+      }
+    } finally {
+      await client.end();
+    }
+    const deadline = Date.now() + 10_000;
+    while (rejected.length < 20 && Date.now() < deadline) await sleep(50);
+    expect(rejected).toHaveLength(20);
+    expect(rejected[0]).toMatch(/^malformed: .*claim/);
+    expect(receiver.stats().rejected.malformed).toBe(20);
+    expect(gaps).toEqual([]);
+    expect(onGap).toEqual([]);
+    expect(disconnects).toEqual([]);
   }, 30_000);
 });

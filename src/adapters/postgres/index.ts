@@ -62,7 +62,7 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
   const probe = probeChannelName(o.prefix, instance);
   const names = new Map<string, string>(); // server name -> Herald channel, while subscribed
   const nameCache = new Map<string, string>();
-  const counts = { claimChecks: 0, claimsFetched: 0, claimsLost: 0 };
+  const counts = { claimChecks: 0, claimsFetched: 0, claimsMissing: 0, claimsLost: 0 };
   let sink: TransportSink | undefined;
   let pool: pg.Pool | undefined;
   let claims: ClaimStore | undefined;
@@ -98,19 +98,32 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
       hint: hint ?? `check that PostgreSQL at ${o.host}:${o.port}/${o.database} is reachable`,
     });
 
-  /** Fetches a claim-checked envelope, retrying within its TTL; an unreadable one is a gap. */
+  /**
+   * Fetches a claim-checked envelope, retrying within its TTL. A row that does not exist is a
+   * refusal, not a loss: anyone who can NOTIFY can send a marker, and a marker must not make
+   * every subscriber resync (a real row lives `ttlMs`, far longer than a fetch takes). A row that
+   * cannot be READ (the pool failing until the TTL ends) is a loss, signalled as a gap.
+   */
   async function fetchClaim(
     id: string,
+    channel: string,
     serverChannel: string,
     arrived: number,
   ): Promise<string | undefined> {
     const store = claims as ClaimStore;
     const deadline = Date.now() + o.ttlMs;
-    let reason = 'row not found (expired?)';
+    let reason = '';
     for (let attempt = 0; live() && Date.now() < deadline; attempt++) {
       try {
         const body = await store.fetch(id, serverChannel, o.publishTimeoutMs);
-        if (body === undefined) break;
+        if (body === undefined) {
+          counts.claimsMissing++;
+          sink?.refused?.(
+            channel,
+            `claim-check marker names row ${id}, which does not exist on "${serverChannel}" (forged, or expired after claimCheck.ttlMs)`,
+          );
+          return undefined;
+        }
         counts.claimsFetched++;
         return body;
       } catch (cause) {
@@ -126,7 +139,7 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
       // marker's arrival. Reconnecting: `since` stretches the pending outage gap back to it.
       sink?.event({
         type: 'disconnected',
-        reason: `claim ${id} unreadable: ${reason}`,
+        reason: `claim ${id} unreadable: ${reason || 'no answer'}`,
         since: arrived,
       });
       if (state() === ConnectionState.Connected) {
@@ -143,7 +156,7 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
     // Our own large messages are not fetched back: the bus would drop them as echoes.
     if (!marker) inbox.push(channel, payload);
     else if (marker.instance !== instance)
-      inbox.push(channel, fetchClaim(marker.id, serverChannel, Date.now()));
+      inbox.push(channel, fetchClaim(marker.id, channel, serverChannel, Date.now()));
   }
 
   function startSweeper(store: ClaimStore): void {
@@ -191,11 +204,12 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
       session = next;
       pool = target;
       claims = createClaimStore(target, o.table, instance, o.ttlMs);
+      const store = claims;
       notifier = createNotifier(target, {
-        maxInFlight: target.options.max ?? 10,
         maxPerQuery: o.maxNotifiesPerQuery,
         maxBytes: STATEMENT_BYTES,
         timeoutMs: o.publishTimeoutMs,
+        sendLarge: (name, data, ms) => store.publish(name, data, ms),
       });
       try {
         await next.start();
@@ -226,7 +240,8 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
         if (bytes <= o.thresholdBytes) {
           await notifier.notify(name, data, bytes);
         } else {
-          await claims.publish(name, data, o.publishTimeoutMs);
+          // Through the notifier too, so a large message keeps its place in publish order.
+          await notifier.large(name, data, bytes);
           counts.claimChecks++;
         }
       } catch (cause) {

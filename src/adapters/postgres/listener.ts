@@ -3,8 +3,16 @@
  * drop its LISTENs when returned, and hand NOTIFYs to whoever borrowed it next).
  *
  * Queries on it are serialized (pg deprecates concurrent queries on one client) and each has a
- * deadline: a reply that does not come in time means the connection is dead even if the socket
- * never said so, so the connection is destroyed and reported lost, once.
+ * deadline: a connection that stays SILENT for that long is dead even if the socket never said
+ * so, so it is destroyed and reported lost, once.
+ *
+ * Silent, not slow: a reply queues behind every notification sent before it, and a subscriber
+ * slower than the stream can have seconds of them in front of a heartbeat's answer (the
+ * server's notification queue holds up to 8 GB). Destroying that connection would throw away
+ * everything it had not read yet, so the deadline restarts with every notification heard, and
+ * before it is declared missed the event loop gets one pass to read what the socket already holds
+ * (a `setImmediate` after the timer runs after the poll phase): a busy event loop is not a silent
+ * server.
  */
 import pg from 'pg';
 import { TimeoutError } from './sql.js';
@@ -42,6 +50,8 @@ export async function openListener(
     keepAlive: true,
   });
   let gone = false;
+  // When the server was last heard from: a notification or a query's answer.
+  let heard = Date.now();
   const lose = (reason: string): void => {
     if (gone) return;
     gone = true;
@@ -51,6 +61,7 @@ export async function openListener(
   client.on('error', (error: Error) => lose(error.message));
   client.on('end', () => lose('connection ended'));
   client.on('notification', (message) => {
+    heard = Date.now();
     if (!gone) handlers.notification(message.channel, message.payload ?? '');
   });
 
@@ -63,18 +74,35 @@ export async function openListener(
   const query = (sql: string, timeoutMs: number): Promise<pg.QueryResult> => {
     const run = (): Promise<pg.QueryResult> =>
       new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
+        const sent = Date.now();
+        let settled = false;
+        let timer: NodeJS.Timeout | undefined;
+        const missed = (): void => {
+          if (settled) return;
+          const quiet = Date.now() - Math.max(heard, sent);
+          if (quiet < timeoutMs) {
+            timer = setTimeout(check, timeoutMs - quiet);
+            return;
+          }
+          settled = true;
           const error = new TimeoutError(`listener query got no answer in ${timeoutMs} ms`);
-          lose(error.message);
+          lose(`${error.message} (and no notification either)`);
           destroy();
           reject(error);
-        }, timeoutMs);
+        };
+        const check = (): void => {
+          setImmediate(missed);
+        };
+        timer = setTimeout(check, timeoutMs);
         client.query(sql).then(
           (result) => {
+            settled = true;
             clearTimeout(timer);
+            heard = Date.now();
             resolve(result);
           },
           (error: unknown) => {
+            settled = true;
             clearTimeout(timer);
             reject(error);
           },

@@ -1,24 +1,31 @@
 /**
- * NOTIFY through the pool, never more statements in flight than the pool has connections.
+ * NOTIFY through the pool, in publish order: ONE statement in flight at a time.
  *
- * Publishes wait here, in order, and go out as ONE statement per free connection,
- * `SELECT pg_notify($1, $2), pg_notify($3, $4), ...` (up to `maxPerQuery`): the publishes of one
- * tick when a connection is free (sent from a microtask at the end of the tick, with no timer),
- * and everything that waited when a busy connection comes back. Each message is still its own
- * notification with its own payload; only the round trip and the commit are shared. Sent one
- * statement per publish instead, as raw `pg_notify` from a pool is, every message paid its own
- * checkout, round trip, socket write (which wakes a backend) and transaction, and every listening
- * backend was woken once per message: profiles of the transport showed those costs, in the
- * client and in the server, above the bus's own work per message.
+ * Publishes wait here, in order, and go out as one statement, `SELECT pg_notify($1, $2),
+ * pg_notify($3, $4), ...` (up to `maxPerQuery`): the publishes of one tick when nothing is in
+ * flight (sent from a microtask at the end of the tick, with no timer), and everything that
+ * waited when the statement in flight comes back. Each message is still its own notification
+ * with its own payload; only the round trip and the commit are shared. Sent one statement per
+ * publish instead, as raw `pg_notify` from a pool is, every message paid its own checkout, round
+ * trip, socket write (which wakes a backend) and transaction, and every listening backend was
+ * woken once per message: profiles of the transport showed those costs, in the client and in the
+ * server, above the bus's own work per message.
  *
- * - Order: the target list is evaluated left to right and NOTIFY queues in call order, so one
- *   statement delivers its messages in publish order (PostgreSQL docs, NOTIFY: "notifications
- *   from the same transaction are delivered in the order they were sent").
+ * - Order: statements on different pooled connections commit in whatever order the server
+ *   finishes them, and listeners receive notifications in COMMIT order, so two statements in
+ *   flight at once can swap a publisher's messages (seen: 11-28 per run with the pool's 10). One
+ *   statement at a time commits them in publish order; within a statement the target list is
+ *   evaluated left to right and NOTIFY queues in call order ("notifications from the same
+ *   transaction are delivered in the order they were sent"). Large envelopes (the claim check)
+ *   take their turn in the same queue, so they keep their place too. Under load the queue fills
+ *   while a statement is out, so the next one is fuller: the cost of order is latency of one
+ *   round trip, not throughput (docs/benchmarks.md).
  * - Atomic: a statement runs in one implicit transaction; notifications are sent only on commit.
  *   A statement the server refused (an error with a SQLSTATE) therefore sent nothing, and its
- *   messages are retried one per statement, so one bad message fails alone. A statement whose
- *   connection broke or timed out may or may not have committed: its messages reject, as a
- *   single publish does.
+ *   messages are retried one per statement, in order, so one bad message fails alone. A
+ *   statement whose connection broke or timed out may or may not have committed: its messages
+ *   reject, as a single publish does (and the one exception to order: such a statement, if the
+ *   server still commits it, may do so after the next one).
  * - Duplicates: PostgreSQL folds identical (channel, payload) notifications of one transaction
  *   into one ("If the same channel name is signaled multiple times with identical payload
  *   strings within the same transaction, only one instance of the notification event is
@@ -32,20 +39,25 @@ import { isServerError, poolQuery, TimeoutError } from './sql.js';
 
 /** Limits of a notifier. */
 export interface NotifierOptions {
-  /** Statements in flight at most (the pool's size). */
-  readonly maxInFlight: number;
   /** Messages one statement carries at most; 1 sends every publish on its own. */
   readonly maxPerQuery: number;
   /** Payload bytes one statement carries at most (a single larger message still goes alone). */
   readonly maxBytes: number;
   /** Time allowed for one publish, from its call to the statement's answer. */
   readonly timeoutMs: number;
+  /**
+   * Sends one large envelope on its own (the claim check), within `ms`. Called in queue order,
+   * with nothing else in flight.
+   */
+  readonly sendLarge?: (channel: string, payload: string, ms: number) => Promise<void>;
 }
 
 /** Sends NOTIFYs through a pool. */
 export interface Notifier {
   /** NOTIFYs `payload` (of `bytes` UTF-8 bytes) on `channel`; resolves once committed. */
   notify(channel: string, payload: string, bytes: number): Promise<void>;
+  /** Sends a large envelope through `sendLarge`, in its place in the queue. */
+  large(channel: string, payload: string, bytes: number): Promise<void>;
   /** Publishes waiting for a connection. */
   readonly waiting: number;
   /** Statements sent so far (a statement carries one or more publishes). */
@@ -59,6 +71,8 @@ interface Pending {
   readonly deadline: number;
   /** Refused in a shared statement: goes again in a statement of its own. */
   alone: boolean;
+  /** Goes through `sendLarge`, alone. */
+  readonly large: boolean;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -77,12 +91,23 @@ export function notifyStatement(n: number): string {
   return text;
 }
 
+/** The statement's parameters: channel and payload of each message, in order. */
+function values(batch: readonly Pending[]): string[] {
+  const out: string[] = new Array(batch.length * 2);
+  for (let i = 0; i < batch.length; i++) {
+    const p = batch[i] as Pending;
+    out[2 * i] = p.channel;
+    out[2 * i + 1] = p.payload;
+  }
+  return out;
+}
+
 /** Creates a notifier over `pool`. */
 export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifier {
-  const { maxInFlight, maxPerQuery, maxBytes, timeoutMs } = options;
+  const { maxPerQuery, maxBytes, timeoutMs, sendLarge } = options;
   let queue: Pending[] = [];
   let head = 0;
-  let inFlight = 0;
+  let inFlight = false;
   let statements = 0;
   let scheduled = false;
 
@@ -100,7 +125,7 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
         continue;
       }
       if (batch.length > 0) {
-        if (next.alone || bytes + next.bytes > maxBytes) break;
+        if (next.alone || next.large || bytes + next.bytes > maxBytes) break;
         // Payloads only: a repeated payload on another channel splits too, which costs nothing.
         seen ??= new Set([(batch[0] as Pending).payload]);
         if (seen.has(next.payload)) break;
@@ -109,7 +134,7 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
       head++;
       batch.push(next);
       bytes += next.bytes;
-      if (next.alone) break;
+      if (next.alone || next.large) break;
     }
     if (head === queue.length) {
       queue = [];
@@ -120,26 +145,24 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
 
   function send(batch: Pending[]): void {
     const first = batch[0] as Pending;
-    const values: string[] = new Array(batch.length * 2);
-    for (let i = 0; i < batch.length; i++) {
-      const p = batch[i] as Pending;
-      values[2 * i] = p.channel;
-      values[2 * i + 1] = p.payload;
-    }
-    inFlight++;
+    inFlight = true;
     statements++;
     // The oldest message has the earliest deadline (a FIFO under one timeout).
     const ms = Math.max(1, first.deadline - Date.now());
-    poolQuery(pool, notifyStatement(batch.length), values, ms).then(
+    const sent =
+      first.large && sendLarge
+        ? sendLarge(first.channel, first.payload, ms)
+        : poolQuery(pool, notifyStatement(batch.length), values(batch), ms);
+    sent.then(
       () => {
-        inFlight--;
+        inFlight = false;
         for (const p of batch) p.resolve();
         pump();
       },
       (error: unknown) => {
-        inFlight--;
+        inFlight = false;
         if (batch.length > 1 && isServerError(error)) {
-          // Refused, so nothing was sent: each message gets its own verdict.
+          // Refused, so nothing was sent: each message gets its own verdict, in order.
           for (const p of batch) p.alone = true;
           queue.splice(head, 0, ...batch);
         } else {
@@ -157,29 +180,37 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
   }
 
   function pump(): void {
-    while (inFlight < maxInFlight && head < queue.length) {
+    while (!inFlight && head < queue.length) {
       const batch = take();
       if (batch.length > 0) send(batch);
     }
   }
 
+  function enqueue(channel: string, payload: string, bytes: number, large: boolean) {
+    return new Promise<void>((resolve, reject) => {
+      queue.push({
+        channel,
+        payload,
+        bytes,
+        deadline: Date.now() + timeoutMs,
+        alone: false,
+        large,
+        resolve,
+        reject,
+      });
+      if (!scheduled) {
+        scheduled = true;
+        queueMicrotask(flush);
+      }
+    });
+  }
+
   return {
     notify(channel, payload, bytes) {
-      return new Promise<void>((resolve, reject) => {
-        queue.push({
-          channel,
-          payload,
-          bytes,
-          deadline: Date.now() + timeoutMs,
-          alone: false,
-          resolve,
-          reject,
-        });
-        if (!scheduled) {
-          scheduled = true;
-          queueMicrotask(flush);
-        }
-      });
+      return enqueue(channel, payload, bytes, false);
+    },
+    large(channel, payload, bytes) {
+      return enqueue(channel, payload, bytes, true);
     },
     get waiting() {
       return queue.length - head;

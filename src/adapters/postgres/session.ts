@@ -2,9 +2,15 @@
  * One connect-to-close lifetime of the LISTEN side: the current listener connection, its
  * LISTENs, the heartbeat, and reconnection.
  *
- * A lost connection (error, end, or a heartbeat past its deadline) is reported as
- * `disconnected`, with `since` = when it last proved alive (a heartbeat answer or a
- * notification), since a silent connection may have lost messages from then on. It is reopened
+ * A lost connection (error, end, or silence past the heartbeat's deadline: listener.ts) is
+ * reported as `disconnected`, with `since` = the time the last ANSWERED heartbeat (or the
+ * reconnect's probe) was SENT. That is the one instant before which nothing can have been lost:
+ * PostgreSQL hands a listener its notifications in commit order, and those committed before the
+ * server took a query reach the client before the query's answer (an idle listening backend sends
+ * them as they are signalled, and a busy one before its next ReadyForQuery; test/fault/postgres.test.ts
+ * holds this on the machine's server). Whatever committed later may still have been in the
+ * server, the socket or pg's buffers when the connection died, however recently a notification
+ * was handed over, so neither a notification's arrival nor the answer's arrival may start the gap. It is reopened
  * with backoff and no attempt limit. Each attempt LISTENs every channel again and confirms the
  * result with a NOTIFY round trip through the pool on a private probe channel; only then is
  * `resubscribed` reported (the bus turns the pair into a gap).
@@ -54,6 +60,8 @@ export interface Session {
 interface Conn {
   readonly l: Listener;
   readonly listened: Set<string>;
+  /** When the probe that confirmed this connection was sent (see `since` above). */
+  confirmedFrom: number;
 }
 
 /** Creates a session; nothing happens until `start()`. */
@@ -68,7 +76,7 @@ export function createSession(deps: SessionDeps): Session {
   let reconnects = 0;
   let relistenMs = -1;
   let lastError = '';
-  // When the listener last proved alive (an answer or a notification): a gap starts there.
+  // When the last answered heartbeat (or confirming probe) was sent: a gap starts there.
   let lastAlive = Date.now();
   let stopped = false;
   let wake: (() => void) | undefined;
@@ -99,13 +107,18 @@ export function createSession(deps: SessionDeps): Session {
     return next;
   }
 
-  /** NOTIFYs a token on the probe channel through the pool and waits for it on the listener. */
-  async function confirm(ms: number): Promise<void> {
+  /**
+   * NOTIFYs a token on the probe channel through the pool and waits for it on the listener;
+   * returns when the token was sent.
+   */
+  async function confirm(ms: number): Promise<number> {
     const token = randomBytes(8).toString('hex');
     const arrived = new Promise<void>((resolve) => probes.set(token, resolve));
+    const sent = Date.now();
     try {
       await poolQuery(pool, 'SELECT pg_notify($1, $2)', [probe, token], ms);
       await withDeadline(arrived, ms, 'probe round trip');
+      return sent;
     } finally {
       probes.delete(token);
     }
@@ -114,7 +127,6 @@ export function createSession(deps: SessionDeps): Session {
   const handlersFor = (gen: number): ListenerHandlers => ({
     notification(channel, payload) {
       if (gen !== generation) return;
-      lastAlive = Date.now();
       if (channel === probe) probes.get(payload)?.();
       else deps.notification(channel, payload);
     },
@@ -129,11 +141,12 @@ export function createSession(deps: SessionDeps): Session {
     const ms = o.connectTimeoutMs;
     let conn: Conn | undefined;
     const work = (async () => {
-      conn = { l: await openListener(o.client, ms, handlersFor(gen)), listened: new Set() };
+      const l = await openListener(o.client, ms, handlersFor(gen));
+      conn = { l, listened: new Set(), confirmedFrom: 0 };
       if (gen !== generation) throw new Error('superseded');
-      await conn.l.query(`LISTEN ${quoteIdent(probe)}`, ms);
+      await l.query(`LISTEN ${quoteIdent(probe)}`, ms);
       await syncOn(conn);
-      await confirm(ms);
+      conn.confirmedFrom = await confirm(ms);
       return conn;
     })();
     try {
@@ -154,7 +167,7 @@ export function createSession(deps: SessionDeps): Session {
   /** Makes `conn` current and catches up on channels (un)subscribed during the attempt. */
   async function adopt(conn: Conn): Promise<void> {
     current = conn;
-    lastAlive = Date.now();
+    lastAlive = conn.confirmedFrom;
     setState(ConnectionState.Connected);
     await syncOn(conn).catch((cause: unknown) => lose(`LISTEN failed: ${describe(cause)}`));
   }
@@ -213,10 +226,11 @@ export function createSession(deps: SessionDeps): Session {
       const conn = current;
       if (!conn || beating || state !== ConnectionState.Connected) return;
       beating = true;
+      const sent = Date.now();
       conn.l
         .query('SELECT 1', o.heartbeatTimeoutMs)
         .then(() => {
-          if (current === conn) lastAlive = Date.now();
+          if (current === conn) lastAlive = sent;
         })
         .catch((cause: unknown) => {
           if (current === conn) lose(`heartbeat failed: ${describe(cause)}`);
