@@ -188,6 +188,9 @@ describe.skipIf(!postgres)('PostgreSQL with a busy subscriber in its own process
         `${r.okRate} msg/s taken, publish p50 ${r.publishP50Ms} ms, p99 ${r.publishP99Ms} ms`;
       if (o.reorders.length > 0) metrics[`${o.node}.outOfOrder`] = o.reorders.join(', ');
       if (o.silentCases.length > 0) metrics[`${o.node}.silent`] = o.silentCases.join('; ');
+      if (o.books.rejectedOnReceive > 0) {
+        metrics[`${o.node}.refusedOnReceive`] = JSON.stringify(o.books.rejectReasons);
+      }
       if (o.publisher.rejections.length > 0) {
         metrics[`${o.node}.rejections`] = o.publisher.rejections.join(' | ');
       }
