@@ -6,9 +6,10 @@
  * start.
  *
  * It prints one JSON object per line on stdout: `{type:'ready'}` once subscribed, every
- * connection event as `{type:'event', name, at, detail}`, every 200 ms (whenever its event loop
- * gets there) `{type:'progress', at, delivered, highest, highestBy, listenerPid}`, and on the
- * `report` command the sequence numbers it delivered (as ranges), duplicates, reorders, each
+ * connection event as `{type:'event', name, at, detail}`, every 200 ms (from a timer, or from
+ * the handler while a busy event loop runs no timer) `{type:'progress', at, delivered, refused,
+ * highest, highestBy, listenerPid}` (`highestBy`: the highest number of each publisher delivered
+ * or refused), and on the `report` command the sequence numbers it delivered (as ranges), duplicates, reorders, each
  * publisher's deliveries in the order they came (`byNode`), the refusals, gaps and bus statistics.
  * Commands on stdin: `slow <msPerMessage> <file>` (the handler burns CPU for that long per message
  * until `file` exists), `report`, `stop`. The end of the slowness comes through the file system
@@ -38,6 +39,7 @@ const bus = createBus({
 const delivered: number[] = [];
 /** Each publisher's deliveries in the order they came, as runs of consecutive numbers. */
 const byNode: Record<string, [number, number][]> = {};
+/** The highest number of each publisher it delivered or refused. */
 const highestBy: Record<string, number> = {};
 /** `[node, seq, reason]` of every message the bus refused. */
 const refusals: [string, number, string][] = [];
@@ -55,6 +57,7 @@ function sayProgress(): void {
     type: 'progress',
     at: Date.now(),
     delivered: delivered.length,
+    refused: refusals.length,
     highest,
     highestBy,
     listenerPid: listenerPid(),
@@ -71,6 +74,7 @@ bus.on('gap', (gap) => {
 bus.on('rejected', (rejection) => {
   const id = rejectedId(rejection.detail);
   refusals.push([id?.node ?? '?', id?.seq ?? 0, rejection.reason]);
+  if (id) highestBy[id.node] = Math.max(highestBy[id.node] ?? 0, id.seq);
 });
 await bus.start();
 await bus.subscribe(

@@ -34,6 +34,7 @@ export interface ChildReport {
 
 interface Line extends ChildEvent, ChildReport {
   readonly delivered: number;
+  readonly refused: number;
   readonly highest: number;
   readonly highestBy: Readonly<Record<string, number>>;
   readonly listenerPid: number;
@@ -88,6 +89,7 @@ export function startSubscriber(url: string, prefix: string, options: Subscriber
   let ready = false;
   let up = true;
   let delivered = 0;
+  let refused = 0;
   let highest = 0;
   let highestBy: Readonly<Record<string, number>> = {};
   let listenerPid = 0;
@@ -98,6 +100,7 @@ export function startSubscriber(url: string, prefix: string, options: Subscriber
     else if (line.type === 'report') report = line;
     else if (line.type === 'progress') {
       delivered = line.delivered;
+      refused = line.refused;
       highest = line.highest;
       highestBy = line.highestBy;
       listenerPid = line.listenerPid;
@@ -125,7 +128,11 @@ export function startSubscriber(url: string, prefix: string, options: Subscriber
     get highest() {
       return highest;
     },
-    /** The highest sequence number it has delivered of each publisher, as last reported. */
+    /** Messages its bus refused (rejected events), as last reported. */
+    get refused() {
+      return refused;
+    },
+    /** The highest number of each publisher it delivered or refused, as last reported. */
     get highestBy() {
       return highestBy;
     },
