@@ -189,6 +189,15 @@ describe.skipIf(!postgres)('PostgreSQL with a busy subscriber in its own process
         `${r.okRate} msg/s taken, publish p50 ${r.publishP50Ms} ms, p99 ${r.publishP99Ms} ms`;
       if (o.reorders.length > 0) metrics[`${o.node}.outOfOrder`] = o.reorders.join(', ');
       if (o.silentCases.length > 0) metrics[`${o.node}.silent`] = o.silentCases.join('; ');
+      if (o.publisher.unsettled.length > 0) {
+        const clock = (seq: number): string =>
+          new Date(o.publisher.t0 + o.publisher.start[seq - 1]!).toISOString().slice(11, 23);
+        metrics[`${o.node}.unsettled`] =
+          `${o.publisher.unsettled.length} publishes never settled: ${o.publisher.unsettled
+            .slice(0, 5)
+            .map((seq) => `#${seq} (started ${clock(seq)})`)
+            .join(', ')}`;
+      }
       if (o.books.rejectedOnReceive > 0) {
         metrics[`${o.node}.refusedOnReceive`] = JSON.stringify(o.books.rejectReasons);
       }

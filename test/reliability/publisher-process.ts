@@ -20,6 +20,8 @@ export interface PublisherReport {
   readonly end: readonly number[];
   /** Numbers whose publish rejected with PUBLISH_FAILED. */
   readonly refused: readonly number[];
+  /** Numbers whose publish never settled (neither resolved nor rejected) within 20 s of the stop. */
+  readonly unsettled: readonly number[];
   readonly result: LoadResult;
   /** The first few PUBLISH_FAILED messages. */
   readonly rejections: readonly string[];
@@ -30,6 +32,9 @@ export interface PublisherReport {
 interface Line extends Partial<PublisherReport> {
   readonly type: string;
   readonly issued?: number;
+  readonly ok?: number;
+  readonly rejected?: number;
+  readonly inFlight?: number;
 }
 
 /** Starts a publisher process `node` on `url` (Redis or PostgreSQL) that will publish `rate` msg/s. */
@@ -47,11 +52,14 @@ export function startPublisher(
   );
   let ready = false;
   let issued = 0;
+  let last = 'no progress yet';
   let report: PublisherReport | undefined;
   const output = jsonLines<Line>(proc, (line) => {
     if (line.type === 'ready') ready = true;
-    else if (line.type === 'progress') issued = line.issued ?? 0;
-    else if (line.type === 'report') report = line as PublisherReport;
+    else if (line.type === 'progress') {
+      issued = line.issued ?? 0;
+      last = `issued ${issued}, ok ${line.ok}, rejected ${line.rejected}, in flight ${line.inFlight}`;
+    } else if (line.type === 'report') report = line as PublisherReport;
   });
   return {
     node,
@@ -70,7 +78,11 @@ export function startPublisher(
     /** Stops publishing, waits for the publishes in flight, and returns the publish log. */
     async stop(): Promise<PublisherReport> {
       proc.stdin.write('stop\n');
-      await waitFor(() => report !== undefined, `publisher ${node}'s report`, 60_000);
+      await waitFor(
+        () => report !== undefined,
+        `publisher ${node}'s report (${last}; exit ${proc.exitCode}; ${output.stderr.slice(-500)})`,
+        60_000,
+      );
       return report!;
     },
   };
@@ -82,9 +94,11 @@ export type PublisherProcess = ReturnType<typeof startPublisher>;
 /** Books a publisher's log into `ledger` (sized for the whole run): every start and outcome. */
 export function bookPublishes(ledger: Ledger, report: PublisherReport): void {
   const refused = new Set(report.refused);
+  const unsettled = new Set(report.unsettled);
   for (let i = 0; i < report.start.length; i++) {
     const seq = i + 1;
     ledger.begin(seq, report.t0 + report.start[i]!);
-    ledger.settle(seq, report.t0 + report.end[i]!, !refused.has(seq));
+    // A publish that never settled stays open: the books count it as `unsettled`, an anomaly.
+    if (!unsettled.has(seq)) ledger.settle(seq, report.t0 + report.end[i]!, !refused.has(seq));
   }
 }
