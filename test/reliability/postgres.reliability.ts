@@ -302,14 +302,22 @@ describe.skipIf(!postgres)('PostgreSQL with a busy subscriber in its own process
           await sleep(
             Math.max(0, started + (term.durationMs * k) / (term.terminations + 1) - Date.now()),
           );
-          await waitFor(() => s.listenerPid > 0 && s.up, 'the subscriber to be listening', 30_000);
-          const pid = s.listenerPid;
-          const at = Date.now();
-          const killed = await admin!.query<{ ok: boolean }>(
-            'SELECT pg_terminate_backend($1) AS ok',
-            [pid],
-          );
-          if (!killed.rows[0]?.ok) throw new Error(`pg_terminate_backend(${pid}) failed`);
+          // Only a LISTEN connection is killed: a pid reported just before the subscriber replaced
+          // its connection may already belong to another backend (pids wrap on a busy machine).
+          let pid = 0;
+          let at = 0;
+          for (let attempt = 1; pid === 0; attempt++) {
+            await waitFor(() => s.listenerPid > 0 && s.up, 'the subscriber to listen', 30_000);
+            at = Date.now();
+            const killed = await admin!.query<{ ok: boolean }>(
+              `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+                WHERE pid = $1 AND application_name = 'herald-listener'`,
+              [s.listenerPid],
+            );
+            if (killed.rows[0]?.ok) pid = s.listenerPid;
+            else if (attempt === 20) throw new Error(`no listener ${s.listenerPid} to terminate`);
+            else await sleep(250);
+          }
           await waitFor(
             () => s.listenerPid > 0 && s.listenerPid !== pid,
             `a new LISTEN connection after terminating ${pid}`,
@@ -352,7 +360,7 @@ describe.skipIf(!postgres)('PostgreSQL with a busy subscriber in its own process
             },
           ],
           notes: [
-            'each termination: pg_terminate_backend on the pid the subscriber reports (status().detail.listenerPid), then a wait for a new one',
+            'each termination: pg_terminate_backend on the pid the subscriber reports (status().detail.listenerPid), when pg_stat_activity shows it as a herald-listener, then a wait for a new one',
             'recovery: from the termination to the subscriber’s resubscription',
             'kill<n>: the first gap the subscriber signalled that ends after the termination, its from and to relative to the termination',
             'out of order: deliveries that came after a higher number of the same publisher; PostgreSQL promises publish order, so it must be 0',
