@@ -170,6 +170,7 @@ describe.skipIf(!redis)('a flapping Redis', () => {
       for (const row of rows) {
         expect(row.silent, `${row.case}: silent drops`).toBe(0);
         expect(row.duplicates, `${row.case}: duplicates`).toBe(0);
+        expect(row.outOfOrder, `${row.case}: out of order`).toBe(0);
         expect(row.anomalies, `${row.case}: anomalies`).toEqual({});
         expect(row.rejected + row.inGaps, `${row.case}: the faults lost nothing?`).toBeGreaterThan(
           0,

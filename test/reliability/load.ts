@@ -7,7 +7,12 @@
 import { createHistogram } from 'node:perf_hooks';
 import { type Bus, ErrorCode, isHeraldError } from '../../src/index.js';
 import type { Defs } from './fixtures.js';
-import type { Ledger } from './ledger.js';
+
+/** Where a load writes each publish's start and outcome: a Ledger, or a child's publish log. */
+export interface PublishBooks {
+  begin(seq: number, at: number): void;
+  settle(seq: number, at: number, ok: boolean): void;
+}
 
 /** Options of {@link startLoad}. */
 export interface LoadOptions {
@@ -57,7 +62,11 @@ export interface Load {
 const DEFAULT_TEXT = 'reliability '.repeat(17).slice(0, 200);
 
 /** Starts publishing `options.rate` messages per second from `bus`, booked in every ledger. */
-export function startLoad(bus: Bus<Defs>, ledgers: readonly Ledger[], options: LoadOptions): Load {
+export function startLoad(
+  bus: Bus<Defs>,
+  ledgers: readonly PublishBooks[],
+  options: LoadOptions,
+): Load {
   const maxInFlight = options.maxInFlight ?? 2000;
   const text = options.text ?? DEFAULT_TEXT;
   const started = Date.now();

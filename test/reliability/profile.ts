@@ -1,7 +1,7 @@
 /**
  * The two lengths of the reliability suite. `RELIABILITY=full` selects the long version the issue
  * asks for (2-minute flapping, 60-second overload, 10-minute soaks); anything else runs the short
- * version CI can afford (about four minutes in all). Each scenario reads its numbers from here.
+ * version CI can afford (about six minutes in all). Each scenario reads its numbers from here.
  */
 
 /** `short` (default) or `full`, from the `RELIABILITY` environment variable. */
@@ -52,6 +52,31 @@ export const profile = {
     slowHandlerMs: 2,
     /** ... for this long. */
     slowPhaseMs: 6000,
+  },
+  /**
+   * PostgreSQL, a subscriber slower than the stream (issue 13, finding 1): two publisher processes,
+   * one subscriber process whose handler burns 1.5 ms of CPU per message (~650 msg/s).
+   */
+  postgresSlowSubscriber: {
+    publishers: 2,
+    /** Per publisher. */
+    rate: 1000,
+    workMs: 1.5,
+    durationMs: full ? 60_000 : 15_000,
+    /** After publishing, how long the subscriber may take to work through its backlog. */
+    drainTimeoutMs: full ? 300_000 : 90_000,
+  },
+  /**
+   * PostgreSQL, a busy subscriber whose LISTEN connection is terminated (finding 2): 0.4 ms of
+   * work per message (it keeps up), `pg_terminate_backend` on its listener `terminations` times.
+   */
+  postgresTerminatedListener: {
+    publishers: 2,
+    rate: 1000,
+    workMs: 0.4,
+    durationMs: full ? 60_000 : 15_000,
+    terminations: full ? 6 : 3,
+    drainTimeoutMs: full ? 120_000 : 60_000,
   },
   overload: {
     durationMs: full ? 60_000 : 10_000,

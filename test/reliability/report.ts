@@ -30,6 +30,10 @@ export interface Row {
   readonly duplicates: number;
   /** Second copies the receiving bus removed by id before any handler. */
   readonly duplicatesRemoved: number;
+  /** Deliveries that came after a higher number of the same publisher (the books' `reordered`). */
+  readonly outOfOrder: number;
+  /** The transport promises per-publisher order, so `outOfOrder` must be 0. */
+  readonly ordered: boolean;
   /** How long recovery took, in words (e.g. `p50 310 ms, max 1.9 s (8 outages)`). */
   readonly recovery: string;
   /** Anything else that must be zero for the books to balance (unsettled, late, mismatches). */
@@ -56,7 +60,14 @@ export interface ScenarioResult {
   readonly notes: readonly string[];
 }
 
-/** The checks every row must pass: no silent drop, no duplicate, no anomaly. */
+/**
+ * Transports that promise a publisher's messages reach a subscription in publish order
+ * (docs/bus.md, docs/transports/*.md). A fallback chain does not: a message retried on the next
+ * member, or still queued on the member it left, may overtake or trail the others.
+ */
+export const ORDERED_TRANSPORTS: ReadonlySet<string> = new Set(['local', 'redis', 'postgres']);
+
+/** The checks every row must pass: no silent drop, no duplicate, none out of order, no anomaly. */
 export function rowChecks(row: Row): Check[] {
   const odd = Object.entries(row.anomalies);
   return [
@@ -65,6 +76,14 @@ export function rowChecks(row: Row): Check[] {
       name: `${row.transport} ${row.case}: duplicates ${row.duplicates} = 0`,
       ok: row.duplicates === 0,
     },
+    ...(row.ordered
+      ? [
+          {
+            name: `${row.transport} ${row.case}: out of order ${row.outOfOrder} = 0`,
+            ok: row.outOfOrder === 0,
+          },
+        ]
+      : []),
     ...(odd.length > 0
       ? [{ name: `${row.case}: ${odd.map(([k, v]) => `${k} ${v}`).join(', ')}`, ok: false }]
       : []),
@@ -97,6 +116,8 @@ export function rowFrom(
     silent: Math.max(0, books.unexplained - policyDrops),
     duplicates: books.duplicates,
     duplicatesRemoved: books.duplicatesRemoved,
+    outOfOrder: books.reordered,
+    ordered: ORDERED_TRANSPORTS.has(transport),
     recovery,
     anomalies,
     slackCases: books.slackSample.map(
@@ -133,6 +154,7 @@ const COLUMNS: readonly [string, (r: Row) => string | number][] = [
   ['silent', (r) => r.silent],
   ['dups', (r) => r.duplicates],
   ['dups removed', (r) => r.duplicatesRemoved],
+  ['out of order', (r) => (r.ordered ? r.outOfOrder : `(${r.outOfOrder})`)],
   ['recovery', (r) => r.recovery],
 ];
 
@@ -142,7 +164,7 @@ export function formatResult(result: ScenarioResult): string {
   const widths = COLUMNS.map(([head], c) =>
     Math.max(head.length, ...cells.map((line) => line[c]!.length)),
   );
-  const numeric = (c: number): boolean => c >= 2 && c <= 10;
+  const numeric = (c: number): boolean => c >= 2 && c <= 11;
   const line = (values: readonly string[]): string =>
     values.map((v, c) => (numeric(c) ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join(' │ ');
   const rule = widths.map((w) => '─'.repeat(w)).join('─┼─');
@@ -247,6 +269,8 @@ export const SCENARIO_ORDER: readonly string[] = [
   'failover',
   'failover-wide-window',
   'slow-subscriber',
+  'postgres-slow-subscriber',
+  'postgres-terminated-listener',
   'overload',
   'soak',
 ];

@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ResultsFile, SCENARIO_ORDER } from './report.js';
+import { type ResultsFile, type Row, SCENARIO_ORDER } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ORDER = SCENARIO_ORDER;
@@ -33,13 +33,13 @@ export function resultsBlock(file: ResultsFile): string {
     '',
     `${file.mode} run, ${when}, seed ${file.seed}; ${m.cpus} × ${m.cpu}, Node ${m.node}, Redis ${redis}, ${m.postgres}, ioredis ${m.ioredis}, pg ${m.pg}.`,
     '',
-    '| scenario | case | transport | sent | delivered | rejected | in gaps (slack) | policy drops | silent | dups | dups removed | recovery |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| scenario | case | transport | sent | delivered | rejected | in gaps (slack) | policy drops | silent | dups | dups removed | out of order | recovery |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const s of scenarios) {
     for (const r of s.rows) {
       lines.push(
-        `| ${s.name} | ${r.case} | ${r.transport} | ${r.sent} | ${r.delivered} | ${r.rejected} | ${r.inGaps} (${r.slack}) | ${r.policyDrops} | **${r.silent}** | **${r.duplicates}** | ${r.duplicatesRemoved} | ${r.recovery} |`,
+        `| ${s.name} | ${r.case} | ${r.transport} | ${r.sent} | ${r.delivered} | ${r.rejected} | ${r.inGaps} (${r.slack}) | ${r.policyDrops} | **${r.silent}** | **${r.duplicates}** | ${r.duplicatesRemoved} | ${outOfOrder(r)} | ${r.recovery} |`,
       );
     }
   }
@@ -54,6 +54,16 @@ export function resultsBlock(file: ResultsFile): string {
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * The out-of-order cell: bold where the transport promises order (it must be 0), in parentheses
+ * where it does not (a fallback chain), `n/a` in results recorded before the column existed.
+ */
+function outOfOrder(row: Row): string {
+  const { outOfOrder: count, ordered } = row as Partial<Row>;
+  if (count === undefined) return 'n/a';
+  return ordered ? `**${count}**` : `(${count})`;
 }
 
 /** `text` with the block between the mode's markers replaced by `block`. */

@@ -162,6 +162,7 @@ describe('a soak at 5k msg/s per transport', () => {
     expect(load.errors).toEqual([]);
     expect(row.silent, 'silent drops').toBe(0);
     expect(row.duplicates, 'duplicates').toBe(0);
+    expect(row.outOfOrder, 'out of order').toBe(0);
     expect(row.anomalies).toEqual({});
     // Nothing failed, so everything arrived.
     expect(books.delivered).toBe(books.sent);
