@@ -6,7 +6,8 @@
  * deadline: a reply that does not come in time means the connection is dead even if the socket
  * never said so, so the connection is destroyed and reported lost, once.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pgModule } from './driver.js';
 import { TimeoutError } from './sql.js';
 
 /** What the listener reports to its owner. */
@@ -35,7 +36,7 @@ export async function openListener(
   ms: number,
   handlers: ListenerHandlers,
 ): Promise<Listener> {
-  const client = new pg.Client({
+  const client = new (pgModule().Client)({
     fallback_application_name: 'herald-listener',
     ...config,
     connectionTimeoutMillis: ms,

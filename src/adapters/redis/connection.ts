@@ -4,7 +4,8 @@
  * with a capped back-off, and a PING heartbeat that destroys the socket of a connection that
  * stopped answering (half-open), instead of waiting for the OS keepalive.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { ioredis } from './driver.js';
 import type { RedisNode, ResolvedRedisOptions } from './options.js';
 
 /** What a connection is for. */
@@ -56,8 +57,9 @@ export function openConnection(
     retryStrategy: (attempt: number) => reconnectDelay(attempt, config.maxReconnectDelayMs),
   };
   const redis = config.client
-    ? config.client.duplicate(forced)
-    : new Redis({ ...config.base, host: node.host, port: node.port, ...forced });
+    ? // RedisClient is the structural public type of an ioredis client.
+      (config.client.duplicate(forced) as Redis)
+    : new (ioredis().Redis)({ ...config.base, host: node.host, port: node.port, ...forced });
 
   let lastGood = Date.now();
   let killReason: string | undefined;
