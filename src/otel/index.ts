@@ -132,6 +132,10 @@ export function startOtel(options: StartOtelOptions): OtelHandle {
       hint: 'use a time in ms, e.g. 5000',
     });
   }
+  // The SDK's own switch, which sdk-node honoured too: nothing is loaded or registered.
+  if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
+    return { flush: async () => undefined, shutdown: async () => undefined };
+  }
   const sdk = loadSdk();
   const log = options.log ?? stderr;
   const endpoint = options.otlpEndpoint;
