@@ -106,6 +106,9 @@ export interface OtelHandle {
 
 const signalUrl = (base: string, path: string): string => `${base.replace(/\/+$/, '')}/${path}`;
 
+/** How long `shutdown()` waits for spans still open elsewhere before it flushes. */
+const OPEN_SPAN_GRACE_MS = 500;
+
 const stderr: OtelLog = (line) => void process.stderr.write(`${line}\n`);
 
 /**
@@ -234,7 +237,8 @@ export function startOtel(options: StartOtelOptions): OtelHandle {
     const deadline = Date.now() + timeoutMs + 1000;
     // The span of the handler this is called from, if any: it ends after we return.
     const current = trace.getSpan(context.active());
-    await open.settled(current, deadline);
+    // Spans open elsewhere get a short grace, not the budget of the export itself.
+    await open.settled(current, Date.now() + Math.min(OPEN_SPAN_GRACE_MS, timeoutMs));
     if (!open.isOpen(current) || current === undefined) {
       await stopAll(deadline);
       return;

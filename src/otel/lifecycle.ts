@@ -4,8 +4,9 @@
  *
  * - Export failures are written to the log once per failure streak (an OTLP receiver that is down
  *   is otherwise silent), and when exports work again.
- * - `shutdown()` waits for spans still open elsewhere (another handler finishing), then flushes
- *   and stops the SDK, all within a deadline; past it, it logs what was dropped and resolves.
+ * - `shutdown()` waits briefly for spans still open elsewhere (another handler finishing), then
+ *   flushes and stops the SDK, all within a deadline; past it, it logs what was dropped and
+ *   resolves.
  * - Called inside a span (a consumer stopping in its last handler), it cannot wait for that span:
  *   the span ends only after `shutdown()` returns. It flushes what is finished, resolves, and
  *   stops the SDK when that span ends, so the span is exported too (the export keeps the process
