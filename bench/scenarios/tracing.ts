@@ -25,12 +25,12 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import {
-  BasicTracerProvider,
   BatchSpanProcessor,
   ParentBasedSampler,
   type SpanExporter,
   TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-base';
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import {
   type Bus,
   createBus,
@@ -62,9 +62,9 @@ const discardMetrics: PushMetricExporter = {
 
 /** An SDK as an application would run it, minus the network. */
 function sdk(ratio: number) {
-  const tracerProvider = new BasicTracerProvider({
+  const tracerProvider = new TracerProvider({
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
-    spanProcessors: [new BatchSpanProcessor(discardSpans)],
+    spanProcessors: [new BatchSpanProcessor({ exporter: discardSpans })],
   });
   const meterProvider = new MeterProvider({
     readers: [
@@ -119,7 +119,7 @@ function tracingSystem(path: 'local' | 'hop', mode: Mode): System {
     compareTo: [`${path}-off`],
     ...(mode === 'ratio0' || mode === 'ratio1'
       ? {
-          versions: { '@opentelemetry/sdk-trace-base': versionOf('@opentelemetry/sdk-trace-base') },
+          versions: { '@opentelemetry/sdk-trace': versionOf('@opentelemetry/sdk-trace') },
         }
       : {}),
     async setup() {

@@ -1,23 +1,29 @@
 /**
- * `herald/otel`: starts the OpenTelemetry Node SDK with OTLP/HTTP exporters for traces and
- * metrics, so Herald's spans and metrics (and those of any other instrumented library) reach an
- * APM: Jaeger, Grafana Tempo, Honeycomb, an OpenTelemetry Collector, anything that speaks OTLP.
+ * `herald/otel`: starts OpenTelemetry tracing and metrics with OTLP/HTTP exporters, so Herald's
+ * spans and metrics (and those of any other instrumented library) reach an APM: Jaeger, Grafana
+ * Tempo, Honeycomb, an OpenTelemetry Collector, anything that speaks OTLP.
  *
  * It is a separate subpath because the SDK is heavy; the core imports only `@opentelemetry/api`.
+ * It runs on the trace and metrics SDKs directly (not `sdk-node`), loaded on first use: install
+ * them with
+ * `npm install @opentelemetry/sdk-trace @opentelemetry/sdk-metrics @opentelemetry/resources
+ * @opentelemetry/core @opentelemetry/context-async-hooks @opentelemetry/exporter-trace-otlp-http
+ * @opentelemetry/exporter-metrics-otlp-http` (the current line, or the one before: both work).
  * Call it once, first thing in the process, before creating buses (they would pick the SDK up
  * later anyway — Herald looks the global providers up on use — but other libraries may not).
  *
  * ```ts
  * import { startOtel } from 'herald/otel';
  * const otel = startOtel({ serviceName: 'chat-api' });
- * // ... on shutdown:
+ * // ... on shutdown (never throws, bounded by exportTimeoutMs):
  * await otel.shutdown();
  * ```
  */
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK, resources, metrics as sdkMetrics, tracing } from '@opentelemetry/sdk-node';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
 import { ConfigError } from '../errors.js';
+import { OpenSpans, type OtelLog, reportFailures, within } from './lifecycle.js';
+import { loadSdk } from './sdk.js';
 
 /** Options of {@link startOtel}. */
 export interface StartOtelOptions {
@@ -72,20 +78,43 @@ export interface StartOtelOptions {
   readonly console?: boolean;
   /** Extra resource attributes (`deployment.environment.name`, ...). */
   readonly resourceAttributes?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Longest time one export may take, and the bound of `shutdown()` (which adds a second to
+   * flush): past it, what was not exported is dropped and the fact logged.
+   * @default 5000
+   */
+  readonly exportTimeoutMs?: number;
+  /**
+   * Where export failures and a late shutdown are reported, one line each.
+   * @default a line on stderr
+   */
+  readonly log?: (line: string) => void;
 }
 
 /** A running SDK. */
 export interface OtelHandle {
-  /** Exports everything finished so far. */
+  /** Exports everything finished so far. Never rejects; failures are logged. */
   flush(): Promise<void>;
-  /** Flushes and stops the SDK. Call it before the process exits, or the last spans are lost. */
+  /**
+   * Flushes and stops the SDK. Call it before the process exits, or the last spans are lost.
+   * Never rejects, and resolves within `exportTimeoutMs` + 1 s even when no receiver answers
+   * (export failures are logged). Called inside a handler, the handler's span is exported too,
+   * once it ends.
+   */
   shutdown(): Promise<void>;
 }
 
 const signalUrl = (base: string, path: string): string => `${base.replace(/\/+$/, '')}/${path}`;
 
+/** How long `shutdown()` waits for spans still open elsewhere before it flushes. */
+const OPEN_SPAN_GRACE_MS = 500;
+
+const stderr: OtelLog = (line) => void process.stderr.write(`${line}\n`);
+
 /**
- * Starts the OpenTelemetry Node SDK with OTLP/HTTP (JSON) exporters and registers it globally.
+ * Starts OpenTelemetry tracing and metrics with OTLP/HTTP (JSON) exporters and registers them
+ * globally (tracer and meter providers, AsyncLocalStorage context, W3C trace-context and baggage
+ * propagation). Throws a ConfigError naming the packages to install when the SDK is missing.
  * @example const otel = startOtel({ serviceName: 'orders', otlpEndpoint: 'http://collector:4318', samplingRatio: 0.1 })
  */
 export function startOtel(options: StartOtelOptions): OtelHandle {
@@ -100,65 +129,135 @@ export function startOtel(options: StartOtelOptions): OtelHandle {
       hint: 'use 1 to record every trace, 0.1 for one in ten, 0 for none (context still propagates)',
     });
   }
-  const endpoint = options.otlpEndpoint;
-  const headers = options.headers === undefined ? {} : { headers: { ...options.headers } };
-  const spanProcessors: tracing.SpanProcessor[] = [];
-  if (options.traces !== false) {
-    const exporter = new OTLPTraceExporter({
-      ...(endpoint === undefined ? {} : { url: signalUrl(endpoint, 'v1/traces') }),
-      ...headers,
+  const timeoutMs = options.exportTimeoutMs ?? 5000;
+  if (!(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
+    throw new ConfigError(`exportTimeoutMs ${String(timeoutMs)} is not a positive integer`, {
+      hint: 'use a time in ms, e.g. 5000',
     });
-    spanProcessors.push(
-      new tracing.BatchSpanProcessor(exporter, {
-        scheduledDelayMillis: options.spanDelayMs ?? 5000,
-      }),
-    );
-    if (options.console === true) {
-      spanProcessors.push(new tracing.SimpleSpanProcessor(new tracing.ConsoleSpanExporter()));
-    }
   }
-  const readers: sdkMetrics.MetricReader[] = [];
-  if (options.metrics !== false) {
-    readers.push(
-      new sdkMetrics.PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({
-          ...(endpoint === undefined ? {} : { url: signalUrl(endpoint, 'v1/metrics') }),
-          ...headers,
-        }),
-        exportIntervalMillis: options.metricIntervalMs ?? 60_000,
-      }),
-    );
+  // The SDK's own switch, which sdk-node honoured too: nothing is loaded or registered.
+  if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
+    return { flush: async () => undefined, shutdown: async () => undefined };
   }
-  const sdk = new NodeSDK({
-    serviceName: options.serviceName,
-    resource: resources.defaultResource().merge(
-      resources.resourceFromAttributes({
+  const sdk = loadSdk();
+  const log = options.log ?? stderr;
+  const endpoint = options.otlpEndpoint;
+  const exporterOptions = (path: string) => ({
+    ...(endpoint === undefined ? {} : { url: signalUrl(endpoint, path) }),
+    ...(options.headers === undefined ? {} : { headers: { ...options.headers } }),
+    timeoutMillis: timeoutMs,
+  });
+  const where = (path: string): string =>
+    endpoint === undefined ? `over OTLP (${path})` : `to ${signalUrl(endpoint, path)}`;
+
+  const resource = sdk.resources
+    .defaultResource()
+    .merge(
+      sdk.resources.detectResources({
+        detectors: [sdk.resources.envDetector, sdk.resources.processDetector],
+      }),
+    )
+    .merge(
+      sdk.resources.resourceFromAttributes({
         ...options.resourceAttributes,
+        'service.name': options.serviceName,
         ...(options.serviceVersion === undefined
           ? {}
           : { 'service.version': options.serviceVersion }),
       }),
-    ),
-    sampler: new tracing.ParentBasedSampler({
-      root: new tracing.TraceIdRatioBasedSampler(ratio),
+    );
+
+  const open = new OpenSpans();
+  const spanProcessors: SdkTrace.SpanProcessor[] = [];
+  if (options.traces !== false) {
+    const exporter = reportFailures(
+      new sdk.traceExporter.OTLPTraceExporter(exporterOptions('v1/traces')),
+      `spans ${where('v1/traces')}`,
+      log,
+    );
+    spanProcessors.push(
+      new sdk.trace.BatchSpanProcessor({
+        exporter,
+        scheduledDelayMillis: options.spanDelayMs ?? 5000,
+        exportTimeoutMillis: timeoutMs,
+      }),
+    );
+    if (options.console === true) {
+      spanProcessors.push(
+        new sdk.trace.SimpleSpanProcessor({ exporter: new sdk.trace.ConsoleSpanExporter() }),
+      );
+    }
+  }
+  const tracerProvider = new sdk.trace.TracerProvider({
+    resource,
+    sampler: new sdk.trace.ParentBasedSampler({
+      root: new sdk.trace.TraceIdRatioBasedSampler(ratio),
     }),
-    spanProcessors,
-    metricReaders: readers,
-    // Herald writes no OpenTelemetry logs; without this the SDK would start an OTLP log exporter.
-    logRecordProcessors: [],
-    instrumentations: [],
+    // Last, so a span has reached the batch when `open` sees it end.
+    spanProcessors: [...spanProcessors, open],
   });
-  sdk.start();
+  const readers: InstanceType<typeof sdk.metrics.PeriodicExportingMetricReader>[] = [];
+  if (options.metrics !== false) {
+    readers.push(
+      new sdk.metrics.PeriodicExportingMetricReader({
+        exporter: reportFailures(
+          new sdk.metricsExporter.OTLPMetricExporter(exporterOptions('v1/metrics')),
+          `metrics ${where('v1/metrics')}`,
+          log,
+        ),
+        exportIntervalMillis: options.metricIntervalMs ?? 60_000,
+        exportTimeoutMillis: Math.min(timeoutMs, options.metricIntervalMs ?? 60_000),
+      }),
+    );
+  }
+  const meterProvider = new sdk.metrics.MeterProvider({ resource, readers });
+
+  context.setGlobalContextManager(
+    new sdk.contextManager.AsyncLocalStorageContextManager().enable(),
+  );
+  propagation.setGlobalPropagator(
+    new sdk.core.CompositePropagator({
+      propagators: [new sdk.core.W3CTraceContextPropagator(), new sdk.core.W3CBaggagePropagator()],
+    }),
+  );
+  trace.setGlobalTracerProvider(tracerProvider);
+  metrics.setGlobalMeterProvider(meterProvider);
+
+  const flushAll = (): Promise<unknown> =>
+    Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
+  const stopAll = (deadline: number): Promise<boolean> =>
+    within(
+      Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]),
+      deadline,
+      'stopping the OpenTelemetry SDK',
+      log,
+    );
   let stopped: Promise<void> | undefined;
+  const shutdown = async (): Promise<void> => {
+    const deadline = Date.now() + timeoutMs + 1000;
+    // The span of the handler this is called from, if any: it ends after we return.
+    const current = trace.getSpan(context.active());
+    // Spans open elsewhere get a short grace, not the budget of the export itself.
+    await open.settled(current, Date.now() + Math.min(OPEN_SPAN_GRACE_MS, timeoutMs));
+    if (!open.isOpen(current) || current === undefined) {
+      await stopAll(deadline);
+      return;
+    }
+    await within(flushAll(), deadline, 'flushing spans and metrics', log);
+    void open
+      .ended(current, Date.now() + timeoutMs)
+      .then(() => stopAll(Date.now() + timeoutMs + 1000));
+  };
   return {
     async flush() {
-      await Promise.all([
-        ...spanProcessors.map((p) => p.forceFlush()),
-        ...readers.map((r) => r.forceFlush()),
-      ]);
+      await within(flushAll(), Date.now() + timeoutMs + 1000, 'flushing spans and metrics', log);
     },
     shutdown() {
-      stopped ??= sdk.shutdown();
+      stopped ??= shutdown().catch((error: unknown) =>
+        log(
+          `herald/otel: shutdown failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
       return stopped;
     },
   };

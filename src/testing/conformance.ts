@@ -1,7 +1,9 @@
 /**
- * `runTransportConformance`: the one suite every transport passes — in-process, Redis,
- * PostgreSQL, and yours (after Phoenix.PubSub's `test/shared/pubsub_test.exs`, mqemitter's
- * `abstractTest.js` and hono's `common.case.test.ts`). Call it at the top level of a vitest file.
+ * `herald/testing/conformance`: `runTransportConformance`, the one suite every transport passes —
+ * in-process, Redis, PostgreSQL, and yours (after Phoenix.PubSub's `test/shared/pubsub_test.exs`,
+ * mqemitter's `abstractTest.js` and hono's `common.case.test.ts`). Call it at the top level of a
+ * vitest file. It is the only entry point that imports `vitest` (an optional peer dependency of
+ * Herald), so `herald/testing` works without vitest installed.
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 import { contractCases } from './conformance-contract.js';
@@ -13,6 +15,8 @@ import {
   type TransportConformanceOptions,
 } from './conformance-harness.js';
 
+export type { TransportConformanceOptions } from './conformance-harness.js';
+
 /**
  * Registers the transport conformance suite with vitest: delivery (subscribe/unsubscribe,
  * broadcast, broadcastFrom, directBroadcast, localBroadcast, raw topics, 50 concurrent
@@ -22,7 +26,7 @@ import {
  *
  * @example
  * // test/conformance/my-transport.test.ts
- * import { runTransportConformance } from 'herald/testing';
+ * import { runTransportConformance } from 'herald/testing/conformance';
  * import { myTransport } from '../src/my-transport.js';
  *
  * runTransportConformance({ name: 'my-transport', createTransport: () => myTransport({ url }) });

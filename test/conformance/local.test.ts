@@ -4,7 +4,7 @@
  * suite runs twice: one envelope per message, and with micro-batching on.
  */
 import { createLocalHub } from '../../src/adapters/local.js';
-import { runTransportConformance } from '../../src/testing/index.js';
+import { runTransportConformance } from '../../src/testing/conformance.js';
 
 const hub = createLocalHub();
 

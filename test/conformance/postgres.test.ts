@@ -13,7 +13,8 @@ import {
   postgresTransport,
 } from '../../src/adapters/postgres/index.js';
 import type { Transport } from '../../src/adapters/transport.js';
-import { newRunId, runTransportConformance } from '../../src/testing/index.js';
+import { runTransportConformance } from '../../src/testing/conformance.js';
+import { newRunId } from '../../src/testing/index.js';
 import { requirePostgres } from '../support/services.js';
 
 const service = await requirePostgres();

@@ -8,7 +8,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, it } from 'vitest';
 import { redisTransport } from '../../src/adapters/redis/index.js';
-import { newRunId, runTransportConformance } from '../../src/testing/index.js';
+import { runTransportConformance } from '../../src/testing/conformance.js';
+import { newRunId } from '../../src/testing/index.js';
 import { startRedisCluster } from '../support/redis-server.js';
 import { inCI, requireRedis } from '../support/services.js';
 

@@ -14,12 +14,12 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import {
   AlwaysOnSampler,
-  BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
   type Sampler,
   SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 
 let installed = false;
 
@@ -32,7 +32,7 @@ export function installContextManager(): void {
 
 /** A tracer provider that keeps every finished span in memory. */
 export interface TraceRig {
-  readonly provider: BasicTracerProvider;
+  readonly provider: TracerProvider;
   readonly exporter: InMemorySpanExporter;
   /** Finished spans so far. */
   spans(): ReadableSpan[];
@@ -45,9 +45,9 @@ export interface TraceRig {
 /** Creates a tracer provider with an in-memory exporter (always sampled unless told). */
 export function traceRig(sampler: Sampler = new AlwaysOnSampler()): TraceRig {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({
+  const provider = new TracerProvider({
     sampler,
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
   });
   const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
   return {

@@ -13,7 +13,7 @@
  * Delivery is at most once, like NOTIFY itself; see docs/transports/postgres.md.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { ErrorCode, TransportError } from '../../errors.js';
 import {
   ConnectionState,
@@ -23,6 +23,7 @@ import {
 } from '../transport.js';
 import { byteLength, channelName, probeChannelName } from './channels.js';
 import { type ClaimStore, createClaimStore, parseClaimMarker } from './claims.js';
+import { pgModule } from './driver.js';
 import { createInbox } from './inbox.js';
 import { createNotifier, type Notifier } from './notifier.js';
 import { type PostgresTransportOptions, resolveOptions } from './options.js';
@@ -186,7 +187,7 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
       sink = nextSink;
       const owned = o.pool
         ? undefined
-        : new pg.Pool({
+        : new (pgModule().Pool)({
             ...o.poolConfig,
             connectionTimeoutMillis: o.poolConfig.connectionTimeoutMillis ?? o.connectTimeoutMs,
           });

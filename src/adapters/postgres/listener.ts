@@ -14,7 +14,8 @@
  * (a `setImmediate` after the timer runs after the poll phase): a busy event loop is not a silent
  * server.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pgModule } from './driver.js';
 import { TimeoutError } from './sql.js';
 
 /** What the listener reports to its owner. */
@@ -43,7 +44,7 @@ export async function openListener(
   ms: number,
   handlers: ListenerHandlers,
 ): Promise<Listener> {
-  const client = new pg.Client({
+  const client = new (pgModule().Client)({
     fallback_application_name: 'herald-listener',
     ...config,
     connectionTimeoutMillis: ms,

@@ -2,15 +2,47 @@
  * Options of the PostgreSQL transport, their defaults, and their validation. Configuration that
  * cannot work throws a ConfigError when the transport is created, not on first use.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { ConfigError } from '../../errors.js';
 import { checkPrefix } from './channels.js';
 import { checkTable } from './claims.js';
+import { pgModule } from './driver.js';
 
 /** The default connection when neither options nor `DATABASE_URL` give one. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** The largest NOTIFY payload of a default PostgreSQL build, in bytes (8000 is refused). */
 export const NOTIFY_PAYLOAD_LIMIT = 7999;
+
+/**
+ * `pg.Pool` connection settings, passed through to pg. The common ones are listed; typed here so
+ * that Herald's types do not need `@types/pg`. A `pg.PoolConfig` value is assignable to it.
+ */
+export interface PgConnectionOptions {
+  /** @example 'postgres://app:secret@db.internal:5432/app' */
+  readonly connectionString?: string | undefined;
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly user?: string | undefined;
+  readonly password?: string | (() => string | Promise<string>) | undefined;
+  readonly database?: string | undefined;
+  /** `true`, or Node `tls.connect` options. */
+  readonly ssl?: boolean | object | undefined;
+  readonly application_name?: string | undefined;
+  readonly statement_timeout?: number | false | undefined;
+  readonly keepAlive?: boolean | undefined;
+  /** Pool size. */
+  readonly max?: number | undefined;
+  readonly min?: number | undefined;
+  readonly idleTimeoutMillis?: number | undefined | null;
+  readonly connectionTimeoutMillis?: number | undefined;
+}
+
+/** The part of a `pg.Pool` Herald uses; every `pg.Pool` has it. Typed without `@types/pg`. */
+export interface PgPool {
+  /** The settings the pool was created with; Herald's LISTEN connection reuses them. */
+  readonly options: object;
+  connect(): Promise<unknown>;
+}
 
 /** Options of the PostgreSQL transport. */
 export interface PostgresTransportOptions {
@@ -24,12 +56,12 @@ export interface PostgresTransportOptions {
    * `pg.Pool` options (host, port, user, password, database, ssl, max, ...) instead of a URL.
    * The LISTEN connection uses the same settings.
    */
-  readonly connection?: pg.PoolConfig;
+  readonly connection?: PgConnectionOptions;
   /**
    * An existing pool to NOTIFY and fetch through (your application's pool). Herald opens its
    * own LISTEN connection with the pool's settings and never ends the pool on close.
    */
-  readonly pool?: pg.Pool;
+  readonly pool?: PgPool;
   /**
    * Namespace of the channel names, so several applications can share one database.
    * 1-30 characters of `[A-Za-z0-9_]`, starting with a letter.
@@ -98,9 +130,11 @@ export interface PostgresTransportOptions {
 
 /** Options with every default applied. */
 export interface ResolvedOptions {
-  readonly client: pg.ClientConfig;
-  readonly pool: pg.Pool | undefined;
-  readonly poolConfig: pg.PoolConfig;
+  /** Settings of the LISTEN connection (a `pg.ClientConfig`). */
+  readonly client: PgConnectionOptions;
+  readonly pool: PgPool | undefined;
+  /** Settings of the pool Herald creates when it is given none (a `pg.PoolConfig`). */
+  readonly poolConfig: PgConnectionOptions;
   readonly host: string;
   readonly port: number;
   readonly database: string;
@@ -155,7 +189,7 @@ export function resolveOptions(options: PostgresTransportOptions): ResolvedOptio
   // Pool-only settings (max, idleTimeoutMillis, ...) are ignored by pg.Client.
   const client: pg.ClientConfig = poolConfig;
   // pg resolves host, port and database (URL, options, PG* variables) without connecting.
-  const where = new pg.Client(client);
+  const where = new (pgModule().Client)(client);
   const ttlMs = positive('claimCheck.ttlMs', options.claimCheck?.ttlMs, 60_000);
   return {
     client,

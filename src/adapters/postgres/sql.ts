@@ -2,7 +2,8 @@
  * Bounded SQL round trips. `pg` waits forever on a connection whose peer went silent, so every
  * query Herald sends has a deadline; a pooled client that missed it is destroyed, not reused.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { pgModule } from './driver.js';
 
 /** An error that says a step ran out of time. */
 export class TimeoutError extends Error {
@@ -28,7 +29,7 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): 
 
 /** True for an error the server sent (it has a SQLSTATE), as opposed to a broken connection. */
 export function isServerError(error: unknown): error is Error & { code: string } {
-  return error instanceof pg.DatabaseError && typeof error.code === 'string';
+  return error instanceof pgModule().DatabaseError && typeof error.code === 'string';
 }
 
 const guarded = new WeakSet<pg.PoolClient>();

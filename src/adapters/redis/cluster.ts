@@ -7,8 +7,8 @@
  * slot moved are unsubscribed from the old master and subscribed on the new one; the move is
  * signalled as an outage, so the bus reports a gap.
  */
-import { Redis } from 'ioredis';
 import { ErrorCode, TransportError } from '../../errors.js';
+import { ioredis } from './driver.js';
 import { createLink, isMoved, type Link } from './link.js';
 import type { RedisNode, ResolvedRedisOptions } from './options.js';
 import type { Router, RouterHooks } from './router.js';
@@ -16,7 +16,7 @@ import { keySlot, nodeKey, parseClusterSlots, type SlotMap } from './slots.js';
 
 /** Asks one node for the slot map with a short-lived connection. */
 async function slotsFromSeed(config: ResolvedRedisOptions, seed: RedisNode): Promise<SlotMap> {
-  const redis = new Redis({
+  const redis = new (ioredis().Redis)({
     ...config.base,
     host: seed.host,
     port: seed.port,

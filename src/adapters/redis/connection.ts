@@ -12,7 +12,8 @@
  * loop gets one pass to read what the socket already holds (a `setImmediate` after the timer
  * runs after the poll phase): a busy event loop is not a silent server.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { ioredis } from './driver.js';
 import type { RedisNode, ResolvedRedisOptions } from './options.js';
 
 /** What a connection is for. */
@@ -64,8 +65,9 @@ export function openConnection(
     retryStrategy: (attempt: number) => reconnectDelay(attempt, config.maxReconnectDelayMs),
   };
   const redis = config.client
-    ? config.client.duplicate(forced)
-    : new Redis({ ...config.base, host: node.host, port: node.port, ...forced });
+    ? // RedisClient is the structural public type of an ioredis client.
+      (config.client.duplicate(forced) as Redis)
+    : new (ioredis().Redis)({ ...config.base, host: node.host, port: node.port, ...forced });
 
   let lastGood = Date.now();
   let killReason: string | undefined;

@@ -20,6 +20,7 @@ import {
   type TransportStatus,
 } from '../transport.js';
 import { createOfflineBuffer } from './buffer.js';
+import { ioredis } from './driver.js';
 import { type RedisTransportOptions, resolveOptions } from './options.js';
 import { createRouter, type Router, type RouterHooks } from './router.js';
 
@@ -30,6 +31,7 @@ const NODE_CHANNEL_PREFIX = '$node:';
 
 /** Creates a Redis transport. Invalid options throw a ConfigError here. */
 export function redisTransport(options: RedisTransportOptions = {}): Transport {
+  ioredis(); // an optional peer: refused here, with its install hint, when it is not installed
   const config = resolveOptions(options);
   const token = randomBytes(6).toString('hex');
   const channels = new Set<string>();

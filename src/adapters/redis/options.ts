@@ -3,8 +3,24 @@
  * environment (`REDIS_URL`, else `REDIS_HOST` / `REDIS_PORT`), then `127.0.0.1:6379`.
  * Invalid values throw a ConfigError when the transport is created, not at connect time.
  */
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { ConfigError } from '../../errors.js';
+
+/**
+ * ioredis connection options (`RedisOptions`: tls, username, password, db, family, ...), passed
+ * through to ioredis. Typed as a plain object so that Herald's types do not need ioredis
+ * installed; ioredis checks them when the connection opens.
+ * @example { tls: {}, username: 'app', password: process.env.REDIS_PASSWORD, db: 2 }
+ */
+export type RedisClientOptions = object;
+
+/** The part of an ioredis client Herald uses; every ioredis `Redis` instance has it. */
+export interface RedisClient {
+  /** The client's connection options (host and port are read, the rest reused). */
+  readonly options: { readonly host?: string | undefined; readonly port?: number | undefined };
+  /** Opens a new client with the same options (ioredis `duplicate()`). */
+  duplicate(override?: object): unknown;
+}
 
 /** A Redis server address. */
 export interface RedisNode {
@@ -59,7 +75,7 @@ export interface RedisTransportOptions {
    * Extra ioredis options (TLS, username/password, db, family, ...). Options the transport's
    * guarantees depend on (offline queue, retries, resubscription, lazy connect) are overridden.
    */
-  readonly redis?: RedisOptions;
+  readonly redis?: RedisClientOptions;
   /**
    * Redis Cluster: seed nodes. Channels are published with SPUBLISH and subscribed with
    * SSUBSCRIBE (sharded pub/sub, Redis 7+) on the master that owns each channel's slot.
@@ -70,7 +86,7 @@ export interface RedisTransportOptions {
    * An existing ioredis client whose connection options are reused. It is never used itself:
    * the transport opens its own publish and subscribe connections with `client.duplicate()`.
    */
-  readonly client?: Redis;
+  readonly client?: RedisClient;
 }
 
 /** Options after defaults and the environment are applied. */
@@ -79,8 +95,12 @@ export interface ResolvedRedisOptions {
   /** Single mode: the server; cluster mode: the seed nodes. */
   readonly nodes: readonly RedisNode[];
   /** Connection options shared by every connection (no host/port). */
-  readonly base: RedisOptions;
-  readonly client: Redis | undefined;
+  /** ioredis options every connection starts from (an ioredis `RedisOptions`). */
+  readonly base: RedisClientOptions & {
+    readonly connectionName?: string | undefined;
+    readonly tls?: object | undefined;
+  };
+  readonly client: RedisClient | undefined;
   /** Where it connects, for status and errors; never contains a password. */
   readonly display: string;
   readonly prefix: string;
