@@ -62,10 +62,13 @@ export interface LiveCli {
   readonly lines: string[];
   /** Everything written to stderr so far. */
   stderr(): string;
-  /** Resolves when a stdout line (or, with `stream: 'stderr'`, the stderr text) matches. */
+  /**
+   * Resolves when a stdout line at index `from` or later (or, with `stream: 'stderr'`, the
+   * stderr text) matches.
+   */
   waitFor(
     match: RegExp,
-    options?: { stream?: 'stdout' | 'stderr'; timeoutMs?: number },
+    options?: { stream?: 'stdout' | 'stderr'; timeoutMs?: number; from?: number },
   ): Promise<string>;
   /** Resolves with the exit code (null when killed by a signal). */
   exited(): Promise<number | null>;
@@ -105,13 +108,13 @@ export function spawnHerald(
     lines,
     stderr: () => errText,
     exited: () => exit,
-    waitFor(match, { stream = 'stdout', timeoutMs = 30_000 } = {}) {
+    waitFor(match, { stream = 'stdout', timeoutMs = 30_000, from = 0 } = {}) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
           const found =
             stream === 'stderr'
               ? (match.exec(errText)?.[0] ?? undefined)
-              : lines.find((line) => match.test(line));
+              : lines.slice(from).find((line) => match.test(line));
           if (found !== undefined) {
             waiters.delete(check);
             clearTimeout(timer);
