@@ -221,9 +221,15 @@ async function probeRedis(target: TransportTarget): Promise<Probe> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  // ioredis rejects connect() with "Connection is closed."; the socket's own error says why.
+  let socketError: Error | undefined;
+  client.on('error', (error: Error) => {
+    socketError ??= error;
+  });
   try {
-    await timed(client.connect(), `Redis at ${options.display}`);
+    await timed(client.connect(), `Redis at ${options.display}`).catch((error: unknown) => {
+      throw new Error(`${options.display}: ${message(socketError ?? error)}`);
+    });
     const rttMs = await bestOf3(() => timed(client.ping(), 'PING'));
     const info = await timed(client.info('server'), 'INFO');
     const version = /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? 'unknown';
@@ -251,7 +257,9 @@ async function probePostgres(target: TransportTarget): Promise<Probe> {
   client.on('error', () => undefined);
   const where = `postgres://${options.host}:${options.port}/${options.database}`;
   try {
-    await timed(client.connect(), `PostgreSQL at ${where}`);
+    await timed(client.connect(), `PostgreSQL at ${where}`).catch((error: unknown) => {
+      throw new Error(`${where}: ${message(error)}`);
+    });
     const rttMs = await bestOf3(() => timed(client.query('SELECT 1'), 'SELECT 1'));
     const version = (await timed(client.query('SHOW server_version'), 'SHOW server_version'))
       .rows[0] as { server_version: string };
