@@ -179,8 +179,10 @@ export async function openBus(
     transport: transports.length === 1 ? transports[0]! : transports,
     transportOptions: chainOptions(flags, env),
     nodeId: flags.node ?? `herald-${command}-${process.pid}`,
-    // The CLI prints what it sees itself; it exports no telemetry.
+    // The CLI prints what it sees itself; it exports no telemetry, and it is not a member of
+    // the app's presence lists.
     instrumentation: false,
+    presence: false,
     drafts: extra.drafts === true,
   });
   try {

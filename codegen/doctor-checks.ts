@@ -11,8 +11,6 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveOptions as resolvePostgres } from '../src/adapters/postgres/options.js';
-import { resolveOptions as resolveRedis } from '../src/adapters/redis/options.js';
 import { DEFAULT_MAX_FUTURE_MS, DEFAULT_MAX_PAST_MS, type KeyConfig } from '../src/index.js';
 import { createKeyRing } from '../src/internal.js';
 
@@ -208,7 +206,9 @@ async function clockSkew(query: () => Promise<number>): Promise<{ skew: number; 
 }
 
 async function probeRedis(target: TransportTarget): Promise<Probe> {
-  const options = resolveRedis(target.url === undefined ? {} : { url: target.url });
+  // Imported here: the CLI loads without the transports' clients installed.
+  const { resolveOptions } = await import('../src/adapters/redis/options.js');
+  const options = resolveOptions(target.url === undefined ? {} : { url: target.url });
   const node = options.nodes[0]!;
   const { Redis } = await import('ioredis');
   const client = new Redis({
@@ -251,7 +251,8 @@ async function probeRedis(target: TransportTarget): Promise<Probe> {
 }
 
 async function probePostgres(target: TransportTarget): Promise<Probe> {
-  const options = resolvePostgres(target.url === undefined ? {} : { connectionString: target.url });
+  const { resolveOptions } = await import('../src/adapters/postgres/options.js');
+  const options = resolveOptions(target.url === undefined ? {} : { connectionString: target.url });
   const pg = (await import('pg')).default;
   const client = new pg.Client({ ...options.client, connectionTimeoutMillis: TIMEOUT_MS });
   client.on('error', () => undefined);
