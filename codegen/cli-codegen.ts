@@ -171,6 +171,8 @@ function isSource(path: string, outDir: string): boolean {
 /**
  * `--watch`: runs codegen, then again each time a source file under the registry's directory
  * changes (debounced by 150 ms: an editor's save is several events), until `stopped` resolves.
+ * When that directory is a project root (it holds package.json or node_modules), only its own
+ * files are watched, not its subdirectories.
  * A failed run (a syntax error, a breaking change) is reported and waits for the next change.
  * TypeScript registries are imported afresh each run (tsx gives every import its own module
  * namespace), their own imports included.
@@ -192,7 +194,10 @@ async function watchCodegen(flags: CodegenFlags, stopped: Promise<void>): Promis
   await runOnce();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
-  const watcher = watch(root, { recursive: true }, (_event, file) => {
+  // A registry at a project's root: watch that directory only, not node_modules and the rest.
+  const recursive =
+    !existsSync(join(root, 'package.json')) && !existsSync(join(root, 'node_modules'));
+  const watcher = watch(root, { recursive }, (_event, file) => {
     if (file === null || !isSource(resolve(root, file.toString()), outDir)) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
