@@ -1,30 +1,29 @@
 #!/usr/bin/env node
 /**
- * The `herald` command.
+ * The `herald` command: code generation, schema registry tools, keys, and three tools to watch
+ * the bus (`tail`, `publish`, `doctor`). docs/cli.md specifies every command.
  *
- *   herald codegen --registry <module> --out <dir> [--check] [--export <name>] [--herald <spec>]
- *                  [--allow-breaking]
- *   herald schemas check|register|list|show|diff ...   (schemas-cli.ts)
- *   herald keys generate [--kid <id>] [--alg HS256|EdDSA]
- *   herald --help
- *
- * Exit codes: 0 success; 1 failure (stale output under --check, a registry that cannot be loaded
- * or generated); 2 usage error. Errors are one line, with a hint.
+ * Exit codes: 0 success; 1 failure (stale output under --check, a registry that cannot be loaded,
+ * a refused payload, a doctor check that fails, a server that does not answer); 2 usage error.
+ * Errors are one line, with a hint. `tail` and `codegen --watch` run until SIGINT / SIGTERM and
+ * then exit 0.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
-import type { Registry } from '../src/index.js';
-import { LOCK_FILE } from './emit/lock.js';
-import { CodegenError, CodegenErrorCode } from './errors.js';
-import { diffOutput, upToDate, writeOutput } from './files.js';
-import { checkAgainstLock, type GateReport } from './gate.js';
-import { formatReport } from './gate-report.js';
-import { generate, relativeImport } from './index.js';
-import { generateEd25519Key, generateKey } from './keys.js';
-import { loadRegistry } from './load.js';
-import { readLock } from './lock-read.js';
+import { parseCommand, usage } from './args.js';
+import { codegen } from './cli-codegen.js';
+import { doctor } from './doctor.js';
+import { CodegenError } from './errors.js';
+import { generateEd25519Key, generateKey, hs256Line, jwkLine } from './keys.js';
+import { publish } from './publish.js';
 import { SCHEMAS_HELP, schemas } from './schemas-cli.js';
+import { tail } from './tail.js';
+
+const CONNECT_HELP = `      --registry <module>  the app's registry module (as for codegen); --export <name>
+      keys:      HERALD_KEYS (as herald keys generate prints it), or
+                 --keys-env <NAME> (another variable), --keys-file <file>
+      transport: --transport redis|postgres|auto (default: HERALD_TRANSPORT, else
+                 auto = Redis, then PostgreSQL); --redis-url <url> (default REDIS_URL),
+                 --redis-prefix <p>; --database-url <url> (default DATABASE_URL),
+                 --postgres-prefix <p>; --node <id> (default herald-<command>-<pid>)`;
 
 const HELP = `herald: typed, signed event bus tools
 
@@ -35,151 +34,47 @@ Usage:
       --registry <module>  the .ts or .js file that exports defineTopics(...)
       --out <dir>          the output directory (created if missing)
       --check              write nothing; exit 1 and list files that differ
+      --watch              generate again on every change of the registry's
+                           sources, until Ctrl-C
       --export <name>      the export holding the registry (default: the only one)
-      --herald <spec>      how generated code imports Herald: a package name
-                           (default "herald") or a directory relative to --out
-                           holding index.js and internal.js (e.g. ../../../src)
+      --herald <spec>      the import path generated code uses for Herald
+                           (default "herald", the package); inside a project
+                           that vendors Herald's source, a directory path
+                           relative to --out holding index.js and internal.js
       --allow-breaking     write even when the compatibility gate finds a change
                            that breaks a mode against the existing lock file
-      Both modes run the compatibility gate against <dir>/herald.lock.json.
+      Both modes run the compatibility gate against <dir>/herald.lock.json;
+      draft event versions (event(schema, { draft: true })) are not frozen.
 
 ${SCHEMAS_HELP}
 
-  herald keys generate [--kid <id>] [--alg HS256|EdDSA]
-      Print a new 32-byte HS256 key as base64url:<key> and as a KeySpec JSON line.
-      With --alg EdDSA: a new Ed25519 key pair as two JWK lines, the private JWK
-      (signing nodes) then the public JWK (verify-only nodes). See docs/security.md.
+  herald keys generate [--kid <id>] [--alg HS256|EdDSA] [--json]
+      Print a new key as a ready HERALD_KEYS=... line: an HS256 key of 32
+      random bytes (kid=base64url:<key>). With --alg EdDSA: two lines, for
+      signing nodes (private JWK) and verify-only nodes (public JWK).
+      --json prints the KeySpec (HS256) or the two JWKs (EdDSA) instead.
+
+  herald tail <topic>... [--json] [connection options]
+      Print every verified message on the topics (time, topic, event, node,
+      kid, trace id, payload) and every refused one with its reason, live,
+      until Ctrl-C. Topics are concrete (room:lobby); templates are refused.
+
+  herald publish <topic> <event> <json|@file|-> [--quiet] [connection options]
+      Validate, sign and publish one message; print the receipt as JSON.
+      A refused payload exits 1, naming each invalid field.
+
+  herald doctor [--registry <module> --out <dir>] [--json] [connection options]
+      Check Node, keys, each transport (reachable, round trip, server
+      version, clock skew) and, with --registry and --out, lock-file drift,
+      and the OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT). Exit 1 on any fail.
+
+  Connection options (tail, publish, doctor):
+${CONNECT_HELP}
 
   herald --help
       Show this help.
 
-Docs: docs/codegen.md`;
-
-function usage(message: string, hint = 'run herald --help'): CodegenError {
-  return new CodegenError(CodegenErrorCode.Usage, message, { hint });
-}
-
-/** Runs `parseArgs`, turning its errors into usage errors. */
-function parse<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    throw usage(error instanceof Error ? error.message : String(error));
-  }
-}
-
-/** The registry path as the banner names it: relative to its package root, `/`-separated. */
-function sourceLabel(registryPath: string): string {
-  let dir = dirname(registryPath);
-  while (!existsSync(resolve(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) return relative(dirname(registryPath), registryPath);
-    dir = parent;
-  }
-  return relative(dir, registryPath).split(sep).join('/');
-}
-
-async function codegen(args: string[]): Promise<number> {
-  const { values } = parse(() =>
-    parseArgs({
-      args,
-      strict: true,
-      options: {
-        registry: { type: 'string' },
-        out: { type: 'string' },
-        check: { type: 'boolean' },
-        export: { type: 'string' },
-        herald: { type: 'string' },
-        'allow-breaking': { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    }),
-  );
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const registryArg = values.registry;
-  const outArg = values.out?.replace(/(.)\/+$/, '$1');
-  if (!registryArg) throw usage('codegen needs --registry <module>');
-  if (!outArg) throw usage('codegen needs --out <dir>');
-  const loaded = await loadRegistry(registryArg, {
-    exportName: values.export,
-  });
-  const outDir = resolve(outArg);
-  const files = generate(loaded.registry, {
-    registryImport: relativeImport(outDir, loaded.path),
-    registryExport: loaded.exportName,
-    herald: values.herald ?? 'herald',
-    source: sourceLabel(loaded.path),
-  });
-  const gate = await gateOutput(outDir, outArg, loaded.registry);
-  if (values.check) {
-    const diff = await diffOutput(outDir, files);
-    if (gate?.ok === false) {
-      console.error(`  hint: a breaking change needs a new version (docs/schema-evolution.md)`);
-      return 1;
-    }
-    if (upToDate(diff)) {
-      console.log(`herald codegen: ${outArg} is up to date (${files.size} files)`);
-      return 0;
-    }
-    console.error(`herald codegen: ${outArg} is out of date:`);
-    for (const [label, paths] of [
-      ['stale  ', diff.stale],
-      ['missing', diff.missing],
-      ['extra  ', diff.extra],
-    ] as const) {
-      for (const path of paths) console.error(`  ${label} ${outArg}/${path}`);
-    }
-    const again = [
-      `--registry ${registryArg}`,
-      `--out ${outArg}`,
-      ...(values.export ? [`--export ${values.export}`] : []),
-      ...(values.herald ? [`--herald ${values.herald}`] : []),
-    ];
-    console.error(
-      `  hint: regenerate with herald codegen ${again.join(' ')} and commit the result`,
-    );
-    return 1;
-  }
-  if (gate?.ok === false && !values['allow-breaking']) {
-    console.error(
-      `herald codegen: not writing ${outArg}: the change breaks the lock's compatibility modes (hint: declare a new version with .evolve(), or pass --allow-breaking to accept it knowingly)`,
-    );
-    return 1;
-  }
-  const result = await writeOutput(outDir, files);
-  const changes = [
-    `${result.written.length} written`,
-    `${result.unchanged.length} unchanged`,
-    ...(result.removed.length > 0 ? [`${result.removed.length} removed`] : []),
-  ];
-  console.log(`herald codegen: ${outArg}: ${changes.join(', ')}`);
-  return 0;
-}
-
-/** Runs the gate against the lock in the output directory; undefined when there is none to use. */
-async function gateOutput(
-  outDir: string,
-  outArg: string,
-  registry: Registry,
-): Promise<GateReport | undefined> {
-  let lock: Awaited<ReturnType<typeof readLock>>;
-  try {
-    lock = await readLock(join(outDir, LOCK_FILE));
-  } catch (error) {
-    if (error instanceof CodegenError && error.code === CodegenErrorCode.LockOutdated) {
-      console.error(`herald codegen: compatibility gate skipped: ${error.message} (${error.hint})`);
-      return undefined;
-    }
-    throw error;
-  }
-  if (lock === undefined) return undefined;
-  const report = checkAgainstLock(lock, registry);
-  if (!report.ok) console.error(formatReport(report, `${outArg}/${LOCK_FILE}`));
-  return report;
-}
+Docs: docs/cli.md`;
 
 async function keys(args: string[]): Promise<number> {
   const [command, ...rest] = args;
@@ -188,41 +83,79 @@ async function keys(args: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command !== 'generate') throw usage(`unknown keys command "${command}"`);
-  const { values } = parse(() =>
-    parseArgs({
-      args: rest,
-      strict: true,
-      options: { kid: { type: 'string' }, alg: { type: 'string' }, help: { type: 'boolean' } },
-    }),
-  );
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const { values } = parseCommand({
+    args: rest,
+    options: { kid: { type: 'string' }, alg: { type: 'string' }, json: { type: 'boolean' } },
+  });
   if (values.alg === 'EdDSA') {
     const pair = generateEd25519Key(values.kid);
-    console.log(JSON.stringify(pair.private));
-    console.log(JSON.stringify(pair.public));
+    if (values.json) {
+      console.log(JSON.stringify(pair.private));
+      console.log(JSON.stringify(pair.public));
+      return 0;
+    }
+    console.log('# signing nodes (private key: keep it secret)');
+    console.log(jwkLine(pair.private));
+    console.log('# verify-only nodes (public key)');
+    console.log(jwkLine(pair.public));
     return 0;
   }
   if (values.alg !== undefined && values.alg !== 'HS256') {
     throw usage(`unknown algorithm "${values.alg}"`, 'use --alg HS256 (default) or --alg EdDSA');
   }
   const spec = generateKey(values.kid);
-  console.log(spec.secret);
-  console.log(JSON.stringify(spec));
+  console.log(values.json ? JSON.stringify(spec) : hs256Line(spec));
   return 0;
 }
 
+/** Resolves at the first SIGINT or SIGTERM. */
+function interrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', reject);
+  });
+}
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+const err = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(HELP);
+    return 0;
+  }
   switch (command) {
     case 'codegen':
-      return codegen(args);
+      return codegen(args, interrupted());
     case 'keys':
       return keys(args);
     case 'schemas':
       return schemas(args);
+    case 'tail':
+      return tail(args, process.env, { out, err, stopped: interrupted() });
+    case 'publish':
+      return publish(args, process.env, { out, err, stdin: readStdin });
+    case 'doctor':
+      return doctor(args, process.env, { out, err });
     case '--help':
     case '-h':
     case 'help':
@@ -234,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw usage(
         `unknown command "${command}"`,
-        'commands are codegen, schemas and keys; run herald --help',
+        'commands are codegen, schemas, keys, tail, publish and doctor; run herald --help',
       );
   }
 }
@@ -246,7 +179,10 @@ try {
     console.error(`herald: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ''}`);
     process.exitCode = error.exitCode;
   } else {
-    console.error(`herald: ${error instanceof Error ? error.message : String(error)}`);
+    // Herald errors append "\n  hint: ..." to the message and carry the hint: one line again.
+    const text = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    const hint = (error as { hint?: unknown } | null)?.hint;
+    console.error(`herald: ${text}${typeof hint === 'string' ? ` (hint: ${hint})` : ''}`);
     process.exitCode = 1;
   }
 }

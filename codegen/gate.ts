@@ -13,6 +13,10 @@
  *
  * Requirements the locked history already failed are not reported again: a mode applies to
  * changes made under it, as in Confluent's registry.
+ *
+ * Drafts: a version locked as a draft is not frozen (the gate reads the lock as if it were not
+ * there), and what a draft version of the registry would break is reported, not breaking: it
+ * blocks once the draft flag is removed and the version is released.
  */
 import type { Registry, TopicEntry } from '../src/index.js';
 import {
@@ -64,12 +68,15 @@ function conflictsOf(
   return history.flatMap((v, i) => checkVersion(v, history.slice(0, i), declared, mode, options));
 }
 
+/** The released versions of a locked event: drafts are not frozen. */
 const lockedHistory = (event: LockedEvent): VersionSchema[] =>
-  event.versions.map((v) => ({
-    version: v.version,
-    schema: v.schema as JsonSchema,
-    upcast: v.upcast,
-  }));
+  event.versions
+    .filter((v) => v.draft !== true)
+    .map((v) => ({
+      version: v.version,
+      schema: v.schema as JsonSchema,
+      upcast: v.upcast,
+    }));
 
 function conflictFinding(
   c: VersionConflict,
@@ -101,6 +108,7 @@ function compareEvent(
   const fresh = versionSchemas(def);
   const declared = new Map(fresh.map((v) => [v.version, v]));
   const old = locked === undefined ? [] : lockedHistory(locked);
+  const draft = def.draft ? def.version : undefined;
   if (locked !== undefined && locked.compatibility !== mode) {
     out.push({
       breaking: false,
@@ -160,7 +168,17 @@ function compareEvent(
   const earlier = (v: VersionSchema) => combined.filter((c) => c.version < v.version);
   for (const reader of readers) {
     for (const c of checkVersion(reader, earlier(reader), declared, mode, options)) {
-      if (!known.has(key(c))) out.push(conflictFinding(c, where));
+      if (known.has(key(c))) continue;
+      const finding = conflictFinding(c, where);
+      out.push(
+        c.reader === draft || c.writer === draft
+          ? {
+              ...finding,
+              breaking: false,
+              message: `draft version ${draft}: ${finding.message}; breaking once released`,
+            }
+          : finding,
+      );
     }
   }
   const added = fresh
@@ -170,7 +188,7 @@ function compareEvent(
     out.push({
       breaking: false,
       ...where,
-      message: `new version${added.length > 1 ? 's' : ''} ${added.join(', ')}`,
+      message: `new ${draft !== undefined && added.includes(draft) ? 'draft ' : ''}version${added.length > 1 ? 's' : ''} ${added.join(', ')}`,
       details: [],
     });
   }
@@ -188,6 +206,16 @@ function compareEvent(
 
 function removedEvent(template: string, name: string, locked: LockedEvent): GateFinding {
   const mode = locked.compatibility as CompatibilityMode;
+  if (locked.versions.every((v) => v.draft === true)) {
+    return {
+      breaking: false,
+      topic: template,
+      event: name,
+      mode,
+      message: 'draft event removed',
+      details: [],
+    };
+  }
   const backward = modeRule(mode).backward !== 'none';
   return {
     breaking: backward,

@@ -1,9 +1,10 @@
 /**
- * `herald keys generate`: a new random HS256 key in the format `KeyConfig` accepts, or with
- * `--alg EdDSA` a new Ed25519 key pair as two JWKs (private for signers, public for verifiers).
+ * `herald keys generate`: a new random HS256 key, or with `--alg EdDSA` a new Ed25519 key pair,
+ * printed as `HERALD_KEYS=` lines in the format `keysFromEnv` parses (src/security/key-sources.ts
+ * holds the one definition of that format; every line printed here is parsed back by it first).
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { type Jwk, type KeySpec, keysFromJwks } from '../src/index.js';
+import { type Jwk, type KeySpec, keysFromJwks, parseKeyConfig } from '../src/index.js';
 import { createKeyRing } from '../src/internal.js';
 import { CodegenError, CodegenErrorCode } from './errors.js';
 
@@ -50,4 +51,29 @@ export function generateEd25519Key(kid = `key-${randomBytes(4).toString('hex')}`
     );
   }
   return pair;
+}
+
+/** The environment variable `keysFromEnv` reads by default. */
+export const KEYS_VARIABLE = 'HERALD_KEYS';
+
+/** Checks that Herald's own parser reads `value` back into a working key ring. */
+function parsesBack(value: string): void {
+  createKeyRing(parseKeyConfig(value, `the generated ${KEYS_VARIABLE} line`));
+}
+
+/** `HERALD_KEYS=<kid>=base64url:<key>`: the list format, one HS256 key that signs. */
+export function hs256Line(spec: KeySpec): string {
+  const value = `${spec.kid}=${String(spec.secret)}`;
+  parsesBack(value);
+  return `${KEYS_VARIABLE}=${value}`;
+}
+
+/**
+ * `HERALD_KEYS='{"keys":[<jwk>]}'`: the JSON format, single-quoted for shells and .env files
+ * (a JWK's base64url members and ids never contain a quote).
+ */
+export function jwkLine(jwk: Jwk): string {
+  const value = JSON.stringify({ keys: [jwk] });
+  parsesBack(value);
+  return `${KEYS_VARIABLE}='${value}'`;
 }

@@ -28,6 +28,8 @@
  * }
  * ```
  *
+ * A draft version carries `"draft": true`; the gate ignores it in the lock (docs/cli.md, "Drafts").
+ *
  * Topics are keyed by template (what travels on the wire), and every object's keys are sorted, so
  * the file diffs cleanly and does not depend on declaration order.
  */
@@ -54,6 +56,11 @@ export interface LockedVersion {
   readonly upcast: boolean;
   /** The payload schema, as JSON. */
   readonly schema: Json;
+  /**
+   * Present (true) on an unreleased draft version (`event(schema, { draft: true })`): the gate
+   * does not freeze it. Absent on released versions, so their locks do not change.
+   */
+  readonly draft?: true;
 }
 
 /** One event in the lock. */
@@ -121,6 +128,7 @@ export function buildLock(registry: Registry): Lock {
                 fingerprint: fingerprint(schema),
                 upcast: v.upcast !== undefined,
                 schema,
+                ...(ev.def.draft && v.version === ev.def.version ? { draft: true as const } : {}),
               };
             }),
           },

@@ -2,10 +2,9 @@
  * Emits `validators.ts`: one precompiled payload check per topic, event and version.
  *
  * Each check is TypeBox's `TypeCompiler.Code` output, wrapped in a factory that receives the
- * three free variables that code refers to: `format` (Herald's `checkFormat`, so format checks do
- * not depend on what was registered first), `hash` (TypeBox's `Hash`, for `uniqueItems`) and
- * `kind` (custom TypeBox kinds, which generated code does not support). The result is plain code:
- * nothing is evaluated at run time.
+ * free variables that code calls: `format` (Herald's `checkFormat`, so format checks do not
+ * depend on what was registered first) and `hash` (TypeBox's `Hash`, for `uniqueItems`). Custom
+ * TypeBox kinds (`kind`) are refused. The result is plain code: nothing is evaluated at run time.
  */
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
@@ -50,10 +49,40 @@ export function checkCode(schema: TSchema, where: string): string {
   return code.replaceAll('for(const value: any of ', 'for(const value of ');
 }
 
-/** Emits the validators module. */
+/** The free variables TypeBox's code may call, and the module-level value each is bound to. */
+const FREE = {
+  format: {
+    type: 'type FormatCheck = (format: string, value: unknown) => boolean;',
+    value: [
+      doc(["String formats: Herald's checks, independent of TypeBox's FormatRegistry."]),
+      'const format: FormatCheck = checkFormat;',
+    ].join('\n'),
+    param: 'format: FormatCheck',
+  },
+  hash: {
+    type: 'type HashValue = (value: unknown) => bigint;',
+    value: [doc(['Value hashes for `uniqueItems`.']), 'const hash: HashValue = Hash;'].join('\n'),
+    param: 'hash: HashValue',
+  },
+} as const;
+type Free = keyof typeof FREE;
+
+/** The free variables a check's code calls (`kind` never: {@link checkCode} refuses it). */
+function freeVariables(code: string): Free[] {
+  return (Object.keys(FREE) as Free[]).filter((name) =>
+    new RegExp(`(^|[^\\w$.'"])${name}\\(`, 'm').test(code),
+  );
+}
+
+/**
+ * Emits the validators module. Each factory takes only the free variables its code calls, and
+ * the module declares and imports only those some factory uses, so the file compiles under
+ * `noUnusedLocals` and `noUnusedParameters`.
+ */
 export function emitValidators(registry: Registry, herald: HeraldImports, source: string): string {
   const entries: string[] = [];
   const factories: string[] = [];
+  const used = new Set<Free>();
   for (const topic of registry.entries) {
     for (const ev of topic.events.values()) {
       // Every declared version: consumers validate older payloads before upgrading them.
@@ -61,18 +90,22 @@ export function emitValidators(registry: Registry, herald: HeraldImports, source
         const key = validatorKey(topic.key, ev.name, version);
         const name = `check$${topic.key}$${ev.name}$v${version}`;
         const about = ev.def.description ? `: ${ev.def.description}` : '';
+        const code = checkCode(schema, `${topic.key}.${ev.name}@${version}`);
+        const free = freeVariables(code);
+        for (const f of free) used.add(f);
         factories.push(
           [
             doc([`\`${key}\` on \`${topic.def.template}\`${about}`]),
-            `function ${name}(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {`,
-            indent(checkCode(schema, `${topic.key}.${ev.name}@${version}`)),
+            `function ${name}(${free.map((f) => FREE[f].param).join(', ')}): CheckFunction {`,
+            indent(code),
             '}',
           ].join('\n'),
         );
-        entries.push(`  ${quote(key)}: ${name}(kind, format, hash),`);
+        entries.push(`  ${quote(key)}: ${name}(${free.join(', ')}),`);
       }
     }
   }
+  const free = (Object.keys(FREE) as Free[]).filter((f) => used.has(f));
   return renderModule({
     header: [
       banner(source),
@@ -84,26 +117,13 @@ export function emitValidators(registry: Registry, herald: HeraldImports, source
       ]),
     ],
     imports: [
-      `import { Hash } from '@sinclair/typebox/value';`,
+      ...(used.has('hash') ? [`import { Hash } from '@sinclair/typebox/value';`] : []),
       `import type { CheckFunction } from ${quote(herald.main)};`,
-      `import { checkFormat } from ${quote(herald.internal)};`,
+      ...(used.has('format') ? [`import { checkFormat } from ${quote(herald.internal)};`] : []),
     ],
     body: [
-      [
-        'type KindCheck = (kind: string, instance: number, value: unknown) => boolean;',
-        'type FormatCheck = (format: string, value: unknown) => boolean;',
-        'type HashValue = (value: unknown) => bigint;',
-      ].join('\n'),
-      [
-        doc([
-          'Custom TypeBox kinds have no generated check; codegen refuses schemas that use them.',
-        ]),
-        'const kind: KindCheck = () => false;',
-        doc(["String formats: Herald's checks, independent of TypeBox's FormatRegistry."]),
-        'const format: FormatCheck = checkFormat;',
-        doc(['Value hashes for `uniqueItems`.']),
-        'const hash: HashValue = Hash;',
-      ].join('\n'),
+      free.map((f) => FREE[f].type).join('\n'),
+      free.map((f) => FREE[f].value).join('\n'),
       ...factories,
       [
         doc(['Precompiled checks by `<topicKey>.<event>@<version>`; pass them to `createBus`.']),

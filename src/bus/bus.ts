@@ -86,6 +86,18 @@ const LOCAL_ONLY: PublishOptions = Object.freeze({ localOnly: true });
 const RAW: PublishOptions = Object.freeze({ raw: true });
 const RAW_EVENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** A publish of a draft version on a bus that did not opt in to drafts. */
+function draftRefused(topic: string, key: string, event: string, version: number): ConfigError {
+  return new ConfigError(
+    `${key}.${event}@${version} is a draft: this bus does not publish drafts`,
+    {
+      topic,
+      event,
+      hint: 'createBus({ drafts: true }) on development nodes, or release the version by removing draft: true',
+    },
+  );
+}
+
 /** Creates a bus. Configuration errors (weak keys, bad node id) throw here, not at start. */
 export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bus<D> {
   const { registry } = options;
@@ -706,6 +718,8 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     if (!raw) {
       const entry = eventEntry(resolved, event);
       version = entry.def.version;
+      if (entry.def.draft && options.drafts !== true)
+        throw draftRefused(topic, resolved.entry.key, event, version);
       // With a shared schema store, this node's versions are registered before its first send.
       const announced = opts.localOnly ? undefined : versions.announce(resolved.entry, entry);
       if (announced !== undefined) await announced;

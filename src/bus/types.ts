@@ -385,6 +385,12 @@ export interface BusOptions<D extends TopicDefs> {
   readonly presence?: PresenceOptions | boolean;
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Publish draft event versions (`event(schema, { draft: true })`). Without it, publishing a
+   * draft throws CONFIG_INVALID: an unreleased schema may still change under its consumers.
+   * @default false
+   */
+  readonly drafts?: boolean;
 }
 
 /** The bus. */

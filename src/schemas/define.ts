@@ -43,6 +43,13 @@ export interface EventOptions {
    * @default the topic's, else 'BACKWARD_TRANSITIVE'
    */
   readonly compatibility?: CompatibilityMode;
+  /**
+   * Marks this version as a draft: unreleased, so the lock-file gate does not freeze it (its
+   * schema may change between codegen runs), and a bus publishes it only with
+   * `createBus({ drafts: true })`. Remove the flag to release it (docs/cli.md, "Drafts").
+   * @default false
+   */
+  readonly draft?: boolean;
 }
 
 /** A declared event: its latest payload schema and version, and its version history. */
@@ -58,6 +65,8 @@ export interface EventDef<S extends TSchema = TSchema> {
   readonly deprecated: boolean;
   /** The event's own compatibility mode, if it declares one. */
   readonly compatibility: CompatibilityMode | undefined;
+  /** True when the latest version is a draft (`{ draft: true }`): unreleased, not yet frozen. */
+  readonly draft: boolean;
   /**
    * Declares the next version: `.evolve(schemaV2, { upcast: (v1) => v2 })`. The upcaster is
    * required when a previous value is not a value of the new schema.

@@ -48,6 +48,8 @@ export interface EvolveOptions<P extends TSchema, N extends TSchema> {
   readonly description?: string;
   /** Marks the event deprecated from this version on. */
   readonly deprecated?: boolean;
+  /** Marks this new version as a draft (see `EventOptions.draft`). @default false */
+  readonly draft?: boolean;
 }
 
 /**
@@ -63,6 +65,7 @@ interface Parts {
   readonly description: string | undefined;
   readonly deprecated: boolean;
   readonly compatibility: CompatibilityMode | undefined;
+  readonly draft: boolean;
 }
 
 function build<S extends TSchema>(parts: Parts): EventDef<S> {
@@ -75,6 +78,7 @@ function build<S extends TSchema>(parts: Parts): EventDef<S> {
     description: parts.description,
     deprecated: parts.deprecated,
     compatibility: parts.compatibility,
+    draft: parts.draft,
     evolve<N extends TSchema>(schema: N, ...args: EvolveArgs<S, N>): EventDef<N> {
       const options: EvolveOptions<S, N> = args[0] ?? {};
       return build<N>({
@@ -85,6 +89,7 @@ function build<S extends TSchema>(parts: Parts): EventDef<S> {
         description: options.description ?? parts.description,
         deprecated: options.deprecated ?? parts.deprecated,
         compatibility: parts.compatibility,
+        draft: options.draft ?? false,
       });
     },
   };
@@ -98,6 +103,7 @@ export function createEventDef<S extends TSchema>(schema: S, options: EventOptio
     description: options.description,
     deprecated: options.deprecated ?? false,
     compatibility: options.compatibility,
+    draft: options.draft ?? false,
   });
 }
 

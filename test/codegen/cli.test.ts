@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keysFromEnv } from '../../src/index.js';
 import { createCodec, createKeyRing, isRejection } from '../../src/internal.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -189,35 +190,57 @@ describe('herald codegen', { timeout: 90_000 }, () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('herald codegen --registry <module> --out <dir>');
     expect(run.stdout).toContain('herald keys generate');
+    for (const command of ['tail', 'publish', 'doctor'])
+      expect(run.stdout).toContain(`herald ${command}`);
+    expect(run.stdout).toContain('--watch');
+    expect(run.stdout).not.toContain('../../../src');
+    expect(run.stdout).not.toContain('../src');
   });
 });
 
 describe('herald keys generate', { timeout: 90_000 }, () => {
-  it('prints a 32-byte key and a KeySpec that createKeyRing accepts and signs with', async () => {
+  it('prints a ready HERALD_KEYS line that keysFromEnv reads into a key ring that signs', async () => {
     const run = await herald('keys', 'generate', '--kid', 'prod-2024');
     expect(run.code).toBe(0);
-    const [secret, json, ...rest] = run.stdout.trim().split('\n');
-    expect(rest).toEqual([]);
-    expect(secret).toMatch(/^base64url:[A-Za-z0-9_-]{43}$/);
-    expect(Buffer.from(secret!.slice('base64url:'.length), 'base64url')).toHaveLength(32);
-    const spec = JSON.parse(json!);
-    expect(spec).toEqual({ kid: 'prod-2024', secret });
-    const ring = createKeyRing({ keys: [spec] });
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^HERALD_KEYS=prod-2024=base64url:[A-Za-z0-9_-]{43}$/);
+    const value = lines[0]!.slice('HERALD_KEYS='.length);
+    const secret = value.slice('prod-2024=base64url:'.length);
+    expect(Buffer.from(secret, 'base64url')).toHaveLength(32);
+    const config = keysFromEnv('HERALD_KEYS', { HERALD_KEYS: value });
+    const ring = createKeyRing(config);
     expect(ring.signing.map((k) => k.kid)).toEqual(['prod-2024']);
     const fields = { epoch: 'e1', seq: 1, time: Date.now(), topic: 't', event: 'e', version: 1 };
     const signed = createCodec(ring, 'node-a').encode({ ...fields, data: { ok: true } });
-    const decoded = createCodec(createKeyRing({ keys: [spec] }), 'node-b').decode(signed);
+    const decoded = createCodec(createKeyRing(config), 'node-b').decode(signed);
     expect(isRejection(decoded)).toBe(false);
     expect(decoded).toMatchObject({ kid: 'prod-2024', node: 'node-a', data: { ok: true } });
   });
 
-  it('makes a different key each time, with a default key id', async () => {
-    const one = await herald('keys', 'generate');
-    const two = await herald('keys', 'generate');
-    const specs = [one, two].map((r) => JSON.parse(r.stdout.trim().split('\n')[1]!));
+  it('prints the KeySpec with --json, a different key each time, with a default key id', async () => {
+    const one = await herald('keys', 'generate', '--json');
+    const two = await herald('keys', 'generate', '--json');
+    const specs = [one, two].map((r) => JSON.parse(r.stdout.trim()));
     expect(specs[0].secret).not.toBe(specs[1].secret);
     expect(specs[0].kid).toMatch(/^key-[0-9a-f]{8}$/);
+    expect(specs[0].secret).toMatch(/^base64url:[A-Za-z0-9_-]{43}$/);
     expect(createKeyRing({ keys: specs }).verify.size).toBe(2);
+  });
+
+  it('prints EdDSA HERALD_KEYS lines for signing and verify-only nodes', async () => {
+    const run = await herald('keys', 'generate', '--alg', 'EdDSA', '--kid', 'ed-1');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.map((l) => l.startsWith('#'))).toEqual([true, false, true, false]);
+    const value = (line: string): string => /^HERALD_KEYS='(.*)'$/.exec(line)![1]!;
+    const signer = createKeyRing(keysFromEnv('K', { K: value(lines[1]!) }));
+    const verifier = createKeyRing(keysFromEnv('K', { K: value(lines[3]!) }));
+    expect(signer.signing.map((k) => k.kid)).toEqual(['ed-1']);
+    expect(verifier.signing).toEqual([]);
+    const fields = { epoch: 'e1', seq: 1, time: Date.now(), topic: 't', event: 'e', version: 1 };
+    const signed = createCodec(signer, 'node-a').encode({ ...fields, data: 1 });
+    expect(isRejection(createCodec(verifier, 'node-b').decode(signed))).toBe(false);
   });
 
   it('refuses an invalid key id with exit 2', async () => {

@@ -186,11 +186,11 @@ describe('herald codegen runs the gate', { timeout: 90_000 }, () => {
       await readFile(join(out, 'schemas/order.status_updated.v1.schema.json'), 'utf8'),
     ).toContain('"x-herald-version": 1');
     const checks = await readFile(join(out, 'validators.ts'), 'utf8');
-    expect(checks).toContain(
-      "'order.status_updated@1': check$order$status_updated$v1(kind, format, hash),",
+    expect(checks).toMatch(
+      /'order\.status_updated@1': check\$order\$status_updated\$v1\([a-z, ]*\),/,
     );
-    expect(checks).toContain(
-      "'order.status_updated@2': check$order$status_updated$v2(kind, format, hash),",
+    expect(checks).toMatch(
+      /'order\.status_updated@2': check\$order\$status_updated\$v2\([a-z, ]*\),/,
     );
     expect((await codegen('changes/bumped.ts', out, '--check')).code).toBe(0);
     // And the old registry against the new lock: version 2 would disappear.

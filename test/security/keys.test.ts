@@ -447,7 +447,7 @@ describe('herald keys generate --alg EdDSA', () => {
     expect(isRejection(createCodec(verifier, 'b').decode(wire))).toBe(false);
   });
 
-  it('is printed by the CLI as two JSON lines', { timeout: 60_000 }, async () => {
+  it('is printed by the CLI with --json as two JSON lines', { timeout: 60_000 }, async () => {
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(
         process.execPath,
@@ -461,6 +461,7 @@ describe('herald keys generate --alg EdDSA', () => {
           'EdDSA',
           '--kid',
           'cli-ed',
+          '--json',
         ],
         { cwd: ROOT },
         (error, out) => (error ? reject(error) : resolve(out)),

@@ -6,23 +6,10 @@
  * is TypeBox's TypeCompiler output, emitted as source: nothing is evaluated at run time.
  */
 
-import { Hash } from '@sinclair/typebox/value';
 import type { CheckFunction } from '../../../src/index.js';
-import { checkFormat } from '../../../src/internal.js';
-
-type KindCheck = (kind: string, instance: number, value: unknown) => boolean;
-type FormatCheck = (format: string, value: unknown) => boolean;
-type HashValue = (value: unknown) => bigint;
-
-/** Custom TypeBox kinds have no generated check; codegen refuses schemas that use them. */
-const kind: KindCheck = () => false;
-/** String formats: Herald's checks, independent of TypeBox's FormatRegistry. */
-const format: FormatCheck = checkFormat;
-/** Value hashes for `uniqueItems`. */
-const hash: HashValue = Hash;
 
 /** `room.message@1` on `room:{roomId}` */
-function check$room$message$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$room$message$v1(): CheckFunction {
   return function check(value: any): boolean {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -34,7 +21,7 @@ function check$room$message$v1(kind: KindCheck, format: FormatCheck, hash: HashV
 }
 
 /** `room.typing@1` on `room:{roomId}` */
-function check$room$typing$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$room$typing$v1(): CheckFunction {
   return function check(value: any): boolean {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -46,6 +33,6 @@ function check$room$typing$v1(kind: KindCheck, format: FormatCheck, hash: HashVa
 
 /** Precompiled checks by `<topicKey>.<event>@<version>`; pass them to `createBus`. */
 export const validators: Readonly<Record<string, CheckFunction>> = {
-  'room.message@1': check$room$message$v1(kind, format, hash),
-  'room.typing@1': check$room$typing$v1(kind, format, hash),
+  'room.message@1': check$room$message$v1(),
+  'room.typing@1': check$room$typing$v1(),
 };

@@ -10,19 +10,16 @@ import { Hash } from '@sinclair/typebox/value';
 import type { CheckFunction } from '../../../src/index.js';
 import { checkFormat } from '../../../src/internal.js';
 
-type KindCheck = (kind: string, instance: number, value: unknown) => boolean;
 type FormatCheck = (format: string, value: unknown) => boolean;
 type HashValue = (value: unknown) => bigint;
 
-/** Custom TypeBox kinds have no generated check; codegen refuses schemas that use them. */
-const kind: KindCheck = () => false;
 /** String formats: Herald's checks, independent of TypeBox's FormatRegistry. */
 const format: FormatCheck = checkFormat;
 /** Value hashes for `uniqueItems`. */
 const hash: HashValue = Hash;
 
 /** `room.message@1` on `room:{roomId}`: A message posted to the room. */
-function check$room$message$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$room$message$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^u_[A-Za-z0-9]{1,32}$/;
   return function check(value: any): boolean {
     return (
@@ -42,7 +39,7 @@ function check$room$message$v1(kind: KindCheck, format: FormatCheck, hash: HashV
 }
 
 /** `room.typing@1` on `room:{roomId}`: A member started or stopped typing. */
-function check$room$typing$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$room$typing$v1(): CheckFunction {
   const local_0 = /^u_[A-Za-z0-9]{1,32}$/;
   return function check(value: any): boolean {
     return (
@@ -56,7 +53,7 @@ function check$room$typing$v1(kind: KindCheck, format: FormatCheck, hash: HashVa
 }
 
 /** `user.notification@2` on `user:{userId}`: Something the user should see: a mention, an invite, ... */
-function check$user$notification$v2(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$user$notification$v2(format: FormatCheck): CheckFunction {
   const local_0 = /^[a-z0-9][a-z0-9-]{0,62}$/;
   return function check(value: any): boolean {
     return (
@@ -77,7 +74,7 @@ function check$user$notification$v2(kind: KindCheck, format: FormatCheck, hash: 
 }
 
 /** `team.announcement@1` on `org:{orgId}:team:{teamId}`: A team-wide announcement, optionally pinned. */
-function check$team$announcement$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$team$announcement$v1(format: FormatCheck, hash: HashValue): CheckFunction {
   const local_0 = /^u_[A-Za-z0-9]{1,32}$/;
   return function check(value: any): boolean {
     return (
@@ -104,8 +101,8 @@ function check$team$announcement$v1(kind: KindCheck, format: FormatCheck, hash: 
 
 /** Precompiled checks by `<topicKey>.<event>@<version>`; pass them to `createBus`. */
 export const validators: Readonly<Record<string, CheckFunction>> = {
-  'room.message@1': check$room$message$v1(kind, format, hash),
-  'room.typing@1': check$room$typing$v1(kind, format, hash),
-  'user.notification@2': check$user$notification$v2(kind, format, hash),
-  'team.announcement@1': check$team$announcement$v1(kind, format, hash),
+  'room.message@1': check$room$message$v1(format),
+  'room.typing@1': check$room$typing$v1(),
+  'user.notification@2': check$user$notification$v2(format),
+  'team.announcement@1': check$team$announcement$v1(format, hash),
 };

@@ -6,23 +6,16 @@
  * is TypeBox's TypeCompiler output, emitted as source: nothing is evaluated at run time.
  */
 
-import { Hash } from '@sinclair/typebox/value';
 import type { CheckFunction } from '../../index.js';
 import { checkFormat } from '../../internal.js';
 
-type KindCheck = (kind: string, instance: number, value: unknown) => boolean;
 type FormatCheck = (format: string, value: unknown) => boolean;
-type HashValue = (value: unknown) => bigint;
 
-/** Custom TypeBox kinds have no generated check; codegen refuses schemas that use them. */
-const kind: KindCheck = () => false;
 /** String formats: Herald's checks, independent of TypeBox's FormatRegistry. */
 const format: FormatCheck = checkFormat;
-/** Value hashes for `uniqueItems`. */
-const hash: HashValue = Hash;
 
 /** `system.started@1` on `system:{node}`: The node finished starting and serves traffic. */
-function check$system$started$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$system$started$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   return function check(value: any): boolean {
     return (
@@ -51,7 +44,7 @@ function check$system$started$v1(kind: KindCheck, format: FormatCheck, hash: Has
 }
 
 /** `system.stopping@1` on `system:{node}`: The node began shutting down. */
-function check$system$stopping$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$system$stopping$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   return function check(value: any): boolean {
     return (
@@ -76,7 +69,7 @@ function check$system$stopping$v1(kind: KindCheck, format: FormatCheck, hash: Ha
 }
 
 /** `system.config_changed@1` on `system:{node}`: The node applied a configuration change; secret values are redacted. */
-function check$system$config_changed$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$system$config_changed$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   return function check(value: any): boolean {
     return (
@@ -101,7 +94,7 @@ function check$system$config_changed$v1(kind: KindCheck, format: FormatCheck, ha
 }
 
 /** `nodeHealth.status@1` on `health:node:{node}`: Periodic and on-change health report of a node. */
-function check$nodeHealth$status$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$nodeHealth$status$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   return function check(value: any): boolean {
     return (
@@ -137,7 +130,7 @@ function check$nodeHealth$status$v1(kind: KindCheck, format: FormatCheck, hash: 
 }
 
 /** `clusterHealth.status@1` on `health:cluster`: How many nodes are healthy, degraded and unhealthy. */
-function check$clusterHealth$status$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$clusterHealth$status$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
   return function check(value: any): boolean {
@@ -166,7 +159,7 @@ function check$clusterHealth$status$v1(kind: KindCheck, format: FormatCheck, has
 }
 
 /** `metrics.metric@1` on `metrics:{component}`: One named measurement with its unit and tags. */
-function check$metrics$metric$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$metrics$metric$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
   const local_2 = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
@@ -201,7 +194,7 @@ function check$metrics$metric$v1(kind: KindCheck, format: FormatCheck, hash: Has
 }
 
 /** `metrics.performance@1` on `metrics:{component}`: Latency percentiles, CPU and memory over a window. */
-function check$metrics$performance$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$metrics$performance$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
   return function check(value: any): boolean {
@@ -251,7 +244,7 @@ function check$metrics$performance$v1(kind: KindCheck, format: FormatCheck, hash
 }
 
 /** `metrics.throughput@1` on `metrics:{component}`: Operations completed over a window: count, errors, rate per second. */
-function check$metrics$throughput$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$metrics$throughput$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
   const local_2 = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
@@ -288,7 +281,7 @@ function check$metrics$throughput$v1(kind: KindCheck, format: FormatCheck, hash:
 }
 
 /** `metrics.persistence@1` on `metrics:{component}`: Storage activity over a window: operations, bytes, time, failures. */
-function check$metrics$persistence$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$metrics$persistence$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
   return function check(value: any): boolean {
@@ -332,7 +325,7 @@ function check$metrics$persistence$v1(kind: KindCheck, format: FormatCheck, hash
 }
 
 /** `alerts.raised@1` on `alerts:{severity}`: An alert fired: type, severity, message and context. */
-function check$alerts$raised$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$alerts$raised$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[!-~]+$/;
   const local_1 = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
   const local_2 = /^[A-Za-z0-9_.-]+$/;
@@ -368,7 +361,7 @@ function check$alerts$raised$v1(kind: KindCheck, format: FormatCheck, hash: Hash
 }
 
 /** `alerts.resolved@1` on `alerts:{severity}`: An alert cleared, by itself or by a person. */
-function check$alerts$resolved$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$alerts$resolved$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[!-~]+$/;
   const local_1 = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
   const local_2 = /^[A-Za-z0-9_.-]+$/;
@@ -401,7 +394,7 @@ function check$alerts$resolved$v1(kind: KindCheck, format: FormatCheck, hash: Ha
 }
 
 /** `audit.data_change@1` on `audit`: A record was created, updated or deleted. */
-function check$audit$data_change$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$audit$data_change$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
   return function check(value: any): boolean {
@@ -440,7 +433,7 @@ function check$audit$data_change$v1(kind: KindCheck, format: FormatCheck, hash: 
 }
 
 /** `audit.admin_action@1` on `audit`: An administrator performed a privileged action. */
-function check$audit$admin_action$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$audit$admin_action$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
   const local_2 = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
@@ -476,7 +469,7 @@ function check$audit$admin_action$v1(kind: KindCheck, format: FormatCheck, hash:
 }
 
 /** `security.auth_event@1` on `security`: A login, logout or token step succeeded or failed. */
-function check$security$auth_event$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$security$auth_event$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$/;
   return function check(value: any): boolean {
@@ -503,7 +496,7 @@ function check$security$auth_event$v1(kind: KindCheck, format: FormatCheck, hash
 }
 
 /** `security.access_violation@1` on `security`: A request was refused by an access rule. */
-function check$security$access_violation$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$security$access_violation$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$/;
   const local_2 = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/
@@ -535,7 +528,7 @@ function check$security$access_violation$v1(kind: KindCheck, format: FormatCheck
 }
 
 /** `diagnostics.debug_trace@1` on `diagnostics:{node}`: A debug record of one operation, linked to its trace. */
-function check$diagnostics$debug_trace$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$diagnostics$debug_trace$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
   const local_2 = /^[0-9a-f]{32}$/;
@@ -574,7 +567,7 @@ function check$diagnostics$debug_trace$v1(kind: KindCheck, format: FormatCheck, 
 }
 
 /** `diagnostics.performance_analysis@1` on `diagnostics:{node}`: Where time went in one operation over a window. */
-function check$diagnostics$performance_analysis$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$diagnostics$performance_analysis$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
   const local_2 = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
@@ -621,7 +614,7 @@ function check$diagnostics$performance_analysis$v1(kind: KindCheck, format: Form
 }
 
 /** `lifecycle.process_started@1` on `lifecycle:{node}`: A supervised process started. */
-function check$lifecycle$process_started$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$lifecycle$process_started$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   return function check(value: any): boolean {
     return (
@@ -647,7 +640,7 @@ function check$lifecycle$process_started$v1(kind: KindCheck, format: FormatCheck
 }
 
 /** `lifecycle.process_exited@1` on `lifecycle:{node}`: A supervised process exited, with its code or signal. */
-function check$lifecycle$process_exited$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$lifecycle$process_exited$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^SIG[A-Z0-9]{1,12}$/;
   return function check(value: any): boolean {
@@ -677,7 +670,7 @@ function check$lifecycle$process_exited$v1(kind: KindCheck, format: FormatCheck,
 }
 
 /** `logging.entry@1` on `logging:{node}`: One structured log line. */
-function check$logging$entry$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$logging$entry$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
   const local_2 = /^[0-9a-f]{32}$/;
@@ -712,7 +705,7 @@ function check$logging$entry$v1(kind: KindCheck, format: FormatCheck, hash: Hash
 }
 
 /** `logging.summary@1` on `logging:{node}`: How many entries of each severity the node wrote in a window. */
-function check$logging$summary$v1(kind: KindCheck, format: FormatCheck, hash: HashValue): CheckFunction {
+function check$logging$summary$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   return function check(value: any): boolean {
     return (
@@ -756,25 +749,25 @@ function check$logging$summary$v1(kind: KindCheck, format: FormatCheck, hash: Ha
 
 /** Precompiled checks by `<topicKey>.<event>@<version>`; pass them to `createBus`. */
 export const validators: Readonly<Record<string, CheckFunction>> = {
-  'system.started@1': check$system$started$v1(kind, format, hash),
-  'system.stopping@1': check$system$stopping$v1(kind, format, hash),
-  'system.config_changed@1': check$system$config_changed$v1(kind, format, hash),
-  'nodeHealth.status@1': check$nodeHealth$status$v1(kind, format, hash),
-  'clusterHealth.status@1': check$clusterHealth$status$v1(kind, format, hash),
-  'metrics.metric@1': check$metrics$metric$v1(kind, format, hash),
-  'metrics.performance@1': check$metrics$performance$v1(kind, format, hash),
-  'metrics.throughput@1': check$metrics$throughput$v1(kind, format, hash),
-  'metrics.persistence@1': check$metrics$persistence$v1(kind, format, hash),
-  'alerts.raised@1': check$alerts$raised$v1(kind, format, hash),
-  'alerts.resolved@1': check$alerts$resolved$v1(kind, format, hash),
-  'audit.data_change@1': check$audit$data_change$v1(kind, format, hash),
-  'audit.admin_action@1': check$audit$admin_action$v1(kind, format, hash),
-  'security.auth_event@1': check$security$auth_event$v1(kind, format, hash),
-  'security.access_violation@1': check$security$access_violation$v1(kind, format, hash),
-  'diagnostics.debug_trace@1': check$diagnostics$debug_trace$v1(kind, format, hash),
-  'diagnostics.performance_analysis@1': check$diagnostics$performance_analysis$v1(kind, format, hash),
-  'lifecycle.process_started@1': check$lifecycle$process_started$v1(kind, format, hash),
-  'lifecycle.process_exited@1': check$lifecycle$process_exited$v1(kind, format, hash),
-  'logging.entry@1': check$logging$entry$v1(kind, format, hash),
-  'logging.summary@1': check$logging$summary$v1(kind, format, hash),
+  'system.started@1': check$system$started$v1(format),
+  'system.stopping@1': check$system$stopping$v1(format),
+  'system.config_changed@1': check$system$config_changed$v1(format),
+  'nodeHealth.status@1': check$nodeHealth$status$v1(format),
+  'clusterHealth.status@1': check$clusterHealth$status$v1(format),
+  'metrics.metric@1': check$metrics$metric$v1(format),
+  'metrics.performance@1': check$metrics$performance$v1(format),
+  'metrics.throughput@1': check$metrics$throughput$v1(format),
+  'metrics.persistence@1': check$metrics$persistence$v1(format),
+  'alerts.raised@1': check$alerts$raised$v1(format),
+  'alerts.resolved@1': check$alerts$resolved$v1(format),
+  'audit.data_change@1': check$audit$data_change$v1(format),
+  'audit.admin_action@1': check$audit$admin_action$v1(format),
+  'security.auth_event@1': check$security$auth_event$v1(format),
+  'security.access_violation@1': check$security$access_violation$v1(format),
+  'diagnostics.debug_trace@1': check$diagnostics$debug_trace$v1(format),
+  'diagnostics.performance_analysis@1': check$diagnostics$performance_analysis$v1(format),
+  'lifecycle.process_started@1': check$lifecycle$process_started$v1(format),
+  'lifecycle.process_exited@1': check$lifecycle$process_exited$v1(format),
+  'logging.entry@1': check$logging$entry$v1(format),
+  'logging.summary@1': check$logging$summary$v1(format),
 };
