@@ -28,6 +28,7 @@ import { createKeyRing } from '../security/keys.js';
 import { type Rejection, RejectReason } from '../security/reasons.js';
 import { createReplayGate } from '../security/replay.js';
 import { otelInstrumentation } from '../telemetry/otel.js';
+import { createReporter } from '../telemetry/report.js';
 import { type Batcher, createBatcher } from './batcher.js';
 import { burstClock } from './clock.js';
 import { Emitter } from './emitter.js';
@@ -108,7 +109,9 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   const maxBytes = options.limits?.maxBytes ?? 2 * 1024 * 1024;
   const transport = resolveTransport(options.transport, options.transportOptions);
   const ownChannel = nodeChannel(nodeId);
-  const events = new Emitter<BusEvents>();
+  // Loud by default: events nobody listens to are written to stderr (telemetry/report.ts).
+  const reporter = createReporter(options.log);
+  const events = new Emitter<BusEvents>(reporter?.report);
   const table = new SubscriptionTable();
   const subscribers = new Map<string, SubscriberState>();
   const queueDefaults = options.queue ?? {};
@@ -232,7 +235,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     instrumentation?.rejected(rejection, transport.name);
     counters.rejected[rejection.reason]++;
     counters.rejectedTotal++;
-    if (events.has('rejected')) events.emit('rejected', rejection);
+    events.emit('rejected', rejection);
   }
 
   // ---------------------------------------------------------------- receive
@@ -407,6 +410,8 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     switch (event.type) {
       case 'connected':
         events.emit('connected', { transport: name });
+        if (event.degraded !== undefined)
+          events.emit('degraded', { transport: name, ...event.degraded });
         break;
       case 'disconnected':
         // A later loss in the same outage may have started earlier (another connection).
@@ -959,6 +964,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       }
       table.clear();
       await transport.close();
+      reporter?.flush();
     },
     subscribe: (topic: string, handler: Handler<Message>, opts?: SubscribeOptions) =>
       subscribe(topic, handler, opts),
