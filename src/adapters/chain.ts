@@ -10,6 +10,14 @@
  * a gap; an outage of any member's subscriptions (active or standby) lasts, as a gap, until that
  * member has resubscribed; messages that arrive twice around a switch are dropped by id by the
  * bus's replay window.
+ *
+ * `'auto'` is honest (issue 15): a server the user configured (`REDIS_URL`, `DATABASE_URL`, an
+ * address in `transportOptions`) is the transport, and when it does not answer `start()` fails.
+ * A silent fallback to another transport would split an app: processes that fell back hear
+ * nothing from the ones that did not. Only with nothing configured does `'auto'` probe the
+ * loopback defaults and end on `local`; a chain that starts on any member but its first reports
+ * it (`degraded`, written to stderr unless someone listens), and `hasRemoteInterest` follows the
+ * active member, so a receipt says `sent: true` only when some receiver could have the message.
  * Adapters are imported lazily, so an app that never uses Redis never loads ioredis.
  */
 import { ConfigError, ErrorCode, TransportError } from '../errors.js';
@@ -50,7 +58,11 @@ export interface ChainOptions {
   readonly redis?: RedisTransportOptions;
   readonly postgres?: PostgresTransportOptions;
   readonly local?: LocalTransportOptions;
-  /** Environment to read `HERALD_TRANSPORT` from. @default process.env */
+  /**
+   * Environment to read `HERALD_TRANSPORT` from, and, for `'auto'`, whether a server is
+   * configured (`REDIS_URL`, `REDIS_HOST`, `REDIS_PORT`, `DATABASE_URL`).
+   * @default process.env
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -58,6 +70,46 @@ export interface ChainOptions {
 export const AUTO_ORDER: readonly TransportName[] = ['redis', 'postgres', 'local'];
 
 type Factory = { readonly name: string; create(): Promise<Transport> };
+
+/**
+ * Where the user configured a server for `name`, or undefined: an address in the transport's
+ * options, or its environment variable. A prefix or timeout alone configures no server.
+ */
+export function configuredBy(
+  name: 'redis' | 'postgres',
+  options: ChainOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  if (name === 'redis') {
+    const redis = options.redis ?? {};
+    for (const field of ['url', 'host', 'port', 'client', 'cluster'] as const)
+      if (redis[field] !== undefined) return `transportOptions.redis.${field}`;
+    for (const variable of ['REDIS_URL', 'REDIS_HOST', 'REDIS_PORT'])
+      if (env[variable]) return variable;
+    return undefined;
+  }
+  const postgres = options.postgres ?? {};
+  for (const field of ['connectionString', 'connection', 'pool'] as const)
+    if (postgres[field] !== undefined) return `transportOptions.postgres.${field}`;
+  return env.DATABASE_URL ? 'DATABASE_URL' : undefined;
+}
+
+/**
+ * What `'auto'` tries: the most preferred configured server alone (all configured servers with
+ * `failover`, which keeps every member connected), else every built-in transport in order.
+ */
+function autoList(
+  options: ChainOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): { list: readonly TransportName[]; configured?: string } {
+  const configured = (['redis', 'postgres'] as const)
+    .map((name) => ({ name, by: configuredBy(name, options, env) }))
+    .filter((c): c is { name: 'redis' | 'postgres'; by: string } => c.by !== undefined);
+  const first = configured[0];
+  if (first === undefined) return { list: AUTO_ORDER };
+  const chosen = options.failover ? configured : [first];
+  return { list: chosen.map((c) => c.name), configured: chosen.map((c) => c.by).join(', ') };
+}
 
 function factory(choice: TransportName | Transport, options: ChainOptions): Factory {
   if (typeof choice !== 'string') return { name: choice.name, create: async () => choice };
@@ -88,10 +140,12 @@ export function resolveTransport(
   choice: TransportChoice | undefined,
   options: ChainOptions = {},
 ): Transport {
-  const forced = (options.env ?? process.env).HERALD_TRANSPORT?.trim();
+  const env = options.env ?? process.env;
+  const forced = env.HERALD_TRANSPORT?.trim();
   if (choice !== undefined && typeof choice === 'object' && !Array.isArray(choice))
     return choice as Transport;
   let list: readonly (TransportName | Transport)[];
+  let configured: string | undefined;
   if (forced) {
     if (!(AUTO_ORDER as readonly string[]).includes(forced)) {
       throw new ConfigError(`HERALD_TRANSPORT="${forced}" is not a transport`, {
@@ -99,7 +153,8 @@ export function resolveTransport(
       });
     }
     list = [forced as TransportName];
-  } else if (choice === undefined || choice === 'auto') list = AUTO_ORDER;
+  } else if (choice === undefined || choice === 'auto')
+    ({ list, configured } = autoList(options, env));
   else if (typeof choice === 'string') list = [choice];
   else list = choice as readonly (TransportName | Transport)[];
   if (list.length === 0)
@@ -109,7 +164,16 @@ export function resolveTransport(
   const factories = list.map((c) => factory(c, options));
   if (factories.length === 1 && typeof list[0] === 'string' && list[0] === 'local')
     return localTransport(options.local);
-  return createChain(factories, options);
+  return createChain(factories, options, connectHint(list, configured));
+}
+
+/** The hint of a chain that could not start: never advice that splits a multi-process app. */
+function connectHint(list: readonly (TransportName | Transport)[], configured?: string): string {
+  const servers =
+    "start the server, or fix its address (REDIS_URL / DATABASE_URL, or transportOptions.redis / .postgres). Every process of an app must reach the same server: 'local' reaches only buses in this process";
+  if (configured === undefined) return servers;
+  const names = list.filter((c): c is TransportName => typeof c === 'string').join(', ');
+  return `'auto' uses the server you configured (${configured}) and does not fall back from it, because processes that fell back would not hear the ones that did not: start ${names} or fix ${configured}; to allow a fallback anyway, list the transports, e.g. transport: ['redis', 'postgres']`;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -128,7 +192,11 @@ interface Member {
 }
 
 /** Creates the chain transport over the given candidates. */
-function createChain(factories: readonly Factory[], options: ChainOptions): Transport {
+function createChain(
+  factories: readonly Factory[],
+  options: ChainOptions,
+  hint: string,
+): Transport {
   const timeoutMs = options.connectTimeoutMs ?? 2000;
   const failover = options.failover
     ? options.failover === true
@@ -209,7 +277,8 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
       m.healthySince = Date.now();
       return true;
     } catch (error) {
-      m.lastError = error instanceof Error ? error.message : String(error);
+      // The first line: the member's own hint does not fit in a list of reasons.
+      m.lastError = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
       await m.transport?.close().catch(() => undefined);
       m.transport = undefined;
       return false;
@@ -278,13 +347,22 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
         throw new TransportError(
           ErrorCode.ConnectFailed,
           `no transport could connect: ${members.map((m) => `${m.factory.name} (${m.lastError})`).join('; ')}`,
-          {
-            transport: name,
-            hint: "start a server, fix the connection options, or add 'local' to the list",
-          },
+          { transport: name, hint },
         );
       }
-      sink.event({ type: 'connected' });
+      const passed = members.slice(0, members.indexOf(active));
+      const preferred = members[0]!;
+      sink.event(
+        active === preferred
+          ? { type: 'connected' }
+          : {
+              type: 'connected',
+              degraded: {
+                preferred: preferred.factory.name,
+                reason: passed.map((m) => `${m.factory.name} (${m.lastError})`).join('; '),
+              },
+            },
+      );
       if (failover) {
         for (const m of members) if (m !== active && !m.transport) await connectMember(m);
         timer = setTimeout(() => void tick(), retryMs).unref();
@@ -292,6 +370,11 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
         // Candidates after the chosen one were never created; the ones before it failed.
         for (const m of members) if (m !== active) m.transport = undefined;
       }
+    },
+    // A receipt says `sent` only when some receiver could have the message: on `local`, when
+    // another bus of this process listens (the active member knows; a server cannot tell).
+    hasRemoteInterest(channel) {
+      return active?.transport?.hasRemoteInterest?.(channel) ?? true;
     },
     async publish(channel, data) {
       const target =

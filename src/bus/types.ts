@@ -330,8 +330,11 @@ export interface BusOptions<D extends TopicDefs> {
   /** Signing and verification keys. */
   readonly keys: KeyConfig;
   /**
-   * The transport: an instance, a name, a fallback list, or `'auto'` (Redis, then PostgreSQL,
-   * then in-process). The environment variable `HERALD_TRANSPORT` forces one by name.
+   * The transport: an instance, a name, a fallback list, or `'auto'`: the configured server
+   * (`REDIS_URL`, `DATABASE_URL`, an address in `transportOptions`), which fails the start when
+   * it does not answer; with nothing configured, Redis then PostgreSQL on loopback, then
+   * in-process, reported when it is not Redis (docs/transports/chain.md). The environment
+   * variable `HERALD_TRANSPORT` forces one by name.
    * @default 'auto'
    * @example ['redis', 'postgres', 'local']
    */
