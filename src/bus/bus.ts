@@ -14,8 +14,9 @@ import { ConfigError, ErrorCode, HeraldError, TransportError, ValidationError } 
 import { createPresence, PRESENCE_CHANNEL, type PresenceWire } from '../presence/index.js';
 import { createVersionReader } from '../registry-store/reader.js';
 import type { EventEntry, ResolvedTopic, TopicDefs } from '../schemas/define.js';
+import { eventError, topicError } from '../schemas/diagnose.js';
 import type { ReadOutcome } from '../schemas/upgrade.js';
-import { createValidator, type Validator } from '../schemas/validator.js';
+import { createValidator, describeIssues, type Validator } from '../schemas/validator.js';
 import {
   createCodec,
   type Envelope,
@@ -202,32 +203,13 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
 
   function resolveTopic(topic: string): ResolvedTopic {
     const resolved = typeof topic === 'string' ? registry.resolve(topic) : undefined;
-    if (!resolved) {
-      throw new HeraldError(
-        ErrorCode.UnknownTopic,
-        `"${String(topic)}" matches no topic in the registry`,
-        {
-          topic: String(topic),
-          hint: `declared templates: ${registry.entries.map((e) => e.def.template).join(', ')}; parameters must satisfy their schemas`,
-        },
-      );
-    }
+    if (!resolved) throw topicError(registry, topic);
     return resolved;
   }
 
   function eventEntry(resolved: ResolvedTopic, event: string): EventEntry {
     const entry = resolved.entry.events.get(event);
-    if (!entry) {
-      throw new HeraldError(
-        ErrorCode.UnknownEvent,
-        `topic "${resolved.entry.def.template}" has no event "${event}"`,
-        {
-          topic: resolved.topic,
-          event,
-          hint: `its events: ${[...resolved.entry.events.keys()].join(', ')}`,
-        },
-      );
-    }
+    if (!entry) throw eventError(resolved, event);
     return entry;
   }
 
@@ -702,10 +684,9 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       const validator = validatorFor(resolved.entry.key, entry);
       if (!validator.check(payload)) {
         const issues = validator.errors(payload);
-        const first = issues[0];
         throw new ValidationError(
           ErrorCode.InvalidPayload,
-          `payload of ${resolved.entry.key}.${event} on "${topic}" is invalid${first ? `: ${first.path || '/'} ${first.message}` : ''}`,
+          `payload of ${resolved.entry.key}.${event} on "${topic}" is invalid: ${describeIssues(issues)}`,
           issues,
           {
             topic,

@@ -6,9 +6,10 @@
  * codegen, AsyncAPI, the lock file — reads this model. Mistakes are refused here, at start-up,
  * with errors that say what to fix.
  */
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Kind, type Static, type TSchema, Type, TypeGuard } from '@sinclair/typebox';
 import { ErrorCode, RegistryError, ValidationError } from '../errors.js';
 import type { CompatibilityMode } from './compat/modes.js';
+import { closest } from './diagnose.js';
 import {
   formatTopic,
   matchTopic,
@@ -19,7 +20,7 @@ import {
   type TopicPattern,
   templatesOverlap,
 } from './template.js';
-import { createValidator, listIssues, type Validator } from './validator.js';
+import { createValidator, describeIssues, listIssues, type Validator } from './validator.js';
 import {
   checkEventVersions,
   createEventDef,
@@ -303,6 +304,18 @@ export function defineTopics<const D extends TopicDefs>(
     for (const name of parsed.params) {
       const schema =
         (def.params as Record<string, TSchema | undefined>)[name] ?? Type.String({ minLength: 1 });
+      const problem = schemaProblem(schema);
+      if (problem !== undefined) {
+        throw new RegistryError(
+          ErrorCode.RegistryInvalid,
+          `the schema of parameter "${name}" of topic "${def.template}" ${problem.what}`,
+          {
+            ...where,
+            field: name,
+            hint: 'declare it as Type.String(...), Type.Integer(...) or Type.Number(...)',
+          },
+        );
+      }
       const type = typeof schema.type === 'string' ? schema.type : '';
       if (!SUPPORTED_PARAM_TYPES.has(type)) {
         throw new RegistryError(
@@ -337,8 +350,23 @@ export function defineTopics<const D extends TopicDefs>(
           },
         );
       }
+      const versions = ev.versions ?? [{ schema: ev.schema, version: ev.version }];
+      for (const version of versions) {
+        const problem = schemaProblem(version.schema);
+        if (problem !== undefined) {
+          throw new RegistryError(
+            ErrorCode.RegistryInvalid,
+            `the payload schema of event "${name}"${versions.length > 1 ? ` version ${version.version}` : ''} on topic "${def.template}" ${problem.what}`,
+            { ...where, event: name, hint: problem.hint },
+          );
+        }
+      }
       checkEventVersions(ev, name, def.template);
-      events.set(name, { name, def: ev, validator: createValidator(ev.schema) });
+      const validator = createValidator(ev.schema, undefined, {
+        topic: def.template,
+        event: name,
+      });
+      events.set(name, { name, def: ev, validator });
     }
     if (!def.raw && events.size === 0) {
       throw new RegistryError(
@@ -351,11 +379,13 @@ export function defineTopics<const D extends TopicDefs>(
       );
     }
     const presence: unknown = def.presence;
-    if (presence !== undefined && (typeof presence !== 'object' || presence === null)) {
+    const presenceProblem =
+      presence === undefined ? undefined : schemaProblem(presence, (inner) => `presence: ${inner}`);
+    if (presenceProblem !== undefined) {
       throw new RegistryError(
         ErrorCode.RegistryInvalid,
-        `the presence schema of topic "${def.template}" is not a schema`,
-        { ...where, hint: 'pass a TypeBox schema: presence: Type.Object({ ... })' },
+        `the presence schema of topic "${def.template}" ${presenceProblem.what}`,
+        { ...where, hint: presenceProblem.hint },
       );
     }
     const entry: TopicEntry = { key, def, parsed, events, paramValidators };
@@ -378,9 +408,12 @@ export function defineTopics<const D extends TopicDefs>(
     topic(key, params) {
       const entry = byKey.get(key);
       if (!entry) {
-        throw new RegistryError(ErrorCode.UnknownTopic, `no topic "${key}" in the registry`, {
-          hint: `declared topics: ${[...byKey.keys()].join(', ')}`,
-        });
+        const suggestion = closest(String(key), byKey.keys());
+        throw new RegistryError(
+          ErrorCode.UnknownTopic,
+          `no topic "${key}" in the registry${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`}`,
+          { hint: `declared topics: ${[...byKey.keys()].join(', ')}` },
+        );
       }
       return formatTopic(
         entry.parsed,
@@ -402,6 +435,77 @@ export function defineTopics<const D extends TopicDefs>(
     },
   };
   return registry;
+}
+
+/**
+ * Why `schema` is not a TypeBox schema Herald can compile, with the fix; undefined when it is.
+ * The two usual mistakes get their own hint: the properties without `Type.Object`, and a plain
+ * JSON Schema object (TypeBox compiles only schemas it built: they carry its `Kind` symbol).
+ */
+function schemaProblem(
+  schema: unknown,
+  usage: (inner: string) => string = (inner) => `event(${inner})`,
+): { what: string; hint: string } | undefined {
+  if (TypeGuard.IsSchema(schema)) {
+    const ref = unresolvedRef(schema);
+    return ref === undefined
+      ? undefined
+      : {
+          what: `refers to "${ref}" (Type.Ref), which it does not contain`,
+          hint: `inline the referenced schema instead of Type.Ref("${ref}"), or use Type.Recursive for a recursive type`,
+        };
+  }
+  if (typeof schema !== 'object' || schema === null) {
+    return {
+      what: `is ${schema === null ? 'null' : typeof schema}, not a schema`,
+      hint: `declare it with TypeBox: ${usage('Type.Object({ ... })')}`,
+    };
+  }
+  const values = Object.values(schema);
+  const keys = Object.keys(schema);
+  if (!(Kind in schema) && values.length > 0 && values.every((v) => TypeGuard.IsSchema(v))) {
+    return {
+      what: 'is a plain object of schemas, not a schema (Type.Object is missing)',
+      hint: `wrap the properties in Type.Object: ${usage(
+        `Type.Object({ ${keys
+          .slice(0, 2)
+          .map((k) => `${k}: ...`)
+          .join(', ')} })`,
+      )}`,
+    };
+  }
+  if (!(Kind in schema)) {
+    const json = ['type', 'properties', '$schema', 'anyOf', 'oneOf', 'items', 'enum'].some(
+      (k) => k in schema,
+    );
+    return {
+      what: json ? 'is a plain JSON Schema, not a TypeBox schema' : 'is not a TypeBox schema',
+      hint: json
+        ? `write it with TypeBox, e.g. ${usage('Type.Object({ id: Type.String() })')}: Herald compiles and types only schemas TypeBox built`
+        : `declare it with TypeBox: ${usage('Type.Object({ ... })')}`,
+    };
+  }
+  return {
+    what: `is a malformed TypeBox ${String((schema as Record<symbol, unknown>)[Kind])} schema`,
+    hint: 'build every part with Type.* functions; a hand-edited or JSON-parsed schema loses what TypeBox needs',
+  };
+}
+
+/** The first `$ref` of `schema` whose `$id` it does not contain (TypeBox could not compile it). */
+function unresolvedRef(schema: TSchema): string | undefined {
+  const ids = new Set<string>();
+  const refs: string[] = [];
+  const seen = new Set<object>();
+  const walk = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null || seen.has(node)) return;
+    seen.add(node);
+    const record = node as Record<string, unknown>;
+    if (typeof record.$id === 'string') ids.add(record.$id);
+    if (typeof record.$ref === 'string') refs.push(record.$ref);
+    for (const value of Object.values(record)) walk(value);
+  };
+  walk(schema);
+  return refs.find((ref) => !ids.has(ref));
 }
 
 function paramsValid(entry: TopicEntry, values: Record<string, string>): boolean {
@@ -462,11 +566,14 @@ export function stringifyParams(
       );
     }
     if (!validator.check(value)) {
-      const issues = listIssues(validator.schema, value);
+      const issues = listIssues(validator.schema, value).map((issue) => ({
+        ...issue,
+        path: `/${name}${issue.path}`,
+      }));
       throw new ValidationError(
         ErrorCode.InvalidParams,
-        `parameter "${name}" of topic "${template}" is invalid: ${issues[0]?.message ?? 'does not match its schema'}`,
-        issues.map((issue) => ({ ...issue, path: `/${name}${issue.path}` })),
+        `parameter "${name}" of topic "${template}" is invalid: ${describeIssues(issues).replace(`/${name} `, '')}`,
+        issues,
         {
           topic: template,
           field: name,
