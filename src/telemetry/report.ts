@@ -120,8 +120,16 @@ interface Pending {
   /** When the last line for this key was written. */
   wrote: number;
   suppressed: number;
-  last: string;
+  /** The last suppressed event, formatted only if a summary is written. */
+  last: () => string;
   timer: NodeJS.Timeout | undefined;
+}
+
+/** The report line of an event: the logger's line (its first line) and the fix. */
+function format<K extends LoggedEvent>(kind: K, value: BusEvents[K]): string {
+  const message = lines[kind](value)[0].split('\n')[0]!;
+  const fix = (FIXES[kind] as ((v: BusEvents[K]) => string) | undefined)?.(value);
+  return fix === undefined ? message : `${message}. Fix: ${fix}`;
 }
 
 /** The report: receives unheard bus events; `flush()` writes pending summaries. */
@@ -154,7 +162,7 @@ export function createReporter(log: LogOption | undefined): Reporter | undefined
     entry.timer = undefined;
     if (entry.suppressed === 0) return;
     const seconds = Math.round((Date.now() - entry.wrote) / 100) / 10;
-    write(`herald: ${entry.suppressed} more like this in ${seconds} s; the last: ${entry.last}`);
+    write(`herald: ${entry.suppressed} more like this in ${seconds} s; the last: ${entry.last()}`);
     entry.wrote = Date.now();
     entry.suppressed = 0;
   };
@@ -162,18 +170,16 @@ export function createReporter(log: LogOption | undefined): Reporter | undefined
   return {
     report(kind, value) {
       if (!REPORTED.has(kind)) return;
-      const [message] = lines[kind](value);
-      const fix = (FIXES[kind] as ((v: BusEvents[typeof kind]) => string) | undefined)?.(value);
-      const line = fix === undefined ? message : `${message}. Fix: ${fix}`;
       let key = keyOf(kind, value);
       if (!pending.has(key) && pending.size >= MAX_KEYS) key = kind;
       const entry = pending.get(key);
       const now = Date.now();
       if (entry === undefined || (entry.suppressed === 0 && now - entry.wrote >= intervalMs)) {
+        const last = () => format(kind, value);
         if (entry === undefined)
-          pending.set(key, { wrote: now, suppressed: 0, last: line, timer: undefined });
+          pending.set(key, { wrote: now, suppressed: 0, last, timer: undefined });
         else entry.wrote = now;
-        write(line);
+        write(last());
         if (!introduced) {
           introduced = true;
           write(
@@ -182,8 +188,9 @@ export function createReporter(log: LogOption | undefined): Reporter | undefined
         }
         return;
       }
+      // A flood costs a counter and a closure per event, not a formatted line.
       entry.suppressed++;
-      entry.last = line;
+      entry.last = () => format(kind, value);
       entry.timer ??= setTimeout(
         () => summarize(entry),
         Math.max(0, entry.wrote + intervalMs - now),

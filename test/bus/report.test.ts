@@ -13,11 +13,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   attachLogger,
   type Bus,
+  ConnectionState,
   createBus,
   createLocalHub,
   defineTopics,
   event,
   type LoggerLike,
+  type Transport,
+  type TransportSink,
   topic,
 } from '../../src/index.js';
 
@@ -169,5 +172,61 @@ describe('a bus with nobody listening', () => {
     expect(lines).toEqual([]);
     expect(logged.filter((l) => l.includes('(bad_signature'))).toHaveLength(2);
     expect(logged.filter((l) => l.includes('failed on "created"'))).toHaveLength(1);
+  });
+
+  it('reports overflow drops of a slow handler, once per subscription per interval', async () => {
+    const lines: string[] = [];
+    const bus = createBus({
+      registry,
+      keys: key(),
+      transport: createLocalHub().transport(),
+      log: (line) => lines.push(line),
+    });
+    buses.push(bus);
+    await bus.start();
+    let release: () => void = () => undefined;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    await bus.subscribe('order:ORD-1', () => blocked, { queue: { limit: 2 } });
+    for (let i = 0; i < 20; i++)
+      await bus.broadcast('order:ORD-1', 'created', { customerId: `c${i}` });
+    release();
+    await sleep(20);
+    expect(bus.stats().overflowDrops).toBeGreaterThan(10);
+    const drops = lines.filter((l) => l.includes('dropped'));
+    expect(drops).toHaveLength(1);
+    expect(drops[0]).toMatch(
+      /^herald: subscription 1 on "order:ORD-1" dropped 1 message\(s\) \(drop-oldest\)\. Fix: the handler is slower than its publishers/,
+    );
+  });
+
+  it('reports a disconnect and the gap after it, and not the routine reconnect events', async () => {
+    const lines: string[] = [];
+    let sink: TransportSink | undefined;
+    const transport: Transport = {
+      name: 'fake',
+      connect: async (s) => {
+        sink = s;
+      },
+      publish: async () => undefined,
+      subscribe: async () => undefined,
+      unsubscribe: async () => undefined,
+      close: async () => undefined,
+      status: () => ({ name: 'fake', state: ConnectionState.Connected, since: 0, channels: 0 }),
+    };
+    const bus = createBus({ registry, keys: key(), transport, log: (line) => lines.push(line) });
+    buses.push(bus);
+    await bus.start();
+    sink!.event({ type: 'connected' });
+    sink!.event({ type: 'disconnected', reason: 'ECONNRESET' });
+    sink!.event({ type: 'reconnecting', attempt: 1, delayMs: 100 });
+    sink!.event({ type: 'resubscribed', channels: 1, ms: 120 });
+    const reports = lines.filter((l) => !l.includes('silences'));
+    expect(reports).toHaveLength(2);
+    expect(reports[0]).toMatch(
+      /^herald: disconnected \(fake\): ECONNRESET\. Fix: messages published meanwhile may be lost/,
+    );
+    expect(reports[1]).toMatch(
+      /^herald: messages may have been lost \(fake\) from .* Fix: resync from your source of truth/,
+    );
   });
 });
