@@ -21,6 +21,7 @@
  * Adapters are imported lazily, so an app that never uses Redis never loads ioredis.
  */
 import { ConfigError, ErrorCode, TransportError } from '../errors.js';
+import { AUTO_ORDER, autoList, connectHint } from './auto.js';
 import { type LocalTransportOptions, localTransport } from './local.js';
 import type { PostgresTransportOptions } from './postgres/index.js';
 import type { RedisTransportOptions } from './redis/index.js';
@@ -31,6 +32,8 @@ import {
   type TransportSink,
   type TransportStatus,
 } from './transport.js';
+
+export { AUTO_ORDER } from './auto.js';
 
 /** Built-in transports by name. */
 export const TransportName = { Redis: 'redis', Postgres: 'postgres', Local: 'local' } as const;
@@ -66,50 +69,7 @@ export interface ChainOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The order `'auto'` tries. */
-export const AUTO_ORDER: readonly TransportName[] = ['redis', 'postgres', 'local'];
-
 type Factory = { readonly name: string; create(): Promise<Transport> };
-
-/**
- * Where the user configured a server for `name`, or undefined: an address in the transport's
- * options, or its environment variable. A prefix or timeout alone configures no server.
- */
-export function configuredBy(
-  name: 'redis' | 'postgres',
-  options: ChainOptions,
-  env: Readonly<Record<string, string | undefined>>,
-): string | undefined {
-  if (name === 'redis') {
-    const redis = options.redis ?? {};
-    for (const field of ['url', 'host', 'port', 'client', 'cluster'] as const)
-      if (redis[field] !== undefined) return `transportOptions.redis.${field}`;
-    for (const variable of ['REDIS_URL', 'REDIS_HOST', 'REDIS_PORT'])
-      if (env[variable]) return variable;
-    return undefined;
-  }
-  const postgres = options.postgres ?? {};
-  for (const field of ['connectionString', 'connection', 'pool'] as const)
-    if (postgres[field] !== undefined) return `transportOptions.postgres.${field}`;
-  return env.DATABASE_URL ? 'DATABASE_URL' : undefined;
-}
-
-/**
- * What `'auto'` tries: the most preferred configured server alone (all configured servers with
- * `failover`, which keeps every member connected), else every built-in transport in order.
- */
-function autoList(
-  options: ChainOptions,
-  env: Readonly<Record<string, string | undefined>>,
-): { list: readonly TransportName[]; configured?: string } {
-  const configured = (['redis', 'postgres'] as const)
-    .map((name) => ({ name, by: configuredBy(name, options, env) }))
-    .filter((c): c is { name: 'redis' | 'postgres'; by: string } => c.by !== undefined);
-  const first = configured[0];
-  if (first === undefined) return { list: AUTO_ORDER };
-  const chosen = options.failover ? configured : [first];
-  return { list: chosen.map((c) => c.name), configured: chosen.map((c) => c.by).join(', ') };
-}
 
 function factory(choice: TransportName | Transport, options: ChainOptions): Factory {
   if (typeof choice !== 'string') return { name: choice.name, create: async () => choice };
@@ -165,15 +125,6 @@ export function resolveTransport(
   if (factories.length === 1 && typeof list[0] === 'string' && list[0] === 'local')
     return localTransport(options.local);
   return createChain(factories, options, connectHint(list, configured));
-}
-
-/** The hint of a chain that could not start: never advice that splits a multi-process app. */
-function connectHint(list: readonly (TransportName | Transport)[], configured?: string): string {
-  const servers =
-    "start the server, or fix its address (REDIS_URL / DATABASE_URL, or transportOptions.redis / .postgres). Every process of an app must reach the same server: 'local' reaches only buses in this process";
-  if (configured === undefined) return servers;
-  const names = list.filter((c): c is TransportName => typeof c === 'string').join(', ');
-  return `'auto' uses the server you configured (${configured}) and does not fall back from it, because processes that fell back would not hear the ones that did not: start ${names} or fix ${configured}; to allow a fallback anyway, list the transports, e.g. transport: ['redis', 'postgres']`;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
