@@ -52,22 +52,21 @@ describe("'auto' with a configured server", () => {
     expect(lines).toEqual([]);
   });
 
-  it('takes REDIS_URL as configured: a bad one is an error, even with PostgreSQL up', async () => {
-    const saved = process.env.REDIS_URL;
+  it('takes REDIS_URL as configured: a bad one is an error, even with DATABASE_URL set and PostgreSQL up', async () => {
+    const saved = { redis: process.env.REDIS_URL, database: process.env.DATABASE_URL };
     process.env.REDIS_URL = `redis://127.0.0.1:${await deadPort()}`;
+    process.env.DATABASE_URL ||= 'postgres://postgres@127.0.0.1:5432/test';
     try {
-      const bus = createBus({
-        registry,
-        keys,
-        transportOptions: { connectTimeoutMs: 500, postgres: {} },
-      });
+      const bus = createBus({ registry, keys, transportOptions: { connectTimeoutMs: 500 } });
       const error = await bus.start().catch((e: unknown) => e);
       expect((error as TransportError).code).toBe(ErrorCode.ConnectFailed);
       expect((error as TransportError).hint).toContain('REDIS_URL');
       expect(bus.transport().name).toBe('redis');
     } finally {
-      if (saved === undefined) delete process.env.REDIS_URL;
-      else process.env.REDIS_URL = saved;
+      if (saved.redis === undefined) delete process.env.REDIS_URL;
+      else process.env.REDIS_URL = saved.redis;
+      if (saved.database === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved.database;
     }
   });
 
