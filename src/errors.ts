@@ -64,16 +64,22 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
-/** The base class of every error Herald throws. */
+/** The context fields an error carries as properties (`cause` is the standard `Error.cause`). */
+const CONTEXT_FIELDS = ['topic', 'event', 'field', 'kid', 'transport', 'hint'] as const;
+
+/**
+ * The base class of every error Herald throws. Context fields that do not apply are absent, not
+ * `undefined` own properties, so a logged error never shows `topic: undefined, event: undefined`.
+ */
 export class HeraldError extends Error {
   override readonly name: string = 'HeraldError';
   readonly code: ErrorCode;
-  readonly topic: string | undefined;
-  readonly event: string | undefined;
-  readonly field: string | undefined;
-  readonly kid: string | undefined;
-  readonly transport: string | undefined;
-  readonly hint: string | undefined;
+  declare readonly topic: string | undefined;
+  declare readonly event: string | undefined;
+  declare readonly field: string | undefined;
+  declare readonly kid: string | undefined;
+  declare readonly transport: string | undefined;
+  declare readonly hint: string | undefined;
 
   constructor(code: ErrorCode, message: string, context: ErrorContext = {}) {
     super(
@@ -81,12 +87,10 @@ export class HeraldError extends Error {
       context.cause === undefined ? undefined : { cause: context.cause },
     );
     this.code = code;
-    this.topic = context.topic;
-    this.event = context.event;
-    this.field = context.field;
-    this.kid = context.kid;
-    this.transport = context.transport;
-    this.hint = context.hint;
+    for (const key of CONTEXT_FIELDS) {
+      const value = context[key];
+      if (value !== undefined) Object.defineProperty(this, key, { value, enumerable: true });
+    }
   }
 }
 

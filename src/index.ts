@@ -187,6 +187,7 @@ export type {
 export { attachLogger, DEFAULT_LOG_LEVELS } from './telemetry/logger.js';
 export type { OtelInstrumentationOptions } from './telemetry/otel.js';
 export { otelInstrumentation } from './telemetry/otel.js';
+export type { LogOption, LogWriter, ReportOptions } from './telemetry/report.js';
 export type {
   Instrumentation,
   ProcessInfo,

@@ -30,7 +30,16 @@ const now = (): string => new Date().toISOString();
 const line = (who: string, text: string): void => console.log(`  ${who.padEnd(8)} ${text}`);
 
 // Two nodes of the chat service, each with the generated client and precompiled validators.
-const alice = createBus({ registry, keys, nodeId: 'alice', validators, transportOptions });
+// Bob tells the story of each attack; alice (also on room:lobby) would write the same
+// rejections to stderr, so her report is off (docs/bus.md, "Loud by default").
+const alice = createBus({
+  registry,
+  keys,
+  nodeId: 'alice',
+  validators,
+  transportOptions,
+  log: false,
+});
 const bob = createBus({ registry, keys, nodeId: 'bob', validators, transportOptions });
 await Promise.all([alice.start(), bob.start()]);
 const status = alice.transport();
@@ -106,6 +115,7 @@ const forger = createBus({
   keys: { keys: [{ kid: 'mallory', secret: randomBytes(32) }] },
   nodeId: 'mallory',
   transportOptions,
+  log: false,
 });
 await forger.start();
 await forger.broadcast('room:lobby', 'message', {
@@ -122,7 +132,13 @@ const outdated = defineTopics({
     events: { message: event(Type.Object({ userId: Type.String(), text: Type.String() })) },
   }),
 });
-const legacy = createBus({ registry: outdated, keys, nodeId: 'legacy', transportOptions });
+const legacy = createBus({
+  registry: outdated,
+  keys,
+  nodeId: 'legacy',
+  transportOptions,
+  log: false,
+});
 await legacy.start();
 await legacy.broadcast('room:lobby', 'message', {
   userId: 'u_legacy',

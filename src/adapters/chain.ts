@@ -10,9 +10,18 @@
  * a gap; an outage of any member's subscriptions (active or standby) lasts, as a gap, until that
  * member has resubscribed; messages that arrive twice around a switch are dropped by id by the
  * bus's replay window.
+ *
+ * `'auto'` is honest (issue 15): a server the user configured (`REDIS_URL`, `DATABASE_URL`, an
+ * address in `transportOptions`) is the transport, and when it does not answer `start()` fails.
+ * A silent fallback to another transport would split an app: processes that fell back hear
+ * nothing from the ones that did not. Only with nothing configured does `'auto'` probe the
+ * loopback defaults and end on `local`; a chain that starts on any member but its first reports
+ * it (`degraded`, written to stderr unless someone listens), and `hasRemoteInterest` follows the
+ * active member, so a receipt says `sent: true` only when some receiver could have the message.
  * Adapters are imported lazily, so an app that never uses Redis never loads ioredis.
  */
 import { ConfigError, ErrorCode, TransportError } from '../errors.js';
+import { AUTO_ORDER, autoList, connectHint } from './auto.js';
 import { type LocalTransportOptions, localTransport } from './local.js';
 import type { PostgresTransportOptions } from './postgres/index.js';
 import type { RedisTransportOptions } from './redis/index.js';
@@ -23,6 +32,8 @@ import {
   type TransportSink,
   type TransportStatus,
 } from './transport.js';
+
+export { AUTO_ORDER } from './auto.js';
 
 /** Built-in transports by name. */
 export const TransportName = { Redis: 'redis', Postgres: 'postgres', Local: 'local' } as const;
@@ -50,12 +61,13 @@ export interface ChainOptions {
   readonly redis?: RedisTransportOptions;
   readonly postgres?: PostgresTransportOptions;
   readonly local?: LocalTransportOptions;
-  /** Environment to read `HERALD_TRANSPORT` from. @default process.env */
+  /**
+   * Environment to read `HERALD_TRANSPORT` from, and, for `'auto'`, whether a server is
+   * configured (`REDIS_URL`, `REDIS_HOST`, `REDIS_PORT`, `DATABASE_URL`).
+   * @default process.env
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
-
-/** The order `'auto'` tries. */
-export const AUTO_ORDER: readonly TransportName[] = ['redis', 'postgres', 'local'];
 
 type Factory = { readonly name: string; create(): Promise<Transport> };
 
@@ -88,10 +100,12 @@ export function resolveTransport(
   choice: TransportChoice | undefined,
   options: ChainOptions = {},
 ): Transport {
-  const forced = (options.env ?? process.env).HERALD_TRANSPORT?.trim();
+  const env = options.env ?? process.env;
+  const forced = env.HERALD_TRANSPORT?.trim();
   if (choice !== undefined && typeof choice === 'object' && !Array.isArray(choice))
     return choice as Transport;
   let list: readonly (TransportName | Transport)[];
+  let configured: string | undefined;
   if (forced) {
     if (!(AUTO_ORDER as readonly string[]).includes(forced)) {
       throw new ConfigError(`HERALD_TRANSPORT="${forced}" is not a transport`, {
@@ -99,7 +113,8 @@ export function resolveTransport(
       });
     }
     list = [forced as TransportName];
-  } else if (choice === undefined || choice === 'auto') list = AUTO_ORDER;
+  } else if (choice === undefined || choice === 'auto')
+    ({ list, configured } = autoList(options, env));
   else if (typeof choice === 'string') list = [choice];
   else list = choice as readonly (TransportName | Transport)[];
   if (list.length === 0)
@@ -109,7 +124,7 @@ export function resolveTransport(
   const factories = list.map((c) => factory(c, options));
   if (factories.length === 1 && typeof list[0] === 'string' && list[0] === 'local')
     return localTransport(options.local);
-  return createChain(factories, options);
+  return createChain(factories, options, connectHint(list, configured));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -128,7 +143,11 @@ interface Member {
 }
 
 /** Creates the chain transport over the given candidates. */
-function createChain(factories: readonly Factory[], options: ChainOptions): Transport {
+function createChain(
+  factories: readonly Factory[],
+  options: ChainOptions,
+  hint: string,
+): Transport {
   const timeoutMs = options.connectTimeoutMs ?? 2000;
   const failover = options.failover
     ? options.failover === true
@@ -217,7 +236,8 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
       m.healthySince = Date.now();
       return true;
     } catch (error) {
-      m.lastError = error instanceof Error ? error.message : String(error);
+      // The first line: the member's own hint does not fit in a list of reasons.
+      m.lastError = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
       await m.transport?.close().catch(() => undefined);
       m.transport = undefined;
       return false;
@@ -305,13 +325,22 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
         throw new TransportError(
           ErrorCode.ConnectFailed,
           `no transport could connect: ${members.map((m) => `${m.factory.name} (${m.lastError})`).join('; ')}`,
-          {
-            transport: name,
-            hint: "start a server, fix the connection options, or add 'local' to the list",
-          },
+          { transport: name, hint },
         );
       }
-      sink.event({ type: 'connected' });
+      const passed = members.slice(0, members.indexOf(active));
+      const preferred = members[0]!;
+      sink.event(
+        active === preferred
+          ? { type: 'connected' }
+          : {
+              type: 'connected',
+              degraded: {
+                preferred: preferred.factory.name,
+                reason: passed.map((m) => `${m.factory.name} (${m.lastError})`).join('; '),
+              },
+            },
+      );
       if (failover) {
         for (const m of members) if (m !== active && !m.transport) await connectMember(m);
         timer = setTimeout(() => void tick(), retryMs).unref();
@@ -319,6 +348,11 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
         // Candidates after the chosen one were never created; the ones before it failed.
         for (const m of members) if (m !== active) m.transport = undefined;
       }
+    },
+    // A receipt says `sent` only when some receiver could have the message: on `local`, when
+    // another bus of this process listens (the active member knows; a server cannot tell).
+    hasRemoteInterest(channel) {
+      return active?.transport?.hasRemoteInterest?.(channel) ?? true;
     },
     async publish(channel, data) {
       const target =

@@ -21,7 +21,14 @@ export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionSt
 
 /** Connection events a transport emits; the bus turns them into bus events and gaps. */
 export type TransportEvent =
-  | { readonly type: 'connected' }
+  | {
+      readonly type: 'connected';
+      /**
+       * Set by a fallback chain that connected to a less preferred member than its first: which
+       * one it preferred, and why every member before the active one failed.
+       */
+      readonly degraded?: { readonly preferred: string; readonly reason: string };
+    }
   | {
       readonly type: 'disconnected';
       readonly reason: string;

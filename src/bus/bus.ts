@@ -14,8 +14,9 @@ import { ConfigError, ErrorCode, HeraldError, TransportError, ValidationError } 
 import { createPresence, PRESENCE_CHANNEL, type PresenceWire } from '../presence/index.js';
 import { createVersionReader } from '../registry-store/reader.js';
 import type { EventEntry, ResolvedTopic, TopicDefs } from '../schemas/define.js';
+import { eventError, topicError } from '../schemas/diagnose.js';
 import type { ReadOutcome } from '../schemas/upgrade.js';
-import { createValidator, type Validator } from '../schemas/validator.js';
+import { createValidator, describeIssues, type Validator } from '../schemas/validator.js';
 import {
   createCodec,
   type Envelope,
@@ -28,6 +29,7 @@ import { createKeyRing } from '../security/keys.js';
 import { type Rejection, RejectReason } from '../security/reasons.js';
 import { createReplayGate } from '../security/replay.js';
 import { otelInstrumentation } from '../telemetry/otel.js';
+import { createReporter } from '../telemetry/report.js';
 import { type Batcher, createBatcher } from './batcher.js';
 import { burstClock } from './clock.js';
 import { createDuplicateWatch, DUPLICATE_NOTICE_TOPIC } from './duplicate-node.js';
@@ -121,7 +123,9 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
   const maxBytes = options.limits?.maxBytes ?? 2 * 1024 * 1024;
   const transport = resolveTransport(options.transport, options.transportOptions);
   const ownChannel = nodeChannel(nodeId);
-  const events = new Emitter<BusEvents>();
+  // Loud by default: events nobody listens to are written to stderr (telemetry/report.ts).
+  const reporter = createReporter(options.log);
+  const events = new Emitter<BusEvents>(reporter?.report);
   const table = new SubscriptionTable();
   const subscribers = new Map<string, SubscriberState>();
   const queueDefaults = options.queue ?? {};
@@ -220,32 +224,13 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
 
   function resolveTopic(topic: string): ResolvedTopic {
     const resolved = typeof topic === 'string' ? registry.resolve(topic) : undefined;
-    if (!resolved) {
-      throw new HeraldError(
-        ErrorCode.UnknownTopic,
-        `"${String(topic)}" matches no topic in the registry`,
-        {
-          topic: String(topic),
-          hint: `declared templates: ${registry.entries.map((e) => e.def.template).join(', ')}; parameters must satisfy their schemas`,
-        },
-      );
-    }
+    if (!resolved) throw topicError(registry, topic);
     return resolved;
   }
 
   function eventEntry(resolved: ResolvedTopic, event: string): EventEntry {
     const entry = resolved.entry.events.get(event);
-    if (!entry) {
-      throw new HeraldError(
-        ErrorCode.UnknownEvent,
-        `topic "${resolved.entry.def.template}" has no event "${event}"`,
-        {
-          topic: resolved.topic,
-          event,
-          hint: `its events: ${[...resolved.entry.events.keys()].join(', ')}`,
-        },
-      );
-    }
+    if (!entry) throw eventError(resolved, event);
     return entry;
   }
 
@@ -253,7 +238,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     instrumentation?.rejected(rejection, transport.name);
     counters.rejected[rejection.reason]++;
     counters.rejectedTotal++;
-    if (events.has('rejected')) events.emit('rejected', rejection);
+    events.emit('rejected', rejection);
   }
 
   // ---------------------------------------------------------------- receive
@@ -431,6 +416,8 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
     switch (event.type) {
       case 'connected':
         events.emit('connected', { transport: name });
+        if (event.degraded !== undefined)
+          events.emit('degraded', { transport: name, ...event.degraded });
         break;
       case 'disconnected':
         // A later loss in the same outage may have started earlier (another connection).
@@ -726,10 +713,9 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       const validator = validatorFor(resolved.entry.key, entry);
       if (!validator.check(payload)) {
         const issues = validator.errors(payload);
-        const first = issues[0];
         throw new ValidationError(
           ErrorCode.InvalidPayload,
-          `payload of ${resolved.entry.key}.${event} on "${topic}" is invalid${first ? `: ${first.path || '/'} ${first.message}` : ''}`,
+          `payload of ${resolved.entry.key}.${event} on "${topic}" is invalid: ${describeIssues(issues)}`,
           issues,
           {
             topic,
@@ -1019,6 +1005,7 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       }
       table.clear();
       await transport.close();
+      reporter?.flush();
     },
     subscribe: (topic: string, handler: Handler<Message>, opts?: SubscribeOptions) =>
       subscribe(topic, handler, opts),

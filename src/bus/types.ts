@@ -21,6 +21,7 @@ import type { DecodeLimits } from '../security/codec.js';
 import type { FreshnessOptions } from '../security/freshness.js';
 import type { KeyConfig } from '../security/keys.js';
 import type { Rejection, RejectReason } from '../security/reasons.js';
+import type { LogOption } from '../telemetry/report.js';
 import type { Instrumentation } from '../telemetry/types.js';
 import type { BatchingOptions } from './batcher.js';
 import type { DuplicateNode } from './duplicate-node.js';
@@ -290,6 +291,12 @@ export interface BusEvents {
   resubscribed: { readonly transport: string; readonly channels: number; readonly ms: number };
   /** A fallback chain switched transports. A `gap` follows. */
   failover: { readonly from: string; readonly to: string; readonly reason: string };
+  /**
+   * A fallback chain started on a less preferred transport than its first (`transport`, not
+   * `preferred`); `reason` says why each one before it failed. With `local`, only buses in this
+   * process receive what this bus publishes.
+   */
+  degraded: { readonly transport: string; readonly preferred: string; readonly reason: string };
   /** Messages may have been lost between `from` and `to`. */
   gap: Gap;
   /**
@@ -330,8 +337,11 @@ export interface BusOptions<D extends TopicDefs> {
   /** Signing and verification keys. */
   readonly keys: KeyConfig;
   /**
-   * The transport: an instance, a name, a fallback list, or `'auto'` (Redis, then PostgreSQL,
-   * then in-process). The environment variable `HERALD_TRANSPORT` forces one by name.
+   * The transport: an instance, a name, a fallback list, or `'auto'`: the configured server
+   * (`REDIS_URL`, `DATABASE_URL`, an address in `transportOptions`), which fails the start when
+   * it does not answer; with nothing configured, Redis then PostgreSQL on loopback, then
+   * in-process, reported when it is not Redis (docs/transports/chain.md). The environment
+   * variable `HERALD_TRANSPORT` forces one by name.
    * @default 'auto'
    * @example ['redis', 'postgres', 'local']
    */
@@ -383,6 +393,16 @@ export interface BusOptions<D extends TopicDefs> {
    * @default on when the registry declares a presence topic, with PRESENCE_DEFAULTS
    */
   readonly presence?: PresenceOptions | boolean;
+  /**
+   * Loud by default: while nothing listens to them, rejections, handler errors, overflow drops,
+   * cancelled subscriptions, disconnects, failovers, degraded starts and gaps are written to
+   * stderr, each with its fix, rate-limited per reason (docs/bus.md). A listener for a kind
+   * (`bus.on('rejected', ...)`) or `attachLogger(bus)` takes them off stderr; this option
+   * redirects them (a function of one line, or a stream) or, with `false`, silences them.
+   * @default process.stderr, one summary line per reason per 10 s after the first
+   * @example { log: false } or { log: (line) => myLogger.warn(line) } or { log: { intervalMs: 60_000 } }
+   */
+  readonly log?: LogOption;
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
   /**

@@ -9,6 +9,8 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { ErrorCode, RegistryError, ValidationError } from '../errors.js';
 import type { CompatibilityMode } from './compat/modes.js';
+import { closest } from './diagnose.js';
+import { schemaProblem } from './schema-check.js';
 import {
   formatTopic,
   matchTopic,
@@ -19,7 +21,7 @@ import {
   type TopicPattern,
   templatesOverlap,
 } from './template.js';
-import { createValidator, listIssues, type Validator } from './validator.js';
+import { createValidator, describeIssues, listIssues, type Validator } from './validator.js';
 import {
   checkEventVersions,
   createEventDef,
@@ -312,6 +314,18 @@ export function defineTopics<const D extends TopicDefs>(
     for (const name of parsed.params) {
       const schema =
         (def.params as Record<string, TSchema | undefined>)[name] ?? Type.String({ minLength: 1 });
+      const problem = schemaProblem(schema);
+      if (problem !== undefined) {
+        throw new RegistryError(
+          ErrorCode.RegistryInvalid,
+          `the schema of parameter "${name}" of topic "${def.template}" ${problem.what}`,
+          {
+            ...where,
+            field: name,
+            hint: 'declare it as Type.String(...), Type.Integer(...) or Type.Number(...)',
+          },
+        );
+      }
       const type = typeof schema.type === 'string' ? schema.type : '';
       if (!SUPPORTED_PARAM_TYPES.has(type)) {
         throw new RegistryError(
@@ -346,8 +360,23 @@ export function defineTopics<const D extends TopicDefs>(
           },
         );
       }
+      const versions = ev.versions ?? [{ schema: ev.schema, version: ev.version }];
+      for (const version of versions) {
+        const problem = schemaProblem(version.schema);
+        if (problem !== undefined) {
+          throw new RegistryError(
+            ErrorCode.RegistryInvalid,
+            `the payload schema of event "${name}"${versions.length > 1 ? ` version ${version.version}` : ''} on topic "${def.template}" ${problem.what}`,
+            { ...where, event: name, hint: problem.hint },
+          );
+        }
+      }
       checkEventVersions(ev, name, def.template);
-      events.set(name, { name, def: ev, validator: createValidator(ev.schema) });
+      const validator = createValidator(ev.schema, undefined, {
+        topic: def.template,
+        event: name,
+      });
+      events.set(name, { name, def: ev, validator });
     }
     if (!def.raw && events.size === 0) {
       throw new RegistryError(
@@ -360,11 +389,13 @@ export function defineTopics<const D extends TopicDefs>(
       );
     }
     const presence: unknown = def.presence;
-    if (presence !== undefined && (typeof presence !== 'object' || presence === null)) {
+    const presenceProblem =
+      presence === undefined ? undefined : schemaProblem(presence, (inner) => `presence: ${inner}`);
+    if (presenceProblem !== undefined) {
       throw new RegistryError(
         ErrorCode.RegistryInvalid,
-        `the presence schema of topic "${def.template}" is not a schema`,
-        { ...where, hint: 'pass a TypeBox schema: presence: Type.Object({ ... })' },
+        `the presence schema of topic "${def.template}" ${presenceProblem.what}`,
+        { ...where, hint: presenceProblem.hint },
       );
     }
     const entry: TopicEntry = { key, def, parsed, events, paramValidators };
@@ -387,9 +418,12 @@ export function defineTopics<const D extends TopicDefs>(
     topic(key, params) {
       const entry = byKey.get(key);
       if (!entry) {
-        throw new RegistryError(ErrorCode.UnknownTopic, `no topic "${key}" in the registry`, {
-          hint: `declared topics: ${[...byKey.keys()].join(', ')}`,
-        });
+        const suggestion = closest(String(key), byKey.keys());
+        throw new RegistryError(
+          ErrorCode.UnknownTopic,
+          `no topic "${key}" in the registry${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`}`,
+          { hint: `declared topics: ${[...byKey.keys()].join(', ')}` },
+        );
       }
       return formatTopic(
         entry.parsed,
@@ -471,11 +505,14 @@ export function stringifyParams(
       );
     }
     if (!validator.check(value)) {
-      const issues = listIssues(validator.schema, value);
+      const issues = listIssues(validator.schema, value).map((issue) => ({
+        ...issue,
+        path: `/${name}${issue.path}`,
+      }));
       throw new ValidationError(
         ErrorCode.InvalidParams,
-        `parameter "${name}" of topic "${template}" is invalid: ${issues[0]?.message ?? 'does not match its schema'}`,
-        issues.map((issue) => ({ ...issue, path: `/${name}${issue.path}` })),
+        `parameter "${name}" of topic "${template}" is invalid: ${describeIssues(issues).replace(`/${name} `, '')}`,
+        issues,
         {
           topic: template,
           field: name,

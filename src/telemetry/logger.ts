@@ -1,9 +1,10 @@
 /**
  * `attachLogger`: one call turns a bus's events — rejections, handler errors, overflows, slow
  * consumers (and their recovery), cancelled subscriptions, and the transport's connected /
- * disconnected / reconnecting / resubscribed / failover / gap — into log lines, each kind at its
- * own level, with callbacks for connect/disconnect alerting. It returns a function that detaches
- * every listener.
+ * disconnected / reconnecting / resubscribed / failover / degraded / gap — into log lines, each
+ * kind at its own level, with callbacks for connect/disconnect alerting. It returns a function
+ * that detaches every listener. The same lines are what a bus writes to stderr while nothing
+ * listens (`report.ts`): attaching a logger replaces that report, since it listens to every kind.
  */
 import type { Bus, BusEvents } from '../bus/types.js';
 
@@ -33,6 +34,7 @@ export const DEFAULT_LOG_LEVELS: Readonly<Record<LoggedEvent, LogLevel>> = {
   reconnecting: 'info',
   resubscribed: 'info',
   failover: 'warn',
+  degraded: 'warn',
   gap: 'warn',
   duplicate_node: 'error',
 };
@@ -74,14 +76,16 @@ export interface AttachLoggerOptions {
   readonly onConnect?: (info: ConnectInfo) => void;
 }
 
-type Line = readonly [message: string, fields: Record<string, unknown>];
+/** One log line: a message, and the fields a structured logger keeps. */
+export type Line = readonly [message: string, fields: Record<string, unknown>];
 
 const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
-const lines: { [K in LoggedEvent]: (value: BusEvents[K]) => Line } = {
+/** The log line of each event kind (shared by `attachLogger` and the stderr report). */
+export const lines: { readonly [K in LoggedEvent]: (value: BusEvents[K]) => Line } = {
   rejected: (r) => [
-    `herald: rejected a message on "${r.channel}" (${r.reason}): ${r.detail}`,
+    `herald: rejected a message on "${r.channel}" (${r.reason}${r.event === undefined ? '' : `, event "${r.event}"`}${r.node === undefined ? '' : ` from node "${r.node}"`}): ${r.detail}`,
     { ...r },
   ],
   handler_error: (e) => [
@@ -114,6 +118,10 @@ const lines: { [K in LoggedEvent]: (value: BusEvents[K]) => Line } = {
     { ...r },
   ],
   failover: (f) => [`herald: failover from ${f.from} to ${f.to}: ${f.reason}`, { ...f }],
+  degraded: (d) => [
+    `herald: started on ${d.transport}, not on ${d.preferred}: ${d.reason}`,
+    { ...d },
+  ],
   gap: (g) => [
     `herald: messages may have been lost (${g.transport}) from ${new Date(g.from).toISOString()} to ${new Date(g.to).toISOString()} (${g.to - g.from} ms): ${g.reason}`,
     { ...g },
@@ -184,6 +192,7 @@ export function attachLogger(bus: Pick<Bus, 'on'>, options: AttachLoggerOptions 
     call(options.onConnect, { transport, downMs: Date.now() - since }, 'onConnect');
   });
   listen('failover');
+  listen('degraded');
   listen('gap');
 
   let attached = true;

@@ -205,10 +205,17 @@ describe('tenant namespaces, over 10,000 fuzzed tenant ids (exhaustive)', () => 
     const bus = createBus({ registry, keys: { keys: [KEY_1] }, transport: 'local', nodeId: 'n' });
     await bus.start();
     try {
-      for (const id of ['a:b', '\u0000', ':', 'x'.repeat(201), '\ud83c', 'a\udf89b']) {
+      // With a ':' the topic has another shape: no template matches it.
+      for (const id of ['a:b', ':']) {
         await expect(
           bus.broadcast(`tenant:${id}:events` as 'tenant:x:events', 'said', { text: 'x' }),
         ).rejects.toMatchObject({ code: ErrorCode.UnknownTopic });
+      }
+      // The shape of tenant:{tenantId}:events, with a value no topic may hold: the parameter is named.
+      for (const id of ['\u0000', 'x'.repeat(201), '\ud83c', 'a\udf89b']) {
+        await expect(
+          bus.broadcast(`tenant:${id}:events` as 'tenant:x:events', 'said', { text: 'x' }),
+        ).rejects.toMatchObject({ code: ErrorCode.InvalidParams, field: 'tenantId' });
       }
     } finally {
       await bus.stop();
