@@ -159,7 +159,6 @@ export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bu
       : createReplayGate(options.freshness.shared, nodeId, replayTtlMs(options.freshness), now);
   const duplicates = createDuplicateWatch({
     nodeId,
-    hasListener: () => events.has('duplicate_node'),
     emit: (value) => events.emit('duplicate_node', value),
     notify: (other) => {
       if (state === 'started') sendDuplicateNotice(other);

@@ -2,7 +2,8 @@
  * Two running processes with one node id (docs/wire-format.md §7): each refuses the other's
  * messages as `duplicate_node`, so a copied `nodeId` would otherwise lose messages with only a
  * counter to show for it. This watch makes it loud on both sides, once per other instance: a
- * `duplicate_node` bus event (or, with no listener, a process warning on stderr), and a signed
+ * `duplicate_node` bus event (which, with no listener, the bus's stderr report writes: one
+ * mechanism for every unheard event, src/telemetry/report.ts), and a signed
  * notice on the node's own channel, so the other process hears it even when it subscribes to
  * nothing this one publishes.
  *
@@ -31,7 +32,6 @@ export interface DuplicateNode {
 /** The bus's side of the watch. */
 export interface DuplicateWatchPort {
   readonly nodeId: string;
-  hasListener(): boolean;
   emit(value: DuplicateNode): void;
   /** Sends the notice to the other instance (best effort, never throws). */
   notify(otherEpoch: string): void;
@@ -52,8 +52,7 @@ export function createDuplicateWatch(port: DuplicateWatchPort): DuplicateWatch {
       if (known.size >= REMEMBERED) known.clear();
       known.add(otherEpoch);
       const hint = `another running process uses nodeId "${port.nodeId}" (its epoch ${otherEpoch}); each refuses the other's messages as duplicate_node: give every process its own nodeId`;
-      if (port.hasListener()) port.emit({ node: port.nodeId, epoch: otherEpoch, channel, hint });
-      else process.emitWarning(`herald: ${hint}`, 'HeraldDuplicateNodeWarning');
+      port.emit({ node: port.nodeId, epoch: otherEpoch, channel, hint });
       port.notify(otherEpoch);
     },
   };

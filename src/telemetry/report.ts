@@ -47,6 +47,7 @@ const REPORTED = new Set<LoggedEvent>([
   'failover',
   'degraded',
   'gap',
+  'duplicate_node',
 ]);
 
 /** Most reasons tracked at once; beyond, reasons share one key per kind (bounded memory). */
@@ -97,6 +98,8 @@ const FIXES: { readonly [K in LoggedEvent]?: (value: BusEvents[K]) => string } =
       : `processes on ${d.preferred} do not receive this bus's messages: start ${d.preferred} or fix its connection, or name one transport so that start() fails instead`,
   gap: () =>
     "resync from your source of truth in a bus.on('gap') listener or a subscription's onGap",
+  duplicate_node: () =>
+    'give every running process its own nodeId (createBus({ nodeId }), or leave it out for a random one)',
 };
 
 /** The rate-limit key of an event: its kind and reason. */
@@ -111,6 +114,8 @@ function keyOf<K extends LoggedEvent>(kind: K, value: BusEvents[K]): string {
       return `${kind}:${String(v.subscription)}`;
     case 'failover':
       return `failover:${String(v.from)}>${String(v.to)}`;
+    case 'duplicate_node':
+      return `duplicate_node:${String(v.epoch)}`;
     default:
       return `${kind}:${String(v.transport)}`;
   }
