@@ -148,6 +148,7 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
   let sink: TransportSink | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
+  const failbacks = new Set<NodeJS.Timeout>();
 
   const connected = (m: Member): boolean =>
     m.transport?.status().state === ConnectionState.Connected;
@@ -162,8 +163,12 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
       },
       event(event) {
         if (event.type === 'disconnected') m.healthySince = undefined;
-        if (event.type === 'resubscribed' || event.type === 'connected')
-          m.healthySince ??= Date.now();
+        if (event.type === 'resubscribed' || event.type === 'connected') {
+          if (m.healthySince === undefined) {
+            m.healthySince = Date.now();
+            if (failover) scheduleFailback();
+          }
+        }
         const at = Date.now();
         if (m === active) sink?.event(event);
         else if (failover) standbyEvent(m, event, at);
@@ -236,9 +241,8 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
     if (next) switchTo(next, reason);
   }
 
-  /** Periodically: reconnect members that never connected, and fail back after hysteresis. */
-  async function tick(): Promise<void> {
-    for (const m of members) if (!m.transport && !closed) await connectMember(m);
+  /** Moves back to the most preferred member that has been healthy for `failbackAfterMs`. */
+  function failBack(): void {
     const preferred = members.find(
       (m) =>
         connected(m) &&
@@ -248,6 +252,26 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
     if (preferred && active && members.indexOf(preferred) < members.indexOf(active)) {
       switchTo(preferred, `${preferred.factory.name} healthy for ${failbackAfterMs} ms`);
     }
+  }
+
+  /**
+   * A member just became healthy: check again once it has been for `failbackAfterMs`, so the
+   * failback comes then and not up to `retryMs` later at the next tick.
+   */
+  function scheduleFailback(): void {
+    if (closed) return;
+    const check = setTimeout(() => {
+      failbacks.delete(check);
+      if (!closed) failBack();
+    }, failbackAfterMs + 1);
+    check.unref();
+    failbacks.add(check);
+  }
+
+  /** Periodically: reconnect members that never connected, and fail back after hysteresis. */
+  async function tick(): Promise<void> {
+    for (const m of members) if (!m.transport && !closed) await connectMember(m);
+    failBack();
     if (!closed) timer = setTimeout(() => void tick(), retryMs).unref();
   }
 
@@ -332,6 +356,8 @@ function createChain(factories: readonly Factory[], options: ChainOptions): Tran
     async close() {
       closed = true;
       clearTimeout(timer);
+      for (const check of failbacks) clearTimeout(check);
+      failbacks.clear();
       await Promise.all(members.map((m) => m.transport?.close().catch(() => undefined)));
     },
     status(): TransportStatus {

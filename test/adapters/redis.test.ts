@@ -133,6 +133,41 @@ describe.skipIf(!redis.ok)('redis transport', () => {
     expect(ours.every((l) => /\bcmd=ping\b/.test(l))).toBe(true);
   });
 
+  it('does not mistake a subscriber slower than the stream for a dead connection', async () => {
+    // 2,000 messages of 1.5 KB (3 MB: many socket reads, under Redis's default 8 MB output
+    // buffer soft limit) in front of a sink that spends 1.5 ms on each: a PING's answer waits
+    // seconds behind them (its timeout is 750 ms here). Busy, not dead: nothing may be lost.
+    const a = make();
+    const b = make({ heartbeatMs: 100, heartbeatTimeoutMs: 750 });
+    const sink = recordingSink();
+    const slow = {
+      ...sink,
+      message(channel: string, data: string | Uint8Array) {
+        const until = performance.now() + 1.5;
+        while (performance.now() < until) {
+          // CPU-bound work per message.
+        }
+        sink.message(channel, data);
+      },
+    };
+    await a.connect(recordingSink());
+    await b.connect(slow);
+    await b.subscribe('busy:1');
+    await new Promise((r) => setTimeout(r, 250));
+    await Promise.all(
+      Array.from({ length: 2000 }, (_, i) => a.publish('busy:1', `m${i}`.padEnd(1500, '.'))),
+    );
+    await waitFor(
+      () => sink.messages.length >= 2000 || sink.events.length > 1,
+      'the backlog',
+      30_000,
+    );
+    expect(sink.events).toEqual([{ type: 'connected' }]);
+    expect(sink.messages.map((m) => m.data.replace(/\.+$/, ''))).toEqual(
+      Array.from({ length: 2000 }, (_, i) => `m${i}`),
+    );
+  }, 40_000);
+
   it('rejects a publish before connect and after close with PUBLISH_FAILED', async () => {
     const t = make();
     await expect(t.publish('room:1', 'x')).rejects.toMatchObject({ code: ErrorCode.PublishFailed });

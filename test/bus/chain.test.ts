@@ -188,6 +188,34 @@ describe('failover hysteresis', () => {
   });
 });
 
+describe('failback timing', () => {
+  it('fails back failbackAfterMs after the preferred member is healthy, not at the next retry', async () => {
+    const hub = createLocalHub();
+    const flappy = flappyTransport(hub);
+    const failbackAfterMs = 300;
+    const bus = createBus({
+      registry,
+      keys,
+      nodeId: 'a',
+      transport: [flappy.transport, hub.transport()],
+      // A retry period far longer than the hysteresis: the failback must not wait for it.
+      transportOptions: { failover: { failbackAfterMs, retryMs: 10_000 } },
+    });
+    buses.push(bus);
+    const switches: { to: string; at: number }[] = [];
+    bus.on('failover', (f) => switches.push({ to: f.to, at: Date.now() }));
+    await bus.start();
+    flappy.down();
+    await sleep(50);
+    const recovered = Date.now();
+    flappy.up();
+    await waitUntil(() => switches.length === 2, 3000);
+    expect(switches.map((s) => s.to)).toEqual(['local', 'flappy']);
+    expect(switches[1]!.at - recovered).toBeGreaterThanOrEqual(failbackAfterMs);
+    expect(switches[1]!.at - recovered).toBeLessThan(failbackAfterMs + 250);
+  });
+});
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;

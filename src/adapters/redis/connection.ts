@@ -2,7 +2,15 @@
  * One ioredis connection as the Redis transport needs it: no offline queue, no automatic resend
  * and no automatic resubscribe (the link resubscribes itself and confirms it), reconnects forever
  * with a capped back-off, and a PING heartbeat that destroys the socket of a connection that
- * stopped answering (half-open), instead of waiting for the OS keepalive.
+ * went SILENT (half-open), instead of waiting for the OS keepalive.
+ *
+ * Silent, not slow: a PONG queues behind every message the server sent before it, and a
+ * subscriber slower than the stream can have seconds of them in front of it. Destroying that
+ * connection would lose everything it had not read (the server's own output-buffer limit is
+ * what cuts a subscriber that falls too far behind, and the link reports it as a gap). So the
+ * PING's deadline restarts with every byte received, and before it is declared missed the event
+ * loop gets one pass to read what the socket already holds (a `setImmediate` after the timer
+ * runs after the poll phase): a busy event loop is not a silent server.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisNode, ResolvedRedisOptions } from './options.js';
@@ -65,6 +73,11 @@ export function openConnection(
   let handshakeSince: number | undefined;
   let pinging = false;
   let interval: NodeJS.Timeout | undefined;
+  // When bytes last arrived on the current socket.
+  let heard = Date.now();
+  const hear = (): void => {
+    heard = Date.now();
+  };
 
   redis.on('error', (error: Error) => {
     lastError = error.message;
@@ -72,7 +85,11 @@ export function openConnection(
     // migration): its command queue is out of step, so start over on a fresh connection.
     if (error.message.includes('Command queue state error')) kill('protocol out of step');
   });
-  redis.on('connect', () => (handshakeSince = Date.now()));
+  redis.on('connect', () => {
+    handshakeSince = Date.now();
+    heard = Date.now();
+    redis.stream?.on('data', hear);
+  });
   redis.on('ready', () => {
     handshakeSince = undefined;
     lastGood = Date.now();
@@ -97,17 +114,31 @@ export function openConnection(
     if (redis.status !== 'ready' || pinging) return;
     pinging = true;
     const stream = redis.stream;
-    const timer = setTimeout(() => {
-      if (redis.stream === stream) kill(`heartbeat timeout: no PONG within ${timeoutMs} ms`);
-    }, timeoutMs);
+    let answered = false;
+    let timer: NodeJS.Timeout | undefined;
+    const missed = (): void => {
+      if (answered || redis.stream !== stream) return;
+      const quiet = Date.now() - Math.max(heard, now);
+      if (quiet < timeoutMs) {
+        timer = setTimeout(check, timeoutMs - quiet);
+        return;
+      }
+      kill(`heartbeat timeout: no PONG, and no other byte, within ${timeoutMs} ms`);
+    };
+    const check = (): void => {
+      setImmediate(missed);
+    };
+    timer = setTimeout(check, timeoutMs);
     redis.ping().then(
       (reply) => {
+        answered = true;
         clearTimeout(timer);
         pinging = false;
         if (isPong(reply)) lastGood = now;
         else kill('unexpected reply to PING');
       },
       () => {
+        answered = true;
         clearTimeout(timer);
         pinging = false;
       },
