@@ -90,7 +90,7 @@ const result = await Promise.race([
 ]);
 clearInterval(progress);
 const unsettled = log.unsettled();
-say({
+const report = {
   type: 'report',
   node: nodeId,
   t0: log.t0,
@@ -113,6 +113,12 @@ say({
   }) satisfies LoadResult,
   rejections: load?.rejections ?? [],
   errors: (load?.errors ?? []).map(String),
-});
+};
+// The report is large (two numbers per message): a pipe takes 64 KB at once and the rest is
+// written asynchronously, so exit only once it is all out, or the parent gets a truncated line.
+const written = new Promise<void>((resolve) =>
+  process.stdout.write(`${JSON.stringify(report)}\n`, () => resolve()),
+);
 if (unsettled.length === 0) await bus.stop();
+await written;
 process.exit(0);
