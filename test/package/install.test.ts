@@ -6,7 +6,7 @@
  * hints and working once installed, and `herald/otel` on the current and the previous
  * OpenTelemetry SDK lines, each installed from its lock file (test/package/fixtures/otel-*).
  */
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,10 @@ beforeAll(async () => {
   app = createProject(join(work, 'app'));
   await npmInstall(app, [tarball, '@sinclair/typebox']);
 }, 300_000);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
 
 describe('the tarball installed with TypeBox alone', { timeout: 120_000 }, () => {
   it(`installs at most ${MAX_PACKAGES} packages and ${MAX_BYTES / 1e6} MB`, () => {
