@@ -30,6 +30,8 @@ export interface LoadOptions {
 
 const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
+let loads = 0;
+
 /** Imports a module and returns its registry. Throws a {@link CodegenError} that says what to fix. */
 export async function loadRegistry(
   modulePath: string,
@@ -59,7 +61,9 @@ async function importModule(path: string, shown: string): Promise<Record<string,
       });
       return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
     }
-    return (await import(url)) as Record<string, unknown>;
+    // A new query string per load: `codegen --watch` sees a changed module (its own imports stay
+    // cached by Node; TypeScript registries, loaded through tsx, are fresh throughout).
+    return (await import(`${url}?load=${++loads}`)) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof CodegenError) throw error;
     const { message, hint } = describe(error);
