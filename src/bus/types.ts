@@ -32,20 +32,27 @@ import type {
   ThrottleOptions,
 } from './helpers/options.js';
 
+/**
+ * The same union of topic strings, spelled out: a distributive conditional returns a fresh union,
+ * so a compile error on a mistyped topic lists the templates (`` `order:${string}` |
+ * `room:${string}` ``) instead of the alias and the whole registry type (issue 15).
+ */
+type Spelled<T> = T extends string ? T : never;
+
 /** Every concrete topic string the registry accepts, as a template literal union. */
-export type TopicName<D extends TopicDefs> = {
+export type TopicName<D extends TopicDefs> = Spelled<{
   [K in keyof D]: TopicPattern<D[K]['template']>;
-}[keyof D];
+}[keyof D]>;
 
 /** Concrete topics of typed (non-raw) topics: what `broadcast` accepts. */
-export type TypedTopicName<D extends TopicDefs> = {
+export type TypedTopicName<D extends TopicDefs> = Spelled<{
   [K in keyof D]: D[K]['raw'] extends true ? never : TopicPattern<D[K]['template']>;
-}[keyof D];
+}[keyof D]>;
 
 /** Concrete topics of raw topics: what `broadcastRaw` accepts. */
-export type RawTopicName<D extends TopicDefs> = {
+export type RawTopicName<D extends TopicDefs> = Spelled<{
   [K in keyof D]: D[K]['raw'] extends true ? TopicPattern<D[K]['template']> : never;
-}[keyof D];
+}[keyof D]>;
 
 /** The topic definition(s) a concrete topic string belongs to. */
 export type DefOf<D extends TopicDefs, S extends string> = {
