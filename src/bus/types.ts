@@ -40,19 +40,25 @@ import type {
 type Spelled<T> = T extends string ? T : never;
 
 /** Every concrete topic string the registry accepts, as a template literal union. */
-export type TopicName<D extends TopicDefs> = Spelled<{
-  [K in keyof D]: TopicPattern<D[K]['template']>;
-}[keyof D]>;
+export type TopicName<D extends TopicDefs> = Spelled<
+  {
+    [K in keyof D]: TopicPattern<D[K]['template']>;
+  }[keyof D]
+>;
 
 /** Concrete topics of typed (non-raw) topics: what `broadcast` accepts. */
-export type TypedTopicName<D extends TopicDefs> = Spelled<{
-  [K in keyof D]: D[K]['raw'] extends true ? never : TopicPattern<D[K]['template']>;
-}[keyof D]>;
+export type TypedTopicName<D extends TopicDefs> = Spelled<
+  {
+    [K in keyof D]: D[K]['raw'] extends true ? never : TopicPattern<D[K]['template']>;
+  }[keyof D]
+>;
 
 /** Concrete topics of raw topics: what `broadcastRaw` accepts. */
-export type RawTopicName<D extends TopicDefs> = Spelled<{
-  [K in keyof D]: D[K]['raw'] extends true ? TopicPattern<D[K]['template']> : never;
-}[keyof D]>;
+export type RawTopicName<D extends TopicDefs> = Spelled<
+  {
+    [K in keyof D]: D[K]['raw'] extends true ? TopicPattern<D[K]['template']> : never;
+  }[keyof D]
+>;
 
 /** The topic definition(s) a concrete topic string belongs to. */
 export type DefOf<D extends TopicDefs, S extends string> = {

@@ -42,6 +42,7 @@ export const b = bus.subscribe('ordr:1', () => undefined);
     expect(messages).toHaveLength(2);
     for (const message of messages) {
       expect(message).toContain(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the compiler's text, not a template
         "Argument of type '\"ordr:1\"' is not assignable to parameter of type '`order:${string}` | `room:${string}`'",
       );
       expect(message).not.toContain('TopicDef');
