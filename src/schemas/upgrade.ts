@@ -14,7 +14,7 @@ import { canRead } from './compat/read.js';
 import type { CompatOptions, Incompatibility } from './compat/types.js';
 import type { EventEntry, TopicEntry } from './define.js';
 import type { CheckFunction } from './validator.js';
-import { createValidator, type Validator } from './validator.js';
+import { createValidator, describeIssues, type Validator } from './validator.js';
 import { versionSchemas } from './versions.js';
 
 /** Why a payload was not read. */
@@ -78,11 +78,12 @@ export function createEventReader(
   const invalid = (version: number, value: unknown, what: string): ReadOutcome | undefined => {
     const v = validator(version);
     if (v.check(value)) return undefined;
-    const issue = v.errors(value)[0];
+    const issues = v.errors(value);
+    const issue = issues[0];
     return {
       ok: false,
       reason: 'invalid_payload',
-      detail: `${what} does not match ${label}@${version}: ${issue ? `${issue.path || '/'} ${issue.message}` : 'invalid'}`,
+      detail: `${what} does not match ${label}@${version}: ${describeIssues(issues)}`,
       ...(issue ? { field: issue.path } : {}),
     };
   };

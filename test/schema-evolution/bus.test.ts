@@ -149,6 +149,36 @@ describe('a consumer on version 2 and a producer on version 1', () => {
     ]);
   });
 
+  it('names the first invalid field of a refused payload, and how many more there are', async () => {
+    const hub = createLocalHub();
+    const v1 = await node(hub, ordersV1, 'consumer-v1');
+    const codec = createCodec(createKeyRing(testKeys()), 'rogue-many');
+    const wire = hub.transport();
+    await wire.connect({ message: () => {}, event: () => {} });
+    // Three faults: an empty orderId, a status outside its union, and a note that is no string.
+    const data = { orderId: '', status: 'lost', note: 7 };
+    await wire.publish(
+      'order:42',
+      codec.encode({
+        epoch: 'e1',
+        seq: 1,
+        time: Date.now(),
+        topic: 'order:42',
+        event: 'status_updated',
+        version: 1,
+        data,
+      }),
+    );
+    await until(() => v1.rejected.length === 1, 'the refusal');
+    await wire.close();
+    const [refused] = v1.rejected;
+    expect(refused).toMatchObject({ reason: 'invalid_payload', field: '/orderId' });
+    expect(refused?.detail).toMatch(
+      /^payload does not match order\.status_updated@1: \/orderId .* \(and 2 more\)$/,
+    );
+    expect(v1.got).toEqual([]);
+  });
+
   it('refuses version 1 payloads of a producer whose version 1 is laxer than its own', async () => {
     const hub = createLocalHub();
     const { registry, calls } = spied();
