@@ -68,6 +68,7 @@ export {
   TransportError,
   ValidationError,
 } from './errors.js';
+export type { PgClient } from './postgres-client.js';
 export { PRESENCE_CHANNEL, PRESENCE_DEFAULTS } from './presence/index.js';
 export type {
   Presence,
@@ -90,7 +91,6 @@ export type {
 export type {
   EventHistory,
   InsertResult,
-  PgClient,
   PostgresSchemaStoreOptions,
   RedisHashClient,
   RedisSchemaStoreOptions,
@@ -166,7 +166,6 @@ export { RejectReason } from './security/reasons.js';
 export type { ReplayStore, SharedReplayOptions } from './security/replay.js';
 export { memoryReplayStore } from './security/replay.js';
 export type {
-  PgQueryClient,
   PostgresReplayStore,
   PostgresReplayStoreOptions,
   RedisReplayStoreOptions,

@@ -2,6 +2,8 @@
  * `herald/internal`: the pieces adapter authors and tools need, kept off the main entry point.
  * Stable within a minor version, but not part of the application API.
  */
+
+export { escapeTenantId } from './adapters/redis/channels.js';
 export { nodeChannel } from './bus/bus.js';
 export { DeliveryQueue } from './bus/queue.js';
 export type { ClientCalls } from './client/runtime.js';
@@ -41,4 +43,3 @@ export { createReplayGate } from './security/replay.js';
 export type { Scope } from './security/scopes.js';
 export { createScope } from './security/scopes.js';
 export { signSegments, verifySegments } from './security/signature.js';
-export { escapeTenantId } from './security/tenant.js';

@@ -4,46 +4,27 @@
  * would split an app: processes that fell back hear nothing from the ones that did not. Also the
  * hint of a chain that could not start, which never advises such a split.
  */
-import type { ChainOptions, TransportName } from './chain.js';
+import type { Env } from './builtin.js';
+import type { ChainOptions } from './chain.js';
+import { AUTO_ORDER, BUILTIN_TRANSPORTS, optionsOf, type TransportName } from './table.js';
 import type { Transport } from './transport.js';
 
-/** The order `'auto'` tries. */
-export const AUTO_ORDER: readonly TransportName[] = ['redis', 'postgres', 'local'];
-
-/**
- * Where the user configured a server for `name`, or undefined: an address in the transport's
- * options, or its environment variable. A prefix or timeout alone configures no server.
- */
-export function configuredBy(
-  name: 'redis' | 'postgres',
-  options: ChainOptions,
-  env: Readonly<Record<string, string | undefined>>,
-): string | undefined {
-  if (name === 'redis') {
-    const redis = options.redis ?? {};
-    for (const field of ['url', 'host', 'port', 'client', 'cluster'] as const)
-      if (redis[field] !== undefined) return `transportOptions.redis.${field}`;
-    for (const variable of ['REDIS_URL', 'REDIS_HOST', 'REDIS_PORT'])
-      if (env[variable]) return variable;
-    return undefined;
-  }
-  const postgres = options.postgres ?? {};
-  for (const field of ['connectionString', 'connection', 'pool'] as const)
-    if (postgres[field] !== undefined) return `transportOptions.postgres.${field}`;
-  return env.DATABASE_URL ? 'DATABASE_URL' : undefined;
-}
+export { AUTO_ORDER } from './table.js';
 
 /**
  * What `'auto'` tries: the most preferred configured server alone (all configured servers with
  * `failover`, which keeps every member connected), else every built-in transport in order.
+ * Where a server is configured is each table entry's `configuredBy`.
  */
 export function autoList(
   options: ChainOptions,
-  env: Readonly<Record<string, string | undefined>>,
+  env: Env,
 ): { list: readonly TransportName[]; configured?: string } {
-  const configured = (['redis', 'postgres'] as const)
-    .map((name) => ({ name, by: configuredBy(name, options, env) }))
-    .filter((c): c is { name: 'redis' | 'postgres'; by: string } => c.by !== undefined);
+  const configured: { name: TransportName; by: string }[] = [];
+  for (const entry of BUILTIN_TRANSPORTS) {
+    const by = entry.configuredBy?.(optionsOf(entry, options), env);
+    if (by !== undefined) configured.push({ name: entry.name, by });
+  }
   const first = configured[0];
   if (first === undefined) return { list: AUTO_ORDER };
   const chosen = options.failover ? configured : [first];

@@ -21,10 +21,14 @@
  * Adapters are imported lazily, so an app that never uses Redis never loads ioredis.
  */
 import { ConfigError, ErrorCode, TransportError } from '../errors.js';
-import { AUTO_ORDER, autoList, connectHint } from './auto.js';
-import { type LocalTransportOptions, localTransport } from './local.js';
-import type { PostgresTransportOptions } from './postgres/index.js';
-import type { RedisTransportOptions } from './redis/index.js';
+import { autoList, connectHint } from './auto.js';
+import {
+  AUTO_ORDER,
+  type BuiltinOptions,
+  builtin,
+  optionsOf,
+  type TransportName,
+} from './table.js';
 import {
   ConnectionState,
   type Transport,
@@ -33,11 +37,7 @@ import {
   type TransportStatus,
 } from './transport.js';
 
-export { AUTO_ORDER } from './auto.js';
-
-/** Built-in transports by name. */
-export const TransportName = { Redis: 'redis', Postgres: 'postgres', Local: 'local' } as const;
-export type TransportName = (typeof TransportName)[keyof typeof TransportName];
+export { AUTO_ORDER, TransportName } from './table.js';
 
 /** What `createBus({ transport })` accepts. */
 export type TransportChoice =
@@ -46,8 +46,11 @@ export type TransportChoice =
   | 'auto'
   | readonly (TransportName | Transport)[];
 
-/** Options of the fallback chain and of the built-in transports it creates. */
-export interface ChainOptions {
+/**
+ * Options of the fallback chain and of the built-in transports it creates, each under its
+ * options key (`redis`, `postgres`, `local`; see the table in `table.ts`).
+ */
+export interface ChainOptions extends BuiltinOptions {
   /**
    * How long each candidate may take to connect at start, in ms.
    * @default 2000
@@ -58,9 +61,6 @@ export interface ChainOptions {
    * @default false
    */
   readonly failover?: boolean | { readonly failbackAfterMs?: number; readonly retryMs?: number };
-  readonly redis?: RedisTransportOptions;
-  readonly postgres?: PostgresTransportOptions;
-  readonly local?: LocalTransportOptions;
   /**
    * Environment to read `HERALD_TRANSPORT` from, and, for `'auto'`, whether a server is
    * configured (`REDIS_URL`, `REDIS_HOST`, `REDIS_PORT`, `DATABASE_URL`).
@@ -73,26 +73,14 @@ type Factory = { readonly name: string; create(): Promise<Transport> };
 
 function factory(choice: TransportName | Transport, options: ChainOptions): Factory {
   if (typeof choice !== 'string') return { name: choice.name, create: async () => choice };
-  switch (choice) {
-    case 'local':
-      return { name: 'local', create: async () => localTransport(options.local) };
-    case 'redis':
-      return {
-        name: 'redis',
-        create: async () => (await import('./redis/index.js')).redisTransport(options.redis),
-      };
-    case 'postgres':
-      return {
-        name: 'postgres',
-        create: async () =>
-          (await import('./postgres/index.js')).postgresTransport(options.postgres),
-      };
-    default:
-      throw new ConfigError(`unknown transport "${String(choice)}"`, {
-        transport: String(choice),
-        hint: `use one of: auto, ${AUTO_ORDER.join(', ')}, or a Transport object`,
-      });
+  const entry = builtin(choice);
+  if (entry === undefined) {
+    throw new ConfigError(`unknown transport "${String(choice)}"`, {
+      transport: String(choice),
+      hint: `use one of: auto, ${AUTO_ORDER.join(', ')}, or a Transport object`,
+    });
   }
+  return { name: entry.name, create: () => entry.create(optionsOf(entry, options)) };
 }
 
 /** Resolves a transport choice (and `HERALD_TRANSPORT`) to one transport. */
@@ -122,8 +110,8 @@ export function resolveTransport(
       hint: "use 'auto' or name at least one transport",
     });
   const factories = list.map((c) => factory(c, options));
-  if (factories.length === 1 && typeof list[0] === 'string' && list[0] === 'local')
-    return localTransport(options.local);
+  const lone = list.length === 1 && typeof list[0] === 'string' ? builtin(list[0]) : undefined;
+  if (lone?.alone) return lone.alone(optionsOf(lone, options));
   return createChain(factories, options, connectHint(list, configured));
 }
 

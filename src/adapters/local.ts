@@ -7,6 +7,7 @@
  * created with the default transport talk to each other; pass your own hub to isolate them.
  */
 import { ErrorCode, TransportError } from '../errors.js';
+import type { BuiltinTransport } from './builtin.js';
 import {
   ConnectionState,
   type Transport,
@@ -142,3 +143,12 @@ export interface LocalTransportOptions {
 export function localTransport(options: LocalTransportOptions = {}): Transport {
   return (options.hub ?? defaultHub).transport();
 }
+
+/** The local transport's table entry: no server, so a lone `'local'` runs without the chain. */
+export const localBuiltin = {
+  name: 'local',
+  optionsKey: 'local',
+  create: async (options) => localTransport(options),
+  alone: (options) => localTransport(options),
+  channels: {},
+} satisfies BuiltinTransport<'local', 'local', LocalTransportOptions>;

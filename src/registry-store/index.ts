@@ -4,8 +4,9 @@
  * rules run in Herald (`registerEvent`), the same on every backend.
  */
 
+export type { PgClient } from '../postgres-client.js';
 export { memorySchemaStore } from './memory.js';
-export type { PgClient, PostgresSchemaStoreOptions } from './postgres.js';
+export type { PostgresSchemaStoreOptions } from './postgres.js';
 export { postgresSchemaStore } from './postgres.js';
 export type { InboundMessage, SharedSchemaOptions, VersionReader } from './reader.js';
 export { createVersionReader } from './reader.js';

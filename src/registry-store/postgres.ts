@@ -12,14 +12,11 @@
  * you already have and never closes it.
  */
 import { ConfigError } from '../errors.js';
+import type { PgClient } from '../postgres-client.js';
+import { SQL_TABLE_PATTERN } from '../rules.js';
 import type { JsonSchema } from '../schemas/compat/json.js';
 import { isRecord } from './subject.js';
 import type { SchemaStore, StoredSchema } from './types.js';
-
-/** The one method the store needs; a `pg.Pool` or `pg.Client` fits. */
-export interface PgClient {
-  query(text: string, values?: unknown[]): Promise<{ readonly rows: readonly unknown[] }>;
-}
 
 /** Options of {@link postgresSchemaStore}. */
 export interface PostgresSchemaStoreOptions {
@@ -30,7 +27,6 @@ export interface PostgresSchemaStoreOptions {
   readonly table?: string;
 }
 
-const TABLE = /^([A-Za-z_][A-Za-z0-9_]{0,39}\.)?[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 const COLUMNS =
   'subject, version, schema, fingerprint, compatibility, upcast, registered_at, registered_by';
 
@@ -68,7 +64,7 @@ export function postgresSchemaStore(
   options: PostgresSchemaStoreOptions = {},
 ): SchemaStore {
   const table = options.table ?? 'herald_schemas';
-  if (typeof table !== 'string' || !TABLE.test(table)) {
+  if (typeof table !== 'string' || !SQL_TABLE_PATTERN.test(table)) {
     throw new ConfigError(`postgresSchemaStore: table "${String(table)}" is invalid`, {
       hint: 'use a table such as "herald_schemas" or "myschema.herald_schemas"',
     });

@@ -8,6 +8,7 @@
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { ErrorCode, RegistryError, ValidationError } from '../errors.js';
+import { IDENTIFIER_PATTERN } from '../rules.js';
 import type { CompatibilityMode } from './compat/modes.js';
 import { closest } from './diagnose.js';
 import { schemaProblem } from './schema-check.js';
@@ -246,7 +247,6 @@ export interface Registry<D extends TopicDefs = TopicDefs> {
   resolve(topic: string): ResolvedTopic | undefined;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_EVENTS = new Set(['presence_diff', '__proto__', 'constructor', 'prototype']);
 const SUPPORTED_PARAM_TYPES = new Set(['string', 'integer', 'number']);
 
@@ -261,7 +261,7 @@ export function defineTopics<const D extends TopicDefs>(
 
   for (const [key, def] of Object.entries(defs)) {
     const where = { topic: def?.template ?? key };
-    if (!IDENTIFIER.test(key)) {
+    if (!IDENTIFIER_PATTERN.test(key)) {
       throw new RegistryError(
         ErrorCode.RegistryInvalid,
         `topic key "${key}" is not an identifier`,
@@ -338,7 +338,7 @@ export function defineTopics<const D extends TopicDefs>(
     }
     const events = new Map<string, EventEntry>();
     for (const [name, ev] of Object.entries(def.events ?? {})) {
-      if (!IDENTIFIER.test(name) || RESERVED_EVENTS.has(name)) {
+      if (!IDENTIFIER_PATTERN.test(name) || RESERVED_EVENTS.has(name)) {
         throw new RegistryError(
           ErrorCode.RegistryInvalid,
           `event name "${name}" on topic "${def.template}" is ${RESERVED_EVENTS.has(name) ? 'reserved' : 'not an identifier'}`,

@@ -7,6 +7,7 @@
  * concrete topic maps back to exactly one set of parameters.
  */
 import { ErrorCode, RegistryError } from '../errors.js';
+import { IDENTIFIER_PATTERN } from '../rules.js';
 
 /** The parameter names of a template, as a union of string literals. */
 export type ParamNames<T extends string> = T extends `${string}{${infer P}}${infer Rest}`
@@ -31,7 +32,6 @@ export interface ParsedTemplate {
 }
 
 const LITERAL = /^[A-Za-z0-9_.-]+$/;
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** Longest parameter value accepted in a topic, in characters. */
 export const MAX_PARAM_LENGTH = 200;
@@ -62,7 +62,7 @@ export function parseTemplate(template: string): ParsedTemplate {
           'parameters must be whole segments: write "user:{id}", not "user_{id}"',
         );
       }
-      if (!part.startsWith('{') || !part.endsWith('}') || !IDENTIFIER.test(name)) {
+      if (!part.startsWith('{') || !part.endsWith('}') || !IDENTIFIER_PATTERN.test(name)) {
         fail(
           `has a malformed parameter "${part}"`,
           'a parameter is a whole segment "{name}" where name is an identifier, e.g. "room:{roomId}"',

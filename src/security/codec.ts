@@ -9,6 +9,7 @@
  * Unauthenticated bytes are never parsed beyond a small, bounded header.
  */
 import { ConfigError, ErrorCode, HeraldError, ValidationError } from '../errors.js';
+import { DEFAULT_MAX_BYTES } from '../rules.js';
 import {
   batchJson,
   type CodecRejection,
@@ -56,7 +57,6 @@ export interface DecodeLimits {
   readonly maxDepth?: number;
 }
 
-const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 const DEFAULT_MAX_DEPTH = 32;
 const MAX_SIGNATURES = 4;
 const HEADER_CACHE_SIZE = 256;

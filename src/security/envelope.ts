@@ -5,6 +5,7 @@
  * after one (size and depth scanned before `JSON.parse`, then the exact envelope shape).
  */
 import { isUtf8 } from 'node:buffer';
+import { ID_PATTERN } from '../rules.js';
 import { scanJson } from './json-guard.js';
 import { RejectReason } from './reasons.js';
 
@@ -65,8 +66,6 @@ export interface Header {
   readonly batch: boolean;
 }
 
-/** Node ids and epochs: no `:` (they are joined with `:` into message ids). */
-export const TOKEN = /^[A-Za-z0-9_.-]{1,64}$/;
 /** A tenant tag: 32 lowercase hex digits (tenant.ts, `tenantTag`). */
 const TENANT_TAG = /^[0-9a-f]{32}$/;
 const FIELDS = new Set([
@@ -152,7 +151,7 @@ export function readHeader(segment: string): Header | null {
           typeof h.alg === 'string' &&
           typeof h.kid === 'string' &&
           typeof h.nid === 'string' &&
-          TOKEN.test(h.nid) &&
+          ID_PATTERN.test(h.nid) &&
           (h.ten === undefined || (typeof h.ten === 'string' && TENANT_TAG.test(h.ten))) &&
           Object.keys(h).length === (h.ten === undefined ? 4 : 5)
         ) {
@@ -210,7 +209,7 @@ export function readEnvelope(
     e !== null &&
     !Array.isArray(e) &&
     typeof e.epoch === 'string' &&
-    TOKEN.test(e.epoch);
+    ID_PATTERN.test(e.epoch);
   if (!header.batch) {
     const envelope =
       root && onlyKnownFields(e) ? readItem(e, e.epoch as string, header, size) : undefined;

@@ -14,6 +14,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from '../errors.js';
+import { ID_PATTERN } from '../rules.js';
 import {
   type Ed25519Material,
   ed25519Key,
@@ -118,14 +119,12 @@ export interface KeyRing {
   readonly retired: ReadonlySet<string>;
 }
 
-const KID = /^[A-Za-z0-9_.-]{1,64}$/;
-
 /** True when this node can sign with the key. */
 export const canSign = (key: ResolvedKey): boolean =>
   key.alg === Algorithm.HS256 || key.privateKey !== undefined;
 
 function resolveKey(spec: KeySpec, index: number): ResolvedKey {
-  if (typeof spec !== 'object' || spec === null || !KID.test(String(spec.kid ?? ''))) {
+  if (typeof spec !== 'object' || spec === null || !ID_PATTERN.test(String(spec.kid ?? ''))) {
     const kid = (spec as { kid?: unknown } | null)?.kid;
     // Shown only when shorter than any encoded 32-byte secret: a misplaced secret is never logged.
     const shown = typeof kid === 'string' && kid.length <= 32 ? `"${kid}"` : `#${index + 1}`;

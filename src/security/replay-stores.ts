@@ -9,6 +9,8 @@
  *   into a table created on first use; a periodic sweep deletes expired rows.
  */
 import { ConfigError } from '../errors.js';
+import type { PgClient } from '../postgres-client.js';
+import { SQL_TABLE_PATTERN } from '../rules.js';
 import type { ReplayStore } from './replay.js';
 
 /** The one Redis command the store needs; an ioredis `Redis` or `Cluster` fits. */
@@ -45,14 +47,6 @@ export function redisReplayStore(
   };
 }
 
-/** The one method the store needs; a `pg.Pool` or `pg.Client` fits. */
-export interface PgQueryClient {
-  query(
-    text: string,
-    values?: unknown[],
-  ): Promise<{ readonly rows: readonly unknown[]; readonly rowCount: number | null }>;
-}
-
 /** Options of {@link postgresReplayStore}. */
 export interface PostgresReplayStoreOptions {
   /**
@@ -79,7 +73,6 @@ export interface PostgresReplayStore extends ReplayStore {
 const SWEEP_BATCH = 5000;
 /** Batches one sweep runs at most (1,000,000 rows); the next sweep continues. */
 const MAX_SWEEP_BATCHES = 200;
-const TABLE = /^([A-Za-z_][A-Za-z0-9_]{0,39}\.)?[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 
 interface Waiter {
   readonly key: string;
@@ -95,11 +88,11 @@ const serverCode = (error: unknown): unknown => (error as { code?: unknown } | n
  * batched per event-loop turn. The pool stays yours; call `close()` to stop the sweep.
  */
 export function postgresReplayStore(
-  pool: PgQueryClient,
+  pool: PgClient,
   options: PostgresReplayStoreOptions = {},
 ): PostgresReplayStore {
   const table = options.table ?? 'herald_replay';
-  if (typeof table !== 'string' || !TABLE.test(table)) {
+  if (typeof table !== 'string' || !SQL_TABLE_PATTERN.test(table)) {
     throw new ConfigError(`postgresReplayStore: table "${String(table)}" is invalid`, {
       hint: 'use a table such as "herald_replay" or "myschema.herald_replay" (identifiers of up to 40 characters of [A-Za-z0-9_])',
     });

@@ -17,6 +17,7 @@
  * not wait for each other, and claims of one publisher are sent without waiting (pipelined).
  */
 import { ConfigError } from '../errors.js';
+import { ID_PATTERN } from '../rules.js';
 import { RejectReason } from './reasons.js';
 
 /** A set of message ids with expiry, shared by several processes. */
@@ -86,8 +87,6 @@ interface Entry {
   detail: string;
 }
 
-const GROUP = /^[A-Za-z0-9_.-]{1,64}$/;
-
 /** Creates the gate of one bus. `ttlMs` is how long a claim must be remembered. */
 export function createReplayGate(
   options: SharedReplayOptions,
@@ -102,7 +101,7 @@ export function createReplayGate(
     });
   }
   const group = options.group ?? nodeId;
-  if (typeof group !== 'string' || !GROUP.test(group)) {
+  if (typeof group !== 'string' || !ID_PATTERN.test(group)) {
     throw new ConfigError(`freshness.shared.group "${String(group)}" is invalid`, {
       hint: 'a group is 1-64 characters of [A-Za-z0-9_.-]',
     });

@@ -8,31 +8,23 @@
  * A tenant id is a non-empty string of Unicode scalar values (a lone surrogate has no UTF-8
  * encoding, so no other implementation could name it; it is refused).
  *
- * - Redis (`redisTransport({ prefix })`, where the server channel is `prefix + channel`):
- *   `<base>:t:<escaped id>:`. The escape keeps `[A-Za-z0-9.-]` and writes every other UTF-16
- *   code unit as `_` + 4 LOWERCASE hex digits, so it is injective and never contains `:`. No
- *   tenant's prefix is then a prefix of another's, and `prefix + channel` names exactly one
- *   (tenant, channel) pair.
- * - PostgreSQL (`postgresTransport({ prefix })`, 1-30 characters of `[A-Za-z0-9_]`):
- *   `<base>_<hex>`, the lowercase hex SHA-256 of the id's UTF-8 bytes cut to fill 30 characters
- *   (at least 64 bits). Distinct with overwhelming probability, not by construction; every
- *   prefix has the same length, so the channel names of two prefixes differ in their first 30
- *   characters.
+ * - Transport prefixes: each adapter owns its naming, and the table of built-in transports
+ *   (src/adapters/table.ts) points at it: src/adapters/redis/channels.ts
+ *   (`<base>:t:<escaped id>:`) and src/adapters/postgres/channels.ts (`<base>_<hex>`, 30
+ *   characters). Here: the tenant id and the base, which every transport's prefix starts with.
  * - Tag (`createBus({ tenant })`, header member `ten`): the first 32 lowercase hex digits of the
  *   SHA-256 of `herald-tenant:` followed by the id, in UTF-8.
  *
  * None needs quoting care: all alphabets are plain identifier characters.
  */
 import { createHash } from 'node:crypto';
+import { BUILTIN_TRANSPORTS, builtin, type PrefixedTransport } from '../adapters/table.js';
 import { ConfigError } from '../errors.js';
 
-/** Transports with a prefix option. */
-export type PrefixedTransport = 'redis' | 'postgres';
+export type { PrefixedTransport } from '../adapters/table.js';
 
+/** At most 13 characters, so a PostgreSQL tenant prefix keeps at least 64 bits of hash. */
 const BASE = /^[A-Za-z][A-Za-z0-9_]{0,12}$/;
-const KEEP = /[A-Za-z0-9.-]/;
-/** PostgreSQL transport prefixes are at most this long. */
-const POSTGRES_PREFIX_CHARS = 30;
 
 /** With the `u` flag a surrogate pair is one code point, so this matches lone surrogates only. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
@@ -70,16 +62,6 @@ export function tenantTag(tenantId: string): string {
     .slice(0, TAG_CHARS);
 }
 
-/** Escapes a tenant id for a Redis prefix: injective, no `:`; hex digits in lowercase. */
-export function escapeTenantId(tenantId: string): string {
-  let out = '';
-  for (let i = 0; i < tenantId.length; i++) {
-    const ch = tenantId[i]!;
-    out += KEEP.test(ch) ? ch : `_${tenantId.charCodeAt(i).toString(16).padStart(4, '0')}`;
-  }
-  return out;
-}
-
 /**
  * The transport prefix of one tenant.
  * @param tenantId any non-empty string (Unicode, `*`, `:`, quotes, …).
@@ -97,12 +79,10 @@ export function tenantPrefix(
       hint: 'use 1-13 characters of [A-Za-z0-9_], starting with a letter',
     });
   }
-  if (transport === 'redis') return `${base}:t:${escapeTenantId(tenantId)}:`;
-  if (transport === 'postgres') {
-    const hex = createHash('sha256').update(tenantId, 'utf8').digest('hex');
-    return `${base}_${hex.slice(0, POSTGRES_PREFIX_CHARS - base.length - 1)}`;
-  }
+  const prefix = builtin(transport)?.channels.tenantPrefix;
+  if (prefix) return prefix(tenantId, base);
+  const prefixed = BUILTIN_TRANSPORTS.filter((e) => e.channels.tenantPrefix);
   throw new ConfigError(`tenantPrefix: unknown transport "${String(transport)}"`, {
-    hint: 'use "redis" or "postgres"',
+    hint: `use ${prefixed.map((e) => `"${e.name}"`).join(' or ')}`,
   });
 }

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Transport } from '../adapters/transport.js';
 import type { Bus } from '../bus/types.js';
+import { DEFAULT_MAX_BYTES } from '../rules.js';
 import type { KeyConfig } from '../security/keys.js';
 import { createTestBuses } from './buses.js';
 import type { Collector } from './collect.js';
@@ -92,8 +93,9 @@ export function createHarness(options: ResolvedConformanceOptions): Harness {
   const run = newRunId();
   const stops: (() => Promise<void>)[] = [];
   const transports = new Map<Bus<TestTopics>, Transport>();
-  // Big payloads must fit the decode limit (a payload is about 1.4x larger once encoded).
-  const maxBytes = Math.max(2 * 1024 * 1024, Math.ceil(options.largePayloadBytes * 1.5) + 4096);
+  // Big payloads must fit the decode limit (a payload is about 1.4x larger once encoded); never
+  // below the default.
+  const maxBytes = Math.max(DEFAULT_MAX_BYTES, Math.ceil(options.largePayloadBytes * 1.5) + 4096);
   let fences = 0;
 
   return {

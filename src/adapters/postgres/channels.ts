@@ -8,6 +8,12 @@
  * part keeps only `[A-Za-z0-9_.:-]` (other runs become `_`) and is truncated to fit, or left
  * out when nothing readable remains (hash only), and the hash (64 bits of SHA-256 over
  * prefix and channel) keeps names distinct. Names are always quoted in LISTEN/UNLISTEN.
+ *
+ * A tenant's prefix (docs/transports/postgres.md "Tenant prefixes (normative)") is
+ * `<base>_<hex>`, the lowercase hex SHA-256 of the id's UTF-8 bytes cut to fill
+ * {@link MAX_PREFIX_CHARS} characters (at least 64 bits). Distinct with overwhelming
+ * probability, not by construction; every prefix has the same length, so the channel names of
+ * two prefixes differ in their first 30 characters.
  */
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../../errors.js';
@@ -15,8 +21,10 @@ import { ConfigError } from '../../errors.js';
 /** The longest identifier PostgreSQL keeps, in bytes (NAMEDATALEN - 1). */
 export const MAX_CHANNEL_BYTES = 63;
 
+/** The longest prefix, in characters. */
+export const MAX_PREFIX_CHARS = 30;
 /** Prefixes are plain identifiers so that every derived name stays readable and short. */
-const PREFIX = /^[A-Za-z][A-Za-z0-9_]{0,29}$/;
+const PREFIX = new RegExp(`^[A-Za-z][A-Za-z0-9_]{0,${MAX_PREFIX_CHARS - 1}}$`);
 const HASH_CHARS = 16;
 const UNSAFE = /[^A-Za-z0-9_.:-]+/g;
 
@@ -28,6 +36,12 @@ export function checkPrefix(prefix: string): void {
       hint: 'use 1-30 characters of [A-Za-z0-9_], starting with a letter (e.g. "herald" or "myapp")',
     });
   }
+}
+
+/** The PostgreSQL prefix of one tenant (id and base already checked by `tenantPrefix`). */
+export function postgresTenantPrefix(tenantId: string, base: string): string {
+  const hex = createHash('sha256').update(tenantId, 'utf8').digest('hex');
+  return `${base}_${hex.slice(0, MAX_PREFIX_CHARS - base.length - 1)}`;
 }
 
 /** The PostgreSQL channel name of a Herald channel: at most 63 bytes, identical on every node. */

@@ -15,12 +15,12 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { ConfigError } from '../../errors.js';
+import { SQL_TABLE_PATTERN } from '../../rules.js';
 import { quoteIdent } from './channels.js';
 import { isServerError, poolQuery } from './sql.js';
 
 const MARKER =
   /^~hc1:([0-9a-f]{16}):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-const TABLE = /^([A-Za-z_][A-Za-z0-9_]{0,39}\.)?[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 /** Most rows one sweep deletes, so a sweep never turns into a long-running statement. */
 export const SWEEP_BATCH = 500;
 
@@ -56,7 +56,7 @@ export interface ClaimStore {
 
 /** Throws a ConfigError unless `table` is `name` or `schema.name` of plain identifiers. */
 export function checkTable(table: string): void {
-  if (typeof table !== 'string' || !TABLE.test(table)) {
+  if (typeof table !== 'string' || !SQL_TABLE_PATTERN.test(table)) {
     throw new ConfigError(`postgres transport: claim table "${String(table)}" is invalid`, {
       transport: 'postgres',
       hint: 'use a table name such as "herald_claims" or "myschema.herald_claims" (identifiers of up to 40 characters of [A-Za-z0-9_])',

@@ -1,0 +1,50 @@
+/**
+ * The built-in transports, by name: each one's lazy factory, options key, what configures its
+ * server for `'auto'`, and its channel rules (tenant prefixes, length limits). The fallback chain
+ * and `'auto'` read this table and know no transport by name. Adding a built-in transport is its
+ * folder (with its entry), one line here, one conformance test file and one docs page.
+ */
+import type { BuiltinTransport } from './builtin.js';
+import { localBuiltin } from './local.js';
+import { postgresBuiltin } from './postgres/builtin.js';
+import { redisBuiltin } from './redis/builtin.js';
+
+/** The table: every built-in transport, in the order `'auto'` tries them. */
+const TABLE = [redisBuiltin, postgresBuiltin, localBuiltin] as const;
+
+type Entry = (typeof TABLE)[number];
+/** Any table entry, its options type erased: it is handed only its own key (`optionsOf`). */
+export type AnyBuiltin = BuiltinTransport<TransportName, string, unknown>;
+
+/** Built-in transports by name. */
+export const TransportName = { Redis: 'redis', Postgres: 'postgres', Local: 'local' } as const;
+export type TransportName = Entry['name'];
+
+/** Built-in transports with a prefix option, so a tenant prefix (`tenantPrefix`). */
+export type PrefixedTransport = Extract<
+  Entry,
+  { readonly channels: { readonly tenantPrefix: unknown } }
+>['name'];
+
+/** The options of every built-in transport, each under its options key. */
+export type BuiltinOptions = {
+  readonly [E in Entry as E['optionsKey']]?: E extends BuiltinTransport<string, string, infer O>
+    ? O
+    : never;
+};
+
+/** Every built-in transport, in the order `'auto'` tries them. */
+export const BUILTIN_TRANSPORTS: readonly AnyBuiltin[] = TABLE;
+
+/** The order `'auto'` tries. */
+export const AUTO_ORDER: readonly TransportName[] = BUILTIN_TRANSPORTS.map((e) => e.name);
+
+/** The entry of a built-in transport, or undefined for any other string. */
+export function builtin(name: string): AnyBuiltin | undefined {
+  return BUILTIN_TRANSPORTS.find((e) => e.name === name);
+}
+
+/** The options an entry reads: its own key of `transportOptions`. */
+export function optionsOf(entry: AnyBuiltin, options: BuiltinOptions): unknown {
+  return (options as Readonly<Record<string, unknown>>)[entry.optionsKey];
+}
