@@ -1,13 +1,13 @@
 /**
- * `createBus`: assembles one bus from its steps, each a module a reader finds by name:
+ * `assembleBus`: assembles one bus from its steps, each a module a reader finds by name:
  * options.ts (checks and defaults) → context.ts (the state the steps share) → publish.ts (with
  * the route of route.ts) → receive.ts → subscribe.ts (with hooks.ts) → gaps.ts (transport
  * events) → lifecycle.ts (start, stop). System features (presence, the duplicate-node notice)
- * are clients of the bus through system.ts, never branches inside it.
+ * are clients of the bus through system.ts, never branches inside it; `createBus`
+ * (src/create-bus.ts) is this with presence installed.
  */
 import { ConfigError } from '../errors.js';
-import { createPresence, PRESENCE_CHANNEL } from '../presence/index.js';
-import type { TopicDefs } from '../schemas/define.js';
+import type { Registry, TopicDefs } from '../schemas/define.js';
 import { type BusContext, createContext } from './context.js';
 import { duplicateNotice } from './duplicate-node.js';
 import { start, stop } from './lifecycle.js';
@@ -15,60 +15,40 @@ import { NODE_ID, registryOf } from './options.js';
 import { publish } from './publish.js';
 import { BROADCAST, LOCAL, RAW } from './route.js';
 import { openStream, subscribe, subscriber } from './subscribe.js';
-import { install } from './system.js';
-import type { Bus, BusOptions, BusStats, Subscriber, Subscription } from './types.js';
+import { install, type SystemFeature } from './system.js';
+import type { BusCore, BusCoreOptions, BusStats, Subscriber, Subscription } from './types.js';
 
 export { nodeChannel } from './context.js';
 export { FAILOVER_REORDER_WINDOW } from './options.js';
 
-/** Creates a bus. Configuration errors (weak keys, bad node id) throw here, not at start. */
-export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bus<D> {
+/** Installs a system feature on the bus being assembled and returns its API (system.ts). */
+export type Installer = <A>(feature: SystemFeature<A>) => A;
+
+/**
+ * Assembles a bus and installs its system features: `extend` gets the installer and returns the
+ * APIs to add to the bus (`{ presence }`). Configuration errors (weak keys, bad node id) throw
+ * here, not at start.
+ */
+export function assembleBus<const D extends TopicDefs, X extends object>(
+  options: BusCoreOptions<D>,
+  extend: (install: Installer) => X,
+): BusCore<D> & X {
   const registry = registryOf(options);
   const ctx = createContext(options, registry);
   ctx.duplicates = install(
     ctx,
     duplicateNotice((value) => ctx.events.emit('duplicate_node', value)),
   );
-  const presence = install(ctx, {
-    channel: {
-      topic: PRESENCE_CHANNEL,
-      label: 'presence',
-      tooLargeHint: 'use smaller presence metas',
-    },
-    create: (port) => {
-      const engine = createPresence<D>({
-        registry,
-        options: options.presence,
-        state: port.state,
-        port,
-        onError: (topic, error) => port.error(topic, 'presence_diff', error),
-      });
-      return {
-        client: {
-          listens: engine.enabled,
-          started: engine.start,
-          stopping: engine.stop,
-          receive: engine.receive,
-          gap: engine.resync,
-        },
-        api: engine.api,
-      };
-    },
-  });
-  return busApi<D>(ctx, registry, presence);
+  const extra = extend((feature) => install(ctx, feature));
+  return { ...busApi<D>(ctx, registry), ...extra };
 }
 
 /** The public face of one bus, over its context. */
-function busApi<D extends TopicDefs>(
-  ctx: BusContext,
-  registry: Bus<D>['registry'],
-  presence: Bus<D>['presence'],
-): Bus<D> {
+function busApi<D extends TopicDefs>(ctx: BusContext, registry: Registry<D>): BusCore<D> {
   const { table, transport, events } = ctx;
-  const bus: Bus<D> = {
+  const bus: BusCore<D> = {
     nodeId: ctx.nodeId,
     registry,
-    presence,
     start: () => start(ctx),
     stop: () => stop(ctx),
     subscribe: (topic, handler, opts) => subscribe(ctx, topic, handler, opts),

@@ -33,7 +33,7 @@ import {
 } from './options.js';
 import type { SystemClient } from './system.js';
 import { type SubscriberState, SubscriptionTable } from './table.js';
-import type { BusEvents, BusOptions, BusStats } from './types.js';
+import type { BusCoreOptions, BusEvents, BusStats } from './types.js';
 
 /** Where a bus is in its life. */
 export type BusState = 'idle' | 'starting' | 'started' | 'stopped';
@@ -50,7 +50,7 @@ export const nodeChannel = (node: string): string => `$node:${node}`;
 
 /** The shared state of one bus. */
 export interface BusContext {
-  readonly options: BusOptions<TopicDefs>;
+  readonly options: BusCoreOptions<TopicDefs>;
   readonly registry: Registry;
   readonly nodeId: string;
   /** This node's direct channel, `$node:<id>`. */
@@ -117,7 +117,7 @@ export function freshCounters(): Counters {
 }
 
 /** Builds the context of a bus from checked options. */
-export function createContext(options: BusOptions<TopicDefs>, registry: Registry): BusContext {
+export function createContext(options: BusCoreOptions<TopicDefs>, registry: Registry): BusContext {
   const nodeId = nodeIdOf(options);
   const now = options.now ?? Date.now;
   // Publish stamps and freshness checks, many per tick: the system clock read once per burst

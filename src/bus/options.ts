@@ -7,7 +7,7 @@ import { ConfigError } from '../errors.js';
 import type { Registry, TopicDefs } from '../schemas/define.js';
 import { MAX_BATCH } from '../security/codec.js';
 import type { FreshnessOptions } from '../security/freshness.js';
-import type { BusOptions } from './types.js';
+import type { BusCoreOptions } from './types.js';
 
 /** A node id: 1-64 characters of [A-Za-z0-9_.-]. */
 export const NODE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -27,7 +27,7 @@ export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 export const FAILOVER_REORDER_WINDOW = 16_384;
 
 /** The registry of the options, or a ConfigError. */
-export function registryOf<D extends TopicDefs>(options: BusOptions<D>): Registry<D> {
+export function registryOf<D extends TopicDefs>(options: BusCoreOptions<D>): Registry<D> {
   const { registry } = options;
   if (registry?.kind !== 'registry') {
     throw new ConfigError('createBus needs a registry', {
@@ -38,7 +38,7 @@ export function registryOf<D extends TopicDefs>(options: BusOptions<D>): Registr
 }
 
 /** The node id of the options (a random one when unset), or a ConfigError. */
-export function nodeIdOf(options: BusOptions<TopicDefs>): string {
+export function nodeIdOf(options: BusCoreOptions<TopicDefs>): string {
   const nodeId = options.nodeId ?? `node-${randomBytes(4).toString('hex')}`;
   if (!NODE_ID.test(nodeId)) {
     throw new ConfigError(`node id "${nodeId}" is invalid`, {
@@ -49,7 +49,9 @@ export function nodeIdOf(options: BusOptions<TopicDefs>): string {
 }
 
 /** Freshness options, with the failover reorder window when failover is on. */
-export function freshnessDefaults(options: BusOptions<TopicDefs>): FreshnessOptions | undefined {
+export function freshnessDefaults(
+  options: BusCoreOptions<TopicDefs>,
+): FreshnessOptions | undefined {
   const failover = options.transportOptions?.failover;
   if (!failover || options.freshness?.reorderWindow !== undefined) return options.freshness;
   return { ...options.freshness, reorderWindow: FAILOVER_REORDER_WINDOW };
@@ -63,7 +65,7 @@ export interface BatchSettings {
 
 /** Resolved batching options, or undefined when batching is off. */
 export function batchSettings(
-  option: BusOptions<TopicDefs>['batching'],
+  option: BusCoreOptions<TopicDefs>['batching'],
 ): BatchSettings | undefined {
   if (option === undefined || option === false) return undefined;
   const { maxMessages = 100, maxBytes = Number.POSITIVE_INFINITY } = option === true ? {} : option;

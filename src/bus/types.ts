@@ -5,7 +5,6 @@
 import type { ChainOptions, TransportChoice } from '../adapters/chain.js';
 import type { TransportStatus } from '../adapters/transport.js';
 import type { HeraldError } from '../errors.js';
-import type { Presence, PresenceOptions } from '../presence/types.js';
 import type { SharedSchemaOptions } from '../registry-store/reader.js';
 import type {
   EventNames,
@@ -344,8 +343,11 @@ export interface BusStats {
   readonly replayEvictions: number;
 }
 
-/** Options of `createBus`. */
-export interface BusOptions<D extends TopicDefs> {
+/**
+ * Options of the bus itself; `createBus` takes these and the options of the system features it
+ * installs (presence), in `BusOptions` (src/create-bus.ts).
+ */
+export interface BusCoreOptions<D extends TopicDefs> {
   readonly registry: Registry<D>;
   /** Signing and verification keys. */
   readonly keys: KeyConfig;
@@ -402,11 +404,6 @@ export interface BusOptions<D extends TopicDefs> {
    */
   readonly instrumentation?: Instrumentation | false;
   /**
-   * Presence settings (docs/presence.md); `false` turns presence off.
-   * @default on when the registry declares a presence topic, with PRESENCE_DEFAULTS
-   */
-  readonly presence?: PresenceOptions | boolean;
-  /**
    * Loud by default: while nothing listens to them, rejections, handler errors, overflow drops,
    * cancelled subscriptions, disconnects, failovers, degraded starts and gaps are written to
    * stderr, each with its fix, rate-limited per reason (docs/bus.md). A listener for a kind
@@ -426,8 +423,11 @@ export interface BusOptions<D extends TopicDefs> {
   readonly drafts?: boolean;
 }
 
-/** The bus. */
-export interface Bus<D extends TopicDefs = TopicDefs> {
+/**
+ * The bus itself: subscribe, publish on every route, lifecycle and stats. `Bus` (src/create-bus.ts)
+ * adds the APIs of the system features installed on it (presence).
+ */
+export interface BusCore<D extends TopicDefs = TopicDefs> {
   readonly nodeId: string;
   readonly registry: Registry<D>;
   /** Connects the transport and server-subscribes every existing subscription. */
@@ -462,8 +462,6 @@ export interface Bus<D extends TopicDefs = TopicDefs> {
     topic: S,
     options?: SubscribeOptions<E, Extract<MessageOf<DefOf<D, S>>, { event: E }>>,
   ): AsyncIterableIterator<Extract<MessageOf<DefOf<D, S>>, { event: E }>>;
-  /** Presence on this bus's topics: track, list, subscribe to diffs (docs/presence.md). */
-  readonly presence: Presence<D>;
 
   /** Validates and publishes to every subscriber on every node. */
   broadcast<S extends TypedTopicName<D>, E extends EventNames<DefOf<D, S>>>(

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Transport } from '../adapters/transport.js';
-import type { Bus } from '../bus/types.js';
+import type { Bus } from '../create-bus.js';
 import type { KeyConfig } from '../security/keys.js';
 import { createTestBuses } from './buses.js';
 import type { Collector } from './collect.js';
