@@ -12,7 +12,7 @@ import { createBatcher } from './batcher.js';
 import { type BusContext, freshCounters, notStarted } from './context.js';
 import { freshnessDefaults } from './options.js';
 import { createSink } from './receive.js';
-import { channelOp, close } from './subscribe.js';
+import { channelOp } from './subscribe.js';
 
 /** Starts the bus; a second call while starting returns the same promise. */
 export function start(ctx: BusContext): Promise<void> {
@@ -81,7 +81,7 @@ export async function stop(ctx: BusContext): Promise<void> {
   ctx.replayGate?.clear();
   for (const stream of ctx.streams) stream.end();
   ctx.streams.clear();
-  for (const sub of ctx.table.all()) close(sub);
+  for (const sub of ctx.table.all()) sub.close();
   ctx.table.clear();
   await ctx.transport.close();
   ctx.reporter?.flush();

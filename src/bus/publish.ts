@@ -10,6 +10,7 @@ import { ErrorCode, HeraldError } from '../errors.js';
 import type { ResolvedTopic } from '../schemas/define.js';
 import type { EnvelopeFields } from '../security/codec.js';
 import type { PublishScope } from '../telemetry/types.js';
+import type { Batcher } from './batcher.js';
 import {
   checkPayload,
   checkRaw,
@@ -32,36 +33,49 @@ interface TraceContext {
   readonly tracestate?: string | undefined;
 }
 
-/** Publishes one message on its route. */
-export async function publish(
+/**
+ * Publishes one message on its route. Not `async`: the promise it returns is transmit's own, so
+ * a publish makes no promise more than the road needs; a refused check is a rejected promise.
+ */
+export function publish(
   ctx: BusContext,
   topic: string,
   event: string,
   payload: unknown,
   route: Route,
 ): Promise<PublishReceipt> {
-  if (ctx.state !== 'started') throw notStarted(ctx, 'publish');
-  const resolved = resolveTopic(ctx, topic);
-  checkRaw(resolved, topic, event, route.kind === 'raw');
-  let version = 0;
-  if (route.kind !== 'raw') {
+  try {
+    if (ctx.state !== 'started') throw notStarted(ctx, 'publish');
+    const resolved = resolveTopic(ctx, topic);
+    checkRaw(resolved, topic, event, route.kind === 'raw');
+    if (route.kind === 'raw') {
+      if (!ctx.rawEvents.has(event) && !rawEventName(ctx, event)) {
+        throw new HeraldError(
+          ErrorCode.UnknownEvent,
+          `raw event name "${String(event)}" is not an identifier`,
+          { topic, hint: 'use a name such as "updated"' },
+        );
+      }
+      return transmit(ctx, resolved, topic, event, payload, 0, route);
+    }
     const entry = eventEntry(resolved, event);
-    version = entry.def.version;
+    const version = entry.def.version;
     if (entry.def.draft && ctx.options.drafts !== true)
       throw draftRefused(topic, resolved.entry.key, event, version);
     // With a shared schema store, this node's versions are registered before its first send.
     const announced =
       route.kind === 'local' ? undefined : ctx.versions.announce(resolved.entry, entry);
-    if (announced !== undefined) await announced;
+    if (announced !== undefined) {
+      return announced.then(() => {
+        checkPayload(validatorFor(ctx, resolved.entry.key, entry), resolved, entry, topic, payload);
+        return transmit(ctx, resolved, topic, event, payload, version, route);
+      });
+    }
     checkPayload(validatorFor(ctx, resolved.entry.key, entry), resolved, entry, topic, payload);
-  } else if (!ctx.rawEvents.has(event) && !rawEventName(ctx, event)) {
-    throw new HeraldError(
-      ErrorCode.UnknownEvent,
-      `raw event name "${String(event)}" is not an identifier`,
-      { topic, hint: 'use a name such as "updated"' },
-    );
+    return transmit(ctx, resolved, topic, event, payload, version, route);
+  } catch (error) {
+    return Promise.reject(error);
   }
-  return transmit(ctx, resolved, topic, event, payload, version, route);
 }
 
 /** After the checks: stamp, span, local dispatch, encode and send. */
@@ -118,8 +132,18 @@ async function transmit(
         localDeliveries = ctx.table.dispatch(topicState, message, excludedBy(route));
       }
     }
-    if (encoded !== undefined || item !== undefined)
-      size = await send(ctx, channel, encoded, item, event, resolved.topic, localDeliveries);
+    if (encoded !== undefined || item !== undefined) {
+      try {
+        if (item !== undefined) size = await (ctx.batcher as Batcher).add(channel, item);
+        else {
+          size = (encoded as string).length;
+          await transport.publish(channel, encoded as string);
+        }
+      } catch (error) {
+        throw sendFailed(ctx, error, event, resolved.topic, localDeliveries);
+      }
+      ctx.counters.sent++;
+    }
   } catch (error) {
     scope?.end({
       id,
@@ -132,12 +156,26 @@ async function transmit(
   }
   const sent = size !== undefined;
   scope?.end({ id, localDeliveries, sent, ...(size === undefined ? {} : { size }) });
+  return receiptOf(ctx, id, sequence, resolved.topic, event, localDeliveries, sent);
+}
+
+/** What a publish resolves to. */
+function receiptOf(
+  ctx: BusContext,
+  id: string,
+  seq: number,
+  topic: string,
+  event: string,
+  localDeliveries: number,
+  sent: boolean,
+): PublishReceipt {
+  const { transport } = ctx;
   return {
     transport: transport.name,
     degraded: transport.degraded === true,
     id,
-    seq: sequence,
-    topic: resolved.topic,
+    seq,
+    topic,
     event,
     localDeliveries,
     sent,
@@ -216,34 +254,20 @@ function localMeta(
   return meta;
 }
 
-/** Hands one encoded message, or one batch item, to the transport; resolves to its size. */
-async function send(
+/** A transport's refusal of a publish, saying what was delivered locally all the same. */
+function sendFailed(
   ctx: BusContext,
-  channel: string,
-  encoded: string | undefined,
-  item: string | undefined,
+  error: unknown,
   event: string,
   topic: string,
   localDeliveries: number,
-): Promise<number> {
-  let size: number;
-  try {
-    if (item !== undefined && ctx.batcher !== undefined)
-      size = await ctx.batcher.add(channel, item);
-    else {
-      size = (encoded as string).length;
-      await ctx.transport.publish(channel, encoded as string);
-    }
-  } catch (error) {
-    throw wrapTransport(
-      ctx,
-      error,
-      `publish of ${event} on "${topic}" did not reach the ${ctx.transport.name} transport${localDeliveries ? ` (delivered to ${localDeliveries} local subscriptions)` : ''}`,
-      topic,
-    );
-  }
-  ctx.counters.sent++;
-  return size;
+): Error {
+  return wrapTransport(
+    ctx,
+    error,
+    `publish of ${event} on "${topic}" did not reach the ${ctx.transport.name} transport${localDeliveries ? ` (delivered to ${localDeliveries} local subscriptions)` : ''}`,
+    topic,
+  );
 }
 
 /** Encodes and signs one envelope, refusing it when it is larger than `limits.maxBytes`. */

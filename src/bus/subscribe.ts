@@ -1,8 +1,8 @@
 /**
  * Subscribe and unsubscribe. A subscription is checked (topic, events, queue limit, helper
  * options), gets its bounded queue, joins the local table, and — when it is the topic's first —
- * the transport's channel. It is closed one way, `close`, whether its holder unsubscribes, an
- * overflow cancels it, or the bus stops.
+ * the transport's channel. It is closed one way, `SubState.close` (table.ts), whether its holder
+ * unsubscribes, an overflow cancels it, or the bus stops.
  */
 import { ConfigError } from '../errors.js';
 import type { ResolvedTopic } from '../schemas/define.js';
@@ -124,25 +124,9 @@ async function join(ctx: BusContext, resolved: ResolvedTopic, sub: SubState): Pr
   }
 }
 
-/**
- * Closes a subscription: no more deliveries, its queue and lane share dropped, its holder and
- * its stream told. Returns false when it was already closed. The one teardown of `unsubscribe`
- * and of the bus's stop.
- */
-export function close(sub: SubState, error?: unknown): boolean {
-  if (!sub.active) return false;
-  sub.active = false;
-  sub.laneRound = 0;
-  sub.laneCount = 0;
-  sub.queue.close();
-  sub.holder?.held.delete(sub);
-  sub.ended?.(error);
-  return true;
-}
-
 /** Closes a subscription and, when it was its topic's last, leaves the transport's channel. */
 export async function unsubscribe(ctx: BusContext, sub: SubState, error?: unknown): Promise<void> {
-  if (!close(sub, error)) return;
+  if (!sub.close(error)) return;
   const last = ctx.table.remove(sub);
   if (last && ctx.state === 'started') {
     await channelOp(ctx, sub.topic, () => ctx.transport.unsubscribe(sub.topic)).catch(
