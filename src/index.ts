@@ -20,7 +20,6 @@ export type {
 } from './adapters/transport.js';
 export { ConnectionState } from './adapters/transport.js';
 export type { BatchingOptions } from './bus/batcher.js';
-export { createBus } from './bus/bus.js';
 export type { DuplicateNode } from './bus/duplicate-node.js';
 export type {
   BatchOptions,
@@ -31,9 +30,7 @@ export type {
 export type {
   BatchHandler,
   BatchSubscribeOptions,
-  Bus,
   BusEvents,
-  BusOptions,
   BusStats,
   DefOf,
   Gap,
@@ -58,6 +55,7 @@ export type {
   RawTopicClient,
   TopicClient,
 } from './client/runtime.js';
+export { type Bus, type BusOptions, createBus } from './create-bus.js';
 export type { ErrorContext, ValidationIssue } from './errors.js';
 export {
   ConfigError,

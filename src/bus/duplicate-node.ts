@@ -10,6 +10,7 @@
  * Invariant: at most one event and one notice per other epoch while it is remembered (the last
  * {@link REMEMBERED} epochs), so two duplicates answer each other at most once each.
  */
+import type { SystemFeature } from './system.js';
 
 /** How many other epochs are remembered; a flood of fresh ones only repeats events, bounded. */
 export const REMEMBERED = 64;
@@ -55,5 +56,35 @@ export function createDuplicateWatch(port: DuplicateWatchPort): DuplicateWatch {
       port.emit({ node: port.nodeId, epoch: otherEpoch, channel, hint });
       port.notify(otherEpoch);
     },
+  };
+}
+
+/**
+ * The watch as a system feature: its notice is a system message on the node's own channel,
+ * sent through the same port as presence (system.ts). It listens to nothing: the notice arrives
+ * on the `$node:<id>` channel every bus subscribes to, and the receive road refuses it as
+ * `duplicate_node` there, which is what tells the other side.
+ */
+export function duplicateNotice(
+  emit: (value: DuplicateNode) => void,
+): SystemFeature<DuplicateWatch> {
+  return {
+    channel: {
+      topic: DUPLICATE_NOTICE_TOPIC,
+      label: 'duplicate-node notice',
+      tooLargeHint: 'the notice is a few bytes: check limits.maxBytes',
+    },
+    create: (port) => ({
+      client: { listens: false },
+      api: createDuplicateWatch({
+        nodeId: port.nodeId,
+        emit,
+        // Best effort: a scoped or verify-only key cannot sign it, and that side still learns
+        // from any message of ours it receives.
+        notify: (other) => {
+          port.send('duplicate_node', { seen: other }, port.nodeId).catch(() => undefined);
+        },
+      }),
+    }),
   };
 }

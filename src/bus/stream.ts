@@ -8,6 +8,20 @@
  */
 import type { Message, Subscription } from './types.js';
 
+/** The state one stream's handler, its iterator and the bus share. */
+interface StreamState<M> {
+  /** The message the handler holds until the consumer takes it. */
+  handoff: { message: M; taken: () => void } | undefined;
+  /** The consumer's pending `next()`. */
+  waiting: ((result: IteratorResult<M>) => void) | undefined;
+  failure: ((error: unknown) => void) | undefined;
+  done: boolean;
+  subscription: Subscription | undefined;
+  /** Why the bus removed the subscription; thrown by the next `next()` once. */
+  removedBy: { error: unknown } | undefined;
+  readonly onEnd: (() => void) | undefined;
+}
+
 /** Creates the iterator; `open` subscribes with the given handler. */
 export function createStream<M extends Message>(
   open: (
@@ -16,73 +30,85 @@ export function createStream<M extends Message>(
   ) => Promise<Subscription>,
   onEnd?: () => void,
 ): AsyncIterableIterator<M> & { end(): void } {
-  let handoff: { message: M; taken: () => void } | undefined;
-  let waiting: ((result: IteratorResult<M>) => void) | undefined;
-  let failure: ((error: unknown) => void) | undefined;
-  let done = false;
-  let subscription: Subscription | undefined;
-  /** Why the bus removed the subscription; thrown by the next `next()` once. */
-  let removedBy: { error: unknown } | undefined;
-
-  /** The bus removed the subscription: end the loop, or throw what removed it. */
-  const ended = (error?: unknown): void => {
-    if (done) return;
-    done = true;
-    onEnd?.();
-    if (error !== undefined) removedBy = { error };
-    if (waiting) {
-      const resolve = waiting;
-      const reject = failure;
-      waiting = undefined;
-      failure = undefined;
-      if (removedBy && reject) {
-        removedBy = undefined;
-        reject(error);
-      } else resolve({ value: undefined, done: true });
-    }
+  const s: StreamState<M> = {
+    handoff: undefined,
+    waiting: undefined,
+    failure: undefined,
+    done: false,
+    subscription: undefined,
+    removedBy: undefined,
+    onEnd,
   };
-
   const opened = open(
-    (message) =>
-      new Promise<void>((taken) => {
-        if (done) return taken();
-        if (waiting) {
-          const resolve = waiting;
-          waiting = undefined;
-          failure = undefined;
-          resolve({ value: message, done: false });
-          taken();
-        } else {
-          handoff = { message, taken };
-        }
-      }),
-    ended,
+    (message) => handOff(s, message),
+    (error) => ended(s, error),
   ).then(
-    (s) => {
-      subscription = s;
-      if (done) void s.unsubscribe();
-      return s;
+    (subscription) => {
+      s.subscription = subscription;
+      if (s.done) void subscription.unsubscribe();
+      return subscription;
     },
     (error: unknown) => {
-      done = true;
-      failure?.(error);
+      s.done = true;
+      s.failure?.(error);
       throw error;
     },
   );
   // The error is delivered to the consumer through next(); do not leave it unhandled here.
   opened.catch(() => undefined);
+  return iteratorOf(s, opened);
+}
 
+/** The bus removed the subscription: end the loop, or throw what removed it. */
+function ended<M>(s: StreamState<M>, error?: unknown): void {
+  if (s.done) return;
+  s.done = true;
+  s.onEnd?.();
+  if (error !== undefined) s.removedBy = { error };
+  if (s.waiting) {
+    const resolve = s.waiting;
+    const reject = s.failure;
+    s.waiting = undefined;
+    s.failure = undefined;
+    if (s.removedBy && reject) {
+      s.removedBy = undefined;
+      reject(error);
+    } else resolve({ value: undefined, done: true });
+  }
+}
+
+/** The handler: gives the message to a waiting `next()`, or holds it until one comes. */
+function handOff<M>(s: StreamState<M>, message: M): Promise<void> {
+  return new Promise<void>((taken) => {
+    if (s.done) return taken();
+    if (s.waiting) {
+      const resolve = s.waiting;
+      s.waiting = undefined;
+      s.failure = undefined;
+      resolve({ value: message, done: false });
+      taken();
+    } else {
+      s.handoff = { message, taken };
+    }
+  });
+}
+
+/** The consumer's side: `next`, `return`, `throw`, and `end` for the bus's stop. */
+function iteratorOf<M>(
+  s: StreamState<M>,
+  opened: Promise<Subscription>,
+): AsyncIterableIterator<M> & { end(): void } {
   const finish = async (): Promise<IteratorResult<M>> => {
-    if (!done) {
-      done = true;
-      onEnd?.();
-      handoff?.taken();
-      handoff = undefined;
-      waiting?.({ value: undefined, done: true });
-      waiting = undefined;
-      failure = undefined;
-      if (subscription) await subscription.unsubscribe();
-      else await opened.then((s) => s.unsubscribe()).catch(() => undefined);
+    if (!s.done) {
+      s.done = true;
+      s.onEnd?.();
+      s.handoff?.taken();
+      s.handoff = undefined;
+      s.waiting?.({ value: undefined, done: true });
+      s.waiting = undefined;
+      s.failure = undefined;
+      if (s.subscription) await s.subscription.unsubscribe();
+      else await opened.then((sub) => sub.unsubscribe()).catch(() => undefined);
     }
     return { value: undefined, done: true };
   };
@@ -90,21 +116,21 @@ export function createStream<M extends Message>(
   const iterator = {
     async next(): Promise<IteratorResult<M>> {
       await opened;
-      if (handoff) {
-        const { message, taken } = handoff;
-        handoff = undefined;
+      if (s.handoff) {
+        const { message, taken } = s.handoff;
+        s.handoff = undefined;
         taken();
         return { value: message, done: false };
       }
-      if (removedBy) {
-        const { error } = removedBy;
-        removedBy = undefined;
+      if (s.removedBy) {
+        const { error } = s.removedBy;
+        s.removedBy = undefined;
         throw error;
       }
-      if (done) return { value: undefined, done: true };
+      if (s.done) return { value: undefined, done: true };
       return new Promise<IteratorResult<M>>((resolve, reject) => {
-        waiting = resolve;
-        failure = reject;
+        s.waiting = resolve;
+        s.failure = reject;
       });
     },
     return: finish,

@@ -75,6 +75,22 @@ export class SubState implements Subscription {
   unsubscribe(): Promise<void> {
     return this.remove(this);
   }
+
+  /**
+   * Closes it: no more deliveries, out of its lane, its queue closed, its holder and its stream
+   * told. Returns false when it was already closed. The one teardown of an unsubscribe and of
+   * the bus's stop (subscribe.ts, lifecycle.ts); the table itself is the caller's to update.
+   */
+  close(error?: unknown): boolean {
+    if (!this.active) return false;
+    this.active = false;
+    this.laneRound = 0;
+    this.laneCount = 0;
+    this.queue.close();
+    this.holder?.held.delete(this);
+    this.ended?.(error);
+    return true;
+  }
 }
 
 /** Internal state of a named subscriber. */

@@ -8,7 +8,7 @@
  * the per-node cap) and wires the tracker, the view and the bus together.
  */
 import { ConfigError, ErrorCode, HeraldError, ValidationError } from '../errors.js';
-import type { Registry, TopicEntry } from '../schemas/define.js';
+import type { Registry, TopicDefs, TopicEntry } from '../schemas/define.js';
 import { createValidator, type Validator } from '../schemas/validator.js';
 import { type PresencePort, PresenceTracker, type TrackerSettings } from './tracker.js';
 import type {
@@ -37,8 +37,8 @@ export const PRESENCE_DEFAULTS: Required<PresenceOptions> = {
 };
 
 /** What the bus holds: the public API plus the calls it makes on start, stop and receive. */
-export interface PresenceEngine {
-  readonly api: Presence;
+export interface PresenceEngine<D extends TopicDefs = TopicDefs> {
+  readonly api: Presence<D>;
   readonly enabled: boolean;
   /** Starts heartbeats once the bus is started (and subscribed to `$presence`). */
   start(): void;
@@ -87,7 +87,9 @@ function settingsOf(options: PresenceOptions): TrackerSettings {
 }
 
 /** Creates the presence engine of one bus. Invalid settings throw a ConfigError here. */
-export function createPresence(context: PresenceContext): PresenceEngine {
+export function createPresence<D extends TopicDefs = TopicDefs>(
+  context: PresenceContext,
+): PresenceEngine<D> {
   const { registry, port } = context;
   const declared = registry.entries.some((entry) => entry.def.presence !== undefined);
   const enabled = context.options === false ? false : context.options !== undefined || declared;
@@ -246,7 +248,7 @@ export function createPresence(context: PresenceContext): PresenceEngine {
 
   return {
     // The checks above stand in for the registry's types, which only the caller's Bus<D> has.
-    api: api as unknown as Presence,
+    api: api as unknown as Presence<D>,
     enabled,
     start: () => {
       if (enabled) tracker.start();

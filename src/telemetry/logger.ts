@@ -6,7 +6,7 @@
  * that detaches every listener. The same lines are what a bus writes to stderr while nothing
  * listens (`report.ts`): attaching a logger replaces that report, since it listens to every kind.
  */
-import type { Bus, BusEvents } from '../bus/types.js';
+import type { BusCore, BusEvents } from '../bus/types.js';
 
 /** A logger: `console`, pino, winston, bunyan... anything with these four methods. */
 export interface LoggerLike {
@@ -132,7 +132,10 @@ export const lines: { readonly [K in LoggedEvent]: (value: BusEvents[K]) => Line
  * Logs a bus's events; returns a function that detaches it.
  * @example const detach = attachLogger(bus, { logger: pino(), style: 'fields-first', onDisconnect: page })
  */
-export function attachLogger(bus: Pick<Bus, 'on'>, options: AttachLoggerOptions = {}): () => void {
+export function attachLogger(
+  bus: Pick<BusCore, 'on'>,
+  options: AttachLoggerOptions = {},
+): () => void {
   const logger = options.logger ?? console;
   const fieldsFirst = options.style === 'fields-first';
   const levels = { ...DEFAULT_LOG_LEVELS, ...options.levels };

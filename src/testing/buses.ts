@@ -6,8 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createLocalHub, type LocalHub } from '../adapters/local.js';
 import type { Transport } from '../adapters/transport.js';
-import { createBus } from '../bus/bus.js';
-import type { Bus, BusOptions } from '../bus/types.js';
+import { type Bus, type BusOptions, createBus } from '../create-bus.js';
 import type { TopicDefs } from '../schemas/define.js';
 import { testKeys } from './keys.js';
 

@@ -4,7 +4,6 @@
  * a message that says what was awaited and what arrived instead, never with a bare hang.
  */
 import type {
-  Bus,
   BusEvents,
   DefOf,
   Gap,
@@ -14,6 +13,7 @@ import type {
   Subscription,
   TopicName,
 } from '../bus/types.js';
+import type { Bus } from '../create-bus.js';
 import type { EventNames, TopicDefs } from '../schemas/define.js';
 
 /** Default wait of `waitFor` and `waitForEvent`, in ms. */

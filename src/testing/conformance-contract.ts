@@ -6,7 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { nodeChannel } from '../bus/bus.js';
-import type { Bus, BusEvents, Message } from '../bus/types.js';
+import type { BusEvents, Message } from '../bus/types.js';
+import type { Bus } from '../create-bus.js';
 import { isHeraldError } from '../errors.js';
 import { collect, waitForEvent } from './collect.js';
 import type { Harness } from './conformance-harness.js';

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Transport } from '../adapters/transport.js';
-import type { Bus } from '../bus/types.js';
+import type { Bus } from '../create-bus.js';
 import { DEFAULT_MAX_BYTES } from '../rules.js';
 import type { KeyConfig } from '../security/keys.js';
 import { createTestBuses } from './buses.js';

@@ -5,8 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLocalHub } from '../../src/adapters/local.js';
-import { createBus } from '../../src/bus/bus.js';
-import type { Bus, Message } from '../../src/bus/types.js';
+import type { Message } from '../../src/bus/types.js';
 import {
   type Catalog,
   type ClusterHealth,
@@ -15,6 +14,7 @@ import {
   createCatalogClient,
   type ThroughputMetrics,
 } from '../../src/catalog/index.js';
+import { type Bus, createBus } from '../../src/create-bus.js';
 import { ErrorCode, ValidationError } from '../../src/errors.js';
 import { samples } from './samples.js';
 

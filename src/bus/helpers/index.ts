@@ -67,58 +67,8 @@ export function subscriptionHelpers<T extends object>(
     throw new ConfigError(`subscribe("${topic}"): ${message}`, { topic, hint });
   };
   const { filter, throttle, debounce, latestOnly } = options;
-  if (filter !== undefined && typeof filter !== 'function') {
-    fail('filter is not a function', 'pass filter: (message) => boolean');
-  }
-  if (throttle !== undefined) {
-    if (!positive(throttle.ms))
-      fail(`throttle.ms ${String(throttle.ms)} is invalid`, 'use a positive number of ms');
-    if (throttle.leading === false && throttle.trailing === false) {
-      fail('throttle has neither a leading nor a trailing edge', 'leave leading or trailing on');
-    }
-  }
-  if (debounce !== undefined) {
-    if (!positive(debounce.ms))
-      fail(`debounce.ms ${String(debounce.ms)} is invalid`, 'use a positive number of ms');
-    if (
-      debounce.maxWaitMs !== undefined &&
-      !(positive(debounce.maxWaitMs) && debounce.maxWaitMs >= debounce.ms)
-    ) {
-      fail(
-        `debounce.maxWaitMs ${String(debounce.maxWaitMs)} is invalid`,
-        'use a number of ms not below debounce.ms',
-      );
-    }
-  }
-  if (throttle !== undefined && debounce !== undefined) {
-    fail('throttle and debounce are both set', 'choose one of them');
-  }
-  if (batch !== undefined) {
-    if (
-      typeof batch !== 'object' ||
-      batch === null ||
-      (batch.max === undefined && batch.maxWaitMs === undefined)
-    ) {
-      fail('batch needs max and/or maxWaitMs', 'pass batch: { max: 100, maxWaitMs: 50 }');
-    }
-    if (batch.max !== undefined && !count(batch.max, 1))
-      fail(`batch.max ${String(batch.max)} is invalid`, 'use a positive integer');
-    if (
-      batch.maxWaitMs !== undefined &&
-      !(typeof batch.maxWaitMs === 'number' && batch.maxWaitMs >= 0)
-    ) {
-      fail(
-        `batch.maxWaitMs ${String(batch.maxWaitMs)} is invalid`,
-        'use a number of ms, 0 or more',
-      );
-    }
-    if (latestOnly || throttle || debounce) {
-      fail(
-        'batch does not combine with latestOnly, throttle or debounce',
-        'use filter and batch only',
-      );
-    }
-  }
+  checkGates(options, fail);
+  if (batch !== undefined) checkBatch(batch, options, fail);
   const queue = options.queue ?? {};
   const concurrency = queue.concurrency ?? 1;
   if (!count(concurrency, 1))
@@ -163,4 +113,64 @@ export function subscriptionHelpers<T extends object>(
       handled,
     }),
   };
+}
+
+/** Reports a mistake in a subscription's options (throws). */
+type Fail = (message: string, hint: string) => never;
+
+/** Checks `filter`, `throttle` and `debounce`. */
+function checkGates<T>(options: HelperOptions<T>, fail: Fail): void {
+  const { filter, throttle, debounce } = options;
+  if (filter !== undefined && typeof filter !== 'function') {
+    fail('filter is not a function', 'pass filter: (message) => boolean');
+  }
+  if (throttle !== undefined) {
+    if (!positive(throttle.ms))
+      fail(`throttle.ms ${String(throttle.ms)} is invalid`, 'use a positive number of ms');
+    if (throttle.leading === false && throttle.trailing === false) {
+      fail('throttle has neither a leading nor a trailing edge', 'leave leading or trailing on');
+    }
+  }
+  if (debounce !== undefined) {
+    if (!positive(debounce.ms))
+      fail(`debounce.ms ${String(debounce.ms)} is invalid`, 'use a positive number of ms');
+    if (
+      debounce.maxWaitMs !== undefined &&
+      !(positive(debounce.maxWaitMs) && debounce.maxWaitMs >= debounce.ms)
+    ) {
+      fail(
+        `debounce.maxWaitMs ${String(debounce.maxWaitMs)} is invalid`,
+        'use a number of ms not below debounce.ms',
+      );
+    }
+  }
+  if (throttle !== undefined && debounce !== undefined) {
+    fail('throttle and debounce are both set', 'choose one of them');
+  }
+}
+
+/** Checks the `batch` option of `subscribeBatch`, and what it does not combine with. */
+function checkBatch<T>(batch: BatchOptions, options: HelperOptions<T>, fail: Fail): void {
+  const { throttle, debounce, latestOnly } = options;
+  if (
+    typeof batch !== 'object' ||
+    batch === null ||
+    (batch.max === undefined && batch.maxWaitMs === undefined)
+  ) {
+    fail('batch needs max and/or maxWaitMs', 'pass batch: { max: 100, maxWaitMs: 50 }');
+  }
+  if (batch.max !== undefined && !count(batch.max, 1))
+    fail(`batch.max ${String(batch.max)} is invalid`, 'use a positive integer');
+  if (
+    batch.maxWaitMs !== undefined &&
+    !(typeof batch.maxWaitMs === 'number' && batch.maxWaitMs >= 0)
+  ) {
+    fail(`batch.maxWaitMs ${String(batch.maxWaitMs)} is invalid`, 'use a number of ms, 0 or more');
+  }
+  if (latestOnly || throttle || debounce) {
+    fail(
+      'batch does not combine with latestOnly, throttle or debounce',
+      'use filter and batch only',
+    );
+  }
 }

@@ -1,0 +1,94 @@
+/**
+ * The hooks of one subscription's queue (queue.ts): how a delivery runs its handler (inside its
+ * CONSUMER span when an SDK records one), and how slowness, handler errors and overflow are
+ * counted and reported. Built once per subscription; a delivery allocates nothing here.
+ */
+import { ErrorCode, HeraldError } from '../errors.js';
+import type { ResolvedTopic } from '../schemas/define.js';
+import { type BusContext, handlerError } from './context.js';
+import type { SubscriptionHelpers } from './helpers/index.js';
+import type { QueueHooks } from './queue.js';
+import type { BatchHandler, Handler, Message } from './types.js';
+
+/** Handler calls and messages handled, for the subscription's counts. */
+export interface Tally {
+  calls: number;
+  handled: number;
+}
+
+/** What the hooks know of their subscription. */
+export interface HookTarget {
+  readonly id: number;
+  readonly resolved: ResolvedTopic;
+  readonly handler: Handler<Message> | BatchHandler<Message>;
+  readonly helpers: SubscriptionHelpers<Message>;
+  readonly limit: number;
+  readonly tally: Tally;
+  /** Cancels the subscription (overflow under the `error` policy). */
+  readonly cancel: (error: HeraldError) => void;
+}
+
+/** Creates the queue hooks of one subscription. */
+export function queueHooks(ctx: BusContext, target: HookTarget): QueueHooks<Message> {
+  const { id, resolved, helpers, tally, limit } = target;
+  const { instrumentation } = ctx;
+  const info = () => ({
+    template: resolved.entry.def.template,
+    subscription: id,
+    transport: ctx.transport.name,
+    node: ctx.nodeId,
+  });
+  return {
+    run: (message) => {
+      ctx.counters.delivered++;
+      tally.calls++;
+      tally.handled++;
+      const one = target.handler as Handler<Message>;
+      if (instrumentation === undefined || instrumentation.idle?.() === true) {
+        return one(message);
+      }
+      // A throttled or debounced delivery stands for the messages it superseded: link them all.
+      const group = helpers.groupOf(message);
+      if (group !== undefined && instrumentation.processBatch !== undefined) {
+        return instrumentation.processBatch(group, info(), () => one(message));
+      }
+      return instrumentation.process(message, info(), () => one(message));
+    },
+    runBatch: (messages) => {
+      ctx.counters.delivered++;
+      tally.calls++;
+      tally.handled += messages.length;
+      const many = target.handler as BatchHandler<Message>;
+      if (instrumentation?.processBatch === undefined || instrumentation.idle?.() === true) {
+        return many(messages);
+      }
+      return instrumentation.processBatch(messages, info(), () => many(messages));
+    },
+    slow: (slow, pending) => {
+      ctx.events.emit('slow_consumer', {
+        topic: resolved.topic,
+        subscription: id,
+        slow,
+        pending,
+        threshold: helpers.slowAt,
+      });
+    },
+    failed: (message, error) => handlerError(ctx, message.topic, message.event, id, error),
+    overflowed: (policy, dropped) => {
+      ctx.counters.overflowDrops += dropped;
+      if (dropped > 0) instrumentation?.dropped(resolved.topic, dropped);
+      ctx.events.emit('overflow', { topic: resolved.topic, subscription: id, policy, dropped });
+      if (policy !== 'error') return;
+      const error = new HeraldError(
+        ErrorCode.QueueOverflow,
+        `subscription ${id} to "${resolved.topic}" overflowed its queue of ${limit}`,
+        {
+          topic: resolved.topic,
+          hint: 'make the handler faster, raise queue.limit, or choose a drop-* overflow policy',
+        },
+      );
+      ctx.events.emit('subscription_error', { topic: resolved.topic, subscription: id, error });
+      target.cancel(error);
+    },
+  };
+}

@@ -1,0 +1,288 @@
+/**
+ * Publish: resolve topic → validate payload → local dispatch (never encoded: it never left the
+ * process) → envelope → sign → encode → transport.publish, inside the PRODUCER span. The route
+ * (route.ts) says where the message goes; its kind is the span's kind.
+ *
+ * Hot path: a publish allocates its message, meta and envelope fields and nothing else (no
+ * options object, no spreads: spreads cost 13-41% of a local publish).
+ */
+import { ErrorCode, HeraldError } from '../errors.js';
+import type { ResolvedTopic } from '../schemas/define.js';
+import type { EnvelopeFields } from '../security/codec.js';
+import type { PublishScope } from '../telemetry/types.js';
+import type { Batcher } from './batcher.js';
+import {
+  checkPayload,
+  checkRaw,
+  draftRefused,
+  eventEntry,
+  rawEventName,
+  resolveTopic,
+  validatorFor,
+} from './checks.js';
+import type { BusContext } from './context.js';
+import { nodeChannel, notStarted, wrapTransport } from './context.js';
+import { excludedBy, leavesNode, type Route, reachesNode, targetOf } from './route.js';
+import type { Message, MessageMeta, PublishReceipt } from './types.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The trace context a publish span hands its message. */
+interface TraceContext {
+  readonly traceparent?: string | undefined;
+  readonly tracestate?: string | undefined;
+}
+
+/**
+ * Publishes one message on its route. Not `async`: the promise it returns is transmit's own, so
+ * a publish makes no promise more than the road needs; a refused check is a rejected promise.
+ */
+export function publish(
+  ctx: BusContext,
+  topic: string,
+  event: string,
+  payload: unknown,
+  route: Route,
+): Promise<PublishReceipt> {
+  try {
+    if (ctx.state !== 'started') throw notStarted(ctx, 'publish');
+    const resolved = resolveTopic(ctx, topic);
+    checkRaw(resolved, topic, event, route.kind === 'raw');
+    if (route.kind === 'raw') {
+      if (!ctx.rawEvents.has(event) && !rawEventName(ctx, event)) {
+        throw new HeraldError(
+          ErrorCode.UnknownEvent,
+          `raw event name "${String(event)}" is not an identifier`,
+          { topic, hint: 'use a name such as "updated"' },
+        );
+      }
+      return transmit(ctx, resolved, topic, event, payload, 0, route);
+    }
+    const entry = eventEntry(resolved, event);
+    const version = entry.def.version;
+    if (entry.def.draft && ctx.options.drafts !== true)
+      throw draftRefused(topic, resolved.entry.key, event, version);
+    // With a shared schema store, this node's versions are registered before its first send.
+    const announced =
+      route.kind === 'local' ? undefined : ctx.versions.announce(resolved.entry, entry);
+    if (announced !== undefined) {
+      return announced.then(() => {
+        checkPayload(validatorFor(ctx, resolved.entry.key, entry), resolved, entry, topic, payload);
+        return transmit(ctx, resolved, topic, event, payload, version, route);
+      });
+    }
+    checkPayload(validatorFor(ctx, resolved.entry.key, entry), resolved, entry, topic, payload);
+    return transmit(ctx, resolved, topic, event, payload, version, route);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** After the checks: stamp, span, local dispatch, encode and send. */
+async function transmit(
+  ctx: BusContext,
+  resolved: ResolvedTopic,
+  topic: string,
+  event: string,
+  payload: unknown,
+  version: number,
+  route: Route,
+): Promise<PublishReceipt> {
+  const { transport, nodeId } = ctx;
+  const remote = leavesNode(route, nodeId);
+  // Key scopes and verify-only nodes: refused before anything is delivered or sent.
+  if (remote) ctx.codec.authorize(resolved.topic);
+  const to = targetOf(route);
+  const channel = to === undefined ? resolved.topic : nodeChannel(to);
+  const sequence = ++ctx.seq;
+  const time = ctx.stamp();
+  const id = ctx.idPrefix + sequence;
+  const scope = publishSpan(ctx, resolved, event, version, route);
+  let encoded: string | undefined;
+  let item: string | undefined;
+  let size: number | undefined;
+  let localDeliveries = 0;
+  try {
+    if (remote && transport.hasRemoteInterest?.(channel) !== false) {
+      const fields = envelope(
+        ctx,
+        resolved.topic,
+        event,
+        payload,
+        version,
+        sequence,
+        time,
+        to,
+        scope,
+      );
+      // With batching: this message's JSON, signed later with the others of its channel and tick.
+      if (ctx.batcher !== undefined) {
+        item = ctx.codec.item(fields);
+        // Too large to share an envelope: it goes alone (and may be refused as too large).
+        if (!ctx.batcher.fits(item)) item = undefined;
+      }
+      if (item === undefined) encoded = encodeChecked(ctx, fields, topic);
+    }
+    ctx.counters.published++;
+    if (reachesNode(route, nodeId)) {
+      const topicState = ctx.table.get(resolved.topic);
+      if (topicState) {
+        const meta = localMeta(nodeId, id, sequence, time, version, resolved, scope);
+        const message: Message = { topic: resolved.topic, event, payload, meta };
+        localDeliveries = ctx.table.dispatch(topicState, message, excludedBy(route));
+      }
+    }
+    if (encoded !== undefined || item !== undefined) {
+      try {
+        if (item !== undefined) size = await (ctx.batcher as Batcher).add(channel, item);
+        else {
+          size = (encoded as string).length;
+          await transport.publish(channel, encoded as string);
+        }
+      } catch (error) {
+        throw sendFailed(ctx, error, event, resolved.topic, localDeliveries);
+      }
+      ctx.counters.sent++;
+    }
+  } catch (error) {
+    scope?.end({
+      id,
+      localDeliveries,
+      sent: false,
+      error,
+      ...(size === undefined ? {} : { size }),
+    });
+    throw error;
+  }
+  const sent = size !== undefined;
+  scope?.end({ id, localDeliveries, sent, ...(size === undefined ? {} : { size }) });
+  return receiptOf(ctx, id, sequence, resolved.topic, event, localDeliveries, sent);
+}
+
+/** What a publish resolves to. */
+function receiptOf(
+  ctx: BusContext,
+  id: string,
+  seq: number,
+  topic: string,
+  event: string,
+  localDeliveries: number,
+  sent: boolean,
+): PublishReceipt {
+  const { transport } = ctx;
+  return {
+    transport: transport.name,
+    degraded: transport.degraded === true,
+    id,
+    seq,
+    topic,
+    event,
+    localDeliveries,
+    sent,
+  };
+}
+
+/** The PRODUCER span of a publish, when an SDK records one; its kind is the route's. */
+function publishSpan(
+  ctx: BusContext,
+  resolved: ResolvedTopic,
+  event: string,
+  version: number,
+  route: Route,
+): PublishScope | undefined {
+  const { instrumentation } = ctx;
+  if (instrumentation === undefined || instrumentation.idle?.() === true) return undefined;
+  return instrumentation.publish({
+    topic: resolved.topic,
+    template: resolved.entry.def.template,
+    event,
+    version,
+    kind: route.kind,
+    transport: ctx.transport.name,
+    node: ctx.nodeId,
+  });
+}
+
+/** The envelope fields of an outbound message (no spreads: this is the hot path). */
+function envelope(
+  ctx: BusContext,
+  topic: string,
+  event: string,
+  data: unknown,
+  version: number,
+  seq: number,
+  time: number,
+  to: string | undefined,
+  trace: TraceContext | undefined,
+): EnvelopeFields {
+  const fields: Mutable<EnvelopeFields> = {
+    epoch: ctx.epoch,
+    seq,
+    time,
+    topic,
+    event,
+    version,
+    data,
+  };
+  if (to !== undefined) fields.to = to;
+  if (trace?.traceparent !== undefined) fields.traceparent = trace.traceparent;
+  if (trace?.tracestate !== undefined) fields.tracestate = trace.tracestate;
+  return fields;
+}
+
+/** The meta of a message delivered on this node, as it was published. */
+function localMeta(
+  node: string,
+  id: string,
+  seq: number,
+  time: number,
+  version: number,
+  resolved: ResolvedTopic,
+  trace: TraceContext | undefined,
+): MessageMeta {
+  const meta: Mutable<MessageMeta> = {
+    id,
+    node,
+    seq,
+    time,
+    version,
+    params: resolved.params,
+    local: true,
+  };
+  if (trace?.traceparent !== undefined) meta.traceparent = trace.traceparent;
+  if (trace?.tracestate !== undefined) meta.tracestate = trace.tracestate;
+  return meta;
+}
+
+/** A transport's refusal of a publish, saying what was delivered locally all the same. */
+function sendFailed(
+  ctx: BusContext,
+  error: unknown,
+  event: string,
+  topic: string,
+  localDeliveries: number,
+): Error {
+  return wrapTransport(
+    ctx,
+    error,
+    `publish of ${event} on "${topic}" did not reach the ${ctx.transport.name} transport${localDeliveries ? ` (delivered to ${localDeliveries} local subscriptions)` : ''}`,
+    topic,
+  );
+}
+
+/** Encodes and signs one envelope, refusing it when it is larger than `limits.maxBytes`. */
+function encodeChecked(ctx: BusContext, fields: EnvelopeFields, topic: string): string {
+  const encoded = ctx.codec.encode(fields);
+  if (encoded.length > ctx.maxBytes) {
+    throw new HeraldError(
+      ErrorCode.MessageTooLarge,
+      `message on "${topic}" is ${encoded.length} bytes encoded; the limit is ${ctx.maxBytes}`,
+      {
+        topic,
+        event: fields.event,
+        hint: 'send less data per message, or raise limits.maxBytes on every node',
+      },
+    );
+  }
+  return encoded;
+}
