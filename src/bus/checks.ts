@@ -4,12 +4,14 @@
  * payload matches its schema (the precompiled validator when the bus has one).
  */
 import { ConfigError, ErrorCode, HeraldError, ValidationError } from '../errors.js';
+import { IDENTIFIER_PATTERN } from '../rules.js';
 import type { EventEntry, ResolvedTopic } from '../schemas/define.js';
 import { eventError, topicError } from '../schemas/diagnose.js';
 import { createValidator, describeIssues, type Validator } from '../schemas/validator.js';
 import type { BusContext } from './context.js';
 
-const RAW_EVENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A raw event name is an identifier (src/rules.ts). */
+const RAW_EVENT = IDENTIFIER_PATTERN;
 
 /** The registry entry of a topic string, or an UnknownTopic error that lists the templates. */
 export function resolveTopic(ctx: BusContext, topic: string): ResolvedTopic {

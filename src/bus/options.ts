@@ -4,19 +4,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../errors.js';
+import { DEFAULT_MAX_BYTES, ID_PATTERN } from '../rules.js';
 import type { Registry, TopicDefs } from '../schemas/define.js';
 import { MAX_BATCH } from '../security/codec.js';
 import type { FreshnessOptions } from '../security/freshness.js';
 import type { BusCoreOptions } from './types.js';
 
-/** A node id: 1-64 characters of [A-Za-z0-9_.-]. */
-export const NODE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+/** A node id: the one id rule of src/rules.ts (1-64 characters of [A-Za-z0-9_.-]). */
+export const NODE_ID = ID_PATTERN;
 
 /** A subscription's queue limit when neither it nor the bus sets one. */
 export const DEFAULT_QUEUE_LIMIT = 1024;
 
-/** The largest encoded message, when `limits.maxBytes` is not set. */
-export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
+/** The largest encoded message, when `limits.maxBytes` is not set (src/rules.ts). */
+export { DEFAULT_MAX_BYTES };
 
 /**
  * With run-time failover, a failback leaves messages queued on the slower transport that arrive
