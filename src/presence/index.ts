@@ -9,7 +9,7 @@
  */
 import { ConfigError, ErrorCode, HeraldError, ValidationError } from '../errors.js';
 import type { Registry, TopicDefs, TopicEntry } from '../schemas/define.js';
-import { createValidator, type Validator } from '../schemas/validator.js';
+import { createValidator, describeIssues, type Validator } from '../schemas/validator.js';
 import { type PresencePort, PresenceTracker, type TrackerSettings } from './tracker.js';
 import type {
   Presence,
@@ -173,7 +173,7 @@ export function createPresence<D extends TopicDefs = TopicDefs>(
       const issues = validator.errors(meta);
       throw new ValidationError(
         ErrorCode.InvalidPayload,
-        `presence meta on "${topic}" is invalid${issues[0] ? `: ${issues[0].path || '/'} ${issues[0].message}` : ''}`,
+        `presence meta on "${topic}" is invalid: ${describeIssues(issues)}`,
         issues,
         { topic, hint: 'check the meta against the presence schema of the topic in the registry' },
       );

@@ -373,6 +373,18 @@ describe('mistakes', () => {
       topic: 'room:1',
       field: '/name',
     });
+    // Three faults: the message names the first and says how many more.
+    const loose = a.presence as unknown as {
+      track(t: string, k: string, m: unknown): Promise<string>;
+    };
+    await expect(
+      loose.track('room:1', 'u1', { name: '', device: 7, typing: 'no' }),
+    ).rejects.toMatchObject({
+      code: ErrorCode.InvalidPayload,
+      message: expect.stringMatching(
+        /^presence meta on "room:1" is invalid: \/name .* \(and 2 more\)/,
+      ),
+    });
   });
 
   it('refuses presence on a topic without a presence schema, and on unknown topics', async () => {
