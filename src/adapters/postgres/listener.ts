@@ -15,6 +15,7 @@
  * server.
  */
 import type pg from 'pg';
+import { watchSilence } from '../silence.js';
 import { pgModule } from './driver.js';
 import { TimeoutError } from './sql.js';
 
@@ -75,36 +76,25 @@ export async function openListener(
   const query = (sql: string, timeoutMs: number): Promise<pg.QueryResult> => {
     const run = (): Promise<pg.QueryResult> =>
       new Promise((resolve, reject) => {
-        const sent = Date.now();
-        let settled = false;
-        let timer: NodeJS.Timeout | undefined;
-        const missed = (): void => {
-          if (settled) return;
-          const quiet = Date.now() - Math.max(heard, sent);
-          if (quiet < timeoutMs) {
-            timer = setTimeout(check, timeoutMs - quiet);
-            return;
-          }
-          settled = true;
-          const error = new TimeoutError(`listener query got no answer in ${timeoutMs} ms`);
-          lose(`${error.message} (and no notification either)`);
-          destroy();
-          reject(error);
-        };
-        const check = (): void => {
-          setImmediate(missed);
-        };
-        timer = setTimeout(check, timeoutMs);
+        const watch = watchSilence(
+          timeoutMs,
+          Date.now(),
+          () => heard,
+          () => {
+            const error = new TimeoutError(`listener query got no answer in ${timeoutMs} ms`);
+            lose(`${error.message} (and no notification either)`);
+            destroy();
+            reject(error);
+          },
+        );
         client.query(sql).then(
           (result) => {
-            settled = true;
-            clearTimeout(timer);
+            watch.cancel();
             heard = Date.now();
             resolve(result);
           },
           (error: unknown) => {
-            settled = true;
-            clearTimeout(timer);
+            watch.cancel();
             reject(error);
           },
         );

@@ -13,6 +13,7 @@
  * runs after the poll phase): a busy event loop is not a silent server.
  */
 import type { Redis, RedisOptions } from 'ioredis';
+import { watchSilence } from '../silence.js';
 import { ioredis } from './driver.js';
 import type { RedisNode, ResolvedRedisOptions } from './options.js';
 
@@ -116,32 +117,24 @@ export function openConnection(
     if (redis.status !== 'ready' || pinging) return;
     pinging = true;
     const stream = redis.stream;
-    let answered = false;
-    let timer: NodeJS.Timeout | undefined;
-    const missed = (): void => {
-      if (answered || redis.stream !== stream) return;
-      const quiet = Date.now() - Math.max(heard, now);
-      if (quiet < timeoutMs) {
-        timer = setTimeout(check, timeoutMs - quiet);
-        return;
-      }
-      kill(`heartbeat timeout: no PONG, and no other byte, within ${timeoutMs} ms`);
-    };
-    const check = (): void => {
-      setImmediate(missed);
-    };
-    timer = setTimeout(check, timeoutMs);
+    const watch = watchSilence(
+      timeoutMs,
+      now,
+      () => heard,
+      () => {
+        if (redis.stream === stream)
+          kill(`heartbeat timeout: no PONG, and no other byte, within ${timeoutMs} ms`);
+      },
+    );
     redis.ping().then(
       (reply) => {
-        answered = true;
-        clearTimeout(timer);
+        watch.cancel();
         pinging = false;
         if (isPong(reply)) lastGood = now;
         else kill('unexpected reply to PING');
       },
       () => {
-        answered = true;
-        clearTimeout(timer);
+        watch.cancel();
         pinging = false;
       },
     );
