@@ -23,18 +23,14 @@ import {
   type CompatibilityMode,
   type CompatOptions,
   canRead,
-  checkVersion,
   diffSchemas,
   eventMode,
-  type JsonSchema,
-  type VersionConflict,
-  type VersionSchema,
-  versionSchemas,
 } from '../src/index.js';
 import { formatChanges } from '../src/schemas/compat/diff.js';
 import { sameConstraints } from '../src/schemas/compat/json.js';
 import { modeRule } from '../src/schemas/compat/modes.js';
 import type { Lock, LockedEvent, LockedTopic } from './emit/lock.js';
+import { compareEvent } from './gate-event.js';
 
 /** One finding of the gate. */
 export interface GateFinding {
@@ -54,154 +50,6 @@ export interface GateFinding {
 export interface GateReport {
   readonly ok: boolean;
   readonly findings: readonly GateFinding[];
-}
-
-const key = (c: VersionConflict): string => `${c.reader}:${c.writer}:${c.direction}`;
-
-/** Every requirement of `mode` that a history fails. */
-function conflictsOf(
-  history: readonly VersionSchema[],
-  declared: ReadonlyMap<number, VersionSchema>,
-  mode: CompatibilityMode,
-  options: CompatOptions,
-): VersionConflict[] {
-  return history.flatMap((v, i) => checkVersion(v, history.slice(0, i), declared, mode, options));
-}
-
-/** The released versions of a locked event: drafts are not frozen. */
-const lockedHistory = (event: LockedEvent): VersionSchema[] =>
-  event.versions
-    .filter((v) => v.draft !== true)
-    .map((v) => ({
-      version: v.version,
-      schema: v.schema as JsonSchema,
-      upcast: v.upcast,
-    }));
-
-function conflictFinding(
-  c: VersionConflict,
-  where: { topic: string; event: string; mode: CompatibilityMode },
-): GateFinding {
-  const backward = c.direction === 'backward';
-  return {
-    breaking: true,
-    ...where,
-    message: `version ${c.reader} cannot read data written with version ${c.writer} (${c.direction}, required by ${where.mode})`,
-    details: c.issues.map((i) => `${i.path || '/'}: ${i.message}`),
-    hint: backward
-      ? `declare an upcaster from version ${c.writer} (.evolve(schema, { upcast })), or keep the change readable (optional field, wider type)`
-      : `consumers still on version ${c.reader} would refuse version ${c.writer}: keep the change readable by them, or upgrade them first and relax the mode deliberately`,
-  };
-}
-
-function compareEvent(
-  template: string,
-  name: string,
-  locked: LockedEvent | undefined,
-  topic: TopicEntry,
-  options: CompatOptions,
-): GateFinding[] {
-  const def = topic.events.get(name)!.def;
-  const mode = eventMode(def, topic.def);
-  const where = { topic: template, event: name, mode };
-  const out: GateFinding[] = [];
-  const fresh = versionSchemas(def);
-  const declared = new Map(fresh.map((v) => [v.version, v]));
-  const old = locked === undefined ? [] : lockedHistory(locked);
-  const draft = def.draft ? def.version : undefined;
-  if (locked !== undefined && locked.compatibility !== mode) {
-    out.push({
-      breaking: false,
-      ...where,
-      message: `mode ${locked.compatibility} → ${mode}`,
-      details: [],
-    });
-  }
-  const latest = fresh[fresh.length - 1]!.version;
-  for (const before of old) {
-    const now = declared.get(before.version);
-    if (now === undefined) {
-      if (before.version > latest && mode !== 'NONE') {
-        out.push({
-          breaking: true,
-          ...where,
-          message: `version ${before.version} was removed, but it is newer than the latest (${latest}): producers may still send it`,
-          details: [],
-          hint: 'versions only grow: declare the change as the next version with .evolve()',
-        });
-      }
-      continue;
-    }
-    if (sameConstraints(before.schema, now.schema)) {
-      const annotated = diffSchemas(before.schema, now.schema, { annotations: true });
-      if (annotated.length > 0) {
-        out.push({
-          breaking: false,
-          ...where,
-          message: `version ${before.version}: annotations changed`,
-          details: formatChanges(annotated),
-        });
-      }
-      continue;
-    }
-    out.push({
-      breaking: true,
-      ...where,
-      message: `version ${before.version} changed without a new version`,
-      details: formatChanges(diffSchemas(before.schema, now.schema)),
-      hint: `a version number names one schema forever: declare the change as version ${latest + 1} with .evolve(schema, { upcast })`,
-    });
-  }
-  // The history consumers may meet: every locked version, with the declared schema where both.
-  const combined = [
-    ...fresh,
-    ...old.filter((v) => !declared.has(v.version) && v.version < latest),
-  ].sort((a, b) => a.version - b.version);
-  const known = new Set(
-    conflictsOf(old, new Map(old.map((v) => [v.version, v])), mode, options).map(key),
-  );
-  // New versions, and the latest as a reader (dropped versions, removed upcasters): pairs among
-  // older versions were settled when they were added, by readers that keep their own upcasters.
-  const readers = combined.filter(
-    (v) => v.version === latest || !old.some((o) => o.version === v.version),
-  );
-  const earlier = (v: VersionSchema) => combined.filter((c) => c.version < v.version);
-  for (const reader of readers) {
-    for (const c of checkVersion(reader, earlier(reader), declared, mode, options)) {
-      if (known.has(key(c))) continue;
-      const finding = conflictFinding(c, where);
-      out.push(
-        c.reader === draft || c.writer === draft
-          ? {
-              ...finding,
-              breaking: false,
-              message: `draft version ${draft}: ${finding.message}; breaking once released`,
-            }
-          : finding,
-      );
-    }
-  }
-  const added = fresh
-    .filter((v) => !old.some((o) => o.version === v.version))
-    .map((v) => v.version);
-  if (added.length > 0 && locked !== undefined) {
-    out.push({
-      breaking: false,
-      ...where,
-      message: `new ${draft !== undefined && added.includes(draft) ? 'draft ' : ''}version${added.length > 1 ? 's' : ''} ${added.join(', ')}`,
-      details: [],
-    });
-  }
-  const dropped = old.filter((v) => !declared.has(v.version) && v.version < latest);
-  if (dropped.length > 0) {
-    out.push({
-      breaking: false,
-      ...where,
-      message: `version${dropped.length > 1 ? 's' : ''} ${dropped.map((v) => v.version).join(', ')} no longer declared: consumers read ${dropped.length > 1 ? 'them' : 'it'} directly or refuse ${dropped.length > 1 ? 'them' : 'it'}`,
-      details: [],
-    });
-  }
-  return out;
 }
 
 function removedEvent(template: string, name: string, locked: LockedEvent): GateFinding {
@@ -269,6 +117,41 @@ function compareParams(template: string, locked: LockedTopic, topic: TopicEntry)
   return out;
 }
 
+function removedTopic(template: string, locked: LockedTopic): GateFinding[] {
+  const out = Object.entries(locked.events).map(([name, ev]) => removedEvent(template, name, ev));
+  if (locked.raw) {
+    out.push({ breaking: false, topic: template, message: 'raw topic removed', details: [] });
+  }
+  return out;
+}
+
+/** A topic in both: raw or typed, its key, its parameters, its removed events. */
+function compareTopic(template: string, locked: LockedTopic, topic: TopicEntry): GateFinding[] {
+  const out: GateFinding[] = [];
+  if (locked.raw !== topic.def.raw) {
+    out.push({
+      breaking: true,
+      topic: template,
+      message: topic.def.raw ? 'typed topic turned raw' : 'raw topic turned typed',
+      details: [],
+      hint: 'declare a new topic instead: nodes on either side would refuse what the other sends',
+    });
+  }
+  if (locked.key !== topic.key) {
+    out.push({
+      breaking: false,
+      topic: template,
+      message: `topic key ${locked.key} → ${topic.key} (generated names change)`,
+      details: [],
+    });
+  }
+  out.push(...compareParams(template, locked, topic));
+  for (const [name, ev] of Object.entries(locked.events)) {
+    if (!topic.events.has(name)) out.push(removedEvent(template, name, ev));
+  }
+  return out;
+}
+
 /** Compares a registry with a lock; `ok` is false when a change is breaking. */
 export function checkAgainstLock(
   lock: Lock,
@@ -282,42 +165,14 @@ export function checkAgainstLock(
     const locked = lock.topics[template];
     const topic = current.get(template);
     if (topic === undefined) {
-      for (const [name, ev] of Object.entries(locked!.events))
-        findings.push(removedEvent(template, name, ev));
-      if (locked!.raw)
-        findings.push({
-          breaking: false,
-          topic: template,
-          message: 'raw topic removed',
-          details: [],
-        });
+      findings.push(...removedTopic(template, locked!));
       continue;
     }
-    if (locked !== undefined) {
-      if (locked.raw !== topic.def.raw) {
-        findings.push({
-          breaking: true,
-          topic: template,
-          message: topic.def.raw ? 'typed topic turned raw' : 'raw topic turned typed',
-          details: [],
-          hint: 'declare a new topic instead: nodes on either side would refuse what the other sends',
-        });
-      }
-      if (locked.key !== topic.key) {
-        findings.push({
-          breaking: false,
-          topic: template,
-          message: `topic key ${locked.key} → ${topic.key} (generated names change)`,
-          details: [],
-        });
-      }
-      findings.push(...compareParams(template, locked, topic));
-      for (const [name, ev] of Object.entries(locked.events)) {
-        if (!topic.events.has(name)) findings.push(removedEvent(template, name, ev));
-      }
-    } else {
-      findings.push({ breaking: false, topic: template, message: 'new topic', details: [] });
-    }
+    findings.push(
+      ...(locked === undefined
+        ? [{ breaking: false, topic: template, message: 'new topic', details: [] }]
+        : compareTopic(template, locked, topic)),
+    );
     for (const name of topic.events.keys()) {
       findings.push(...compareEvent(template, name, locked?.events[name], topic, options));
     }
