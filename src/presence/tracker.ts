@@ -14,11 +14,14 @@
  * - When this node's own timer fires far too late (the process was frozen, SIGSTOP, or its event
  *   loop blocked), it does not declare its peers dead: it gives them a new grace period and asks
  *   for their states instead.
+ *
+ * The peers' replicas and their liveness are kept in peers.ts; this file is the protocol.
  */
 
 import { type OwnChange, OwnPresences } from './own.js';
-import { type EntryCheck, Replica } from './replica.js';
-import type { PresencePeer, PresenceStats } from './types.js';
+import { PeerReplicas } from './peers.js';
+import type { EntryCheck, Replica } from './replica.js';
+import type { PresenceStats } from './types.js';
 import type { PresenceView } from './view.js';
 import { type Inbound, newEpoch, PresenceWire, parseInbound, type WireEntry } from './wire.js';
 
@@ -44,22 +47,19 @@ export class PresenceTracker {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastTick = 0;
   readonly #own: OwnPresences;
-  readonly #replicas = new Map<string, Replica>();
-  /** Epochs that left gracefully, by node: their late messages are ignored. */
-  readonly #gone = new Map<string, string>();
+  readonly #peers: PeerReplicas;
   readonly #sent = { hb: 0, delta: 0, state: 0, sync: 0, leave: 0 };
   #sendErrors = 0;
   #ignored = 0;
-  #downs = 0;
-  #ups = 0;
 
   constructor(
     private readonly port: PresencePort,
     private readonly settings: TrackerSettings,
     private readonly view: PresenceView,
-    private readonly check: EntryCheck,
+    check: EntryCheck,
   ) {
     this.#own = new OwnPresences(port.nodeId, view);
+    this.#peers = new PeerReplicas(() => port.now(), view, check, settings.maxPresences);
   }
 
   get epoch(): string {
@@ -98,8 +98,7 @@ export class PresenceTracker {
     this.#timer = undefined;
     await this.#send(PresenceWire.Leave, { e: this.epoch });
     this.#own.reset('');
-    for (const replica of this.#replicas.values()) replica.purge();
-    this.#replicas.clear();
+    this.#peers.clear();
     this.view.clear();
   }
 
@@ -154,21 +153,8 @@ export class PresenceTracker {
     const now = this.port.now();
     const late = now - this.#lastTick > Math.max(3 * heartbeatMs, downAfterMs / 2);
     this.#lastTick = now;
-    for (const replica of [...this.#replicas.values()]) {
-      if (late) {
-        // We were frozen, not them: a fresh grace period, and their states again.
-        replica.lastSeen = now;
-        continue;
-      }
-      const silent = now - replica.lastSeen;
-      if (replica.up && silent > downAfterMs) {
-        replica.down();
-        this.#downs++;
-      } else if (!replica.up && silent > permdownAfterMs) {
-        replica.purge();
-        this.#replicas.delete(replica.node);
-      }
-    }
+    // When late, we were frozen, not them: a fresh grace period, and their states again.
+    this.#peers.sweep(late, downAfterMs, permdownAfterMs);
     this.view.flush();
     this.#heartbeat(late);
     this.#schedule();
@@ -194,49 +180,10 @@ export class PresenceTracker {
       this.#ignored++;
       return;
     }
-    const replica = this.#replicaFor(node, message);
-    if (replica !== undefined) this.#handle(replica, message);
+    const target = this.#peers.target(node, message);
+    if (target === 'stale') this.#ignored++;
+    else if (target !== 'left') this.#handle(target, message);
     this.view.flush();
-  }
-
-  /** The replica a message applies to, handling new epochs and graceful leaves. */
-  #replicaFor(node: string, message: Inbound): Replica | undefined {
-    const epoch = message.body.e;
-    const gone = this.#gone.get(node);
-    let replica = this.#replicas.get(node);
-    if ((gone !== undefined && epoch <= gone) || (replica && epoch < replica.epoch && replica.up)) {
-      this.#ignored++;
-      return undefined;
-    }
-    if (replica && replica.epoch !== epoch) {
-      // The node restarted: everything its old epoch tracked is gone (no ghosts).
-      replica.purge();
-      this.#replicas.delete(node);
-      replica = undefined;
-    }
-    if (message.kind === 'leave') {
-      replica?.purge();
-      this.#replicas.delete(node);
-      this.#gone.set(node, epoch);
-      return undefined;
-    }
-    if (!replica) {
-      replica = new Replica(
-        node,
-        epoch,
-        this.port.now(),
-        this.view,
-        this.check,
-        this.settings.maxPresences,
-      );
-      this.#replicas.set(node, replica);
-    }
-    replica.lastSeen = this.port.now();
-    if (!replica.up) {
-      replica.restore();
-      this.#ups++;
-    }
-    return replica;
   }
 
   #handle(replica: Replica, message: Inbound): void {
@@ -297,15 +244,7 @@ export class PresenceTracker {
   // ------------------------------------------------------------------ stats
 
   stats(): PresenceStats {
-    const now = this.port.now();
-    const peers: PresencePeer[] = [...this.#replicas.values()].map((r) => ({
-      node: r.node,
-      epoch: r.epoch,
-      version: r.version,
-      up: r.up,
-      presences: r.size,
-      silentMs: now - r.lastSeen,
-    }));
+    const peers = this.#peers.list();
     return {
       epoch: this.epoch,
       version: this.version,
@@ -314,8 +253,8 @@ export class PresenceTracker {
       sent: { ...this.#sent },
       sendErrors: this.#sendErrors,
       ignored: this.#ignored,
-      downs: this.#downs,
-      ups: this.#ups,
+      downs: this.#peers.downs,
+      ups: this.#peers.ups,
     };
   }
 }
