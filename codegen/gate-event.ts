@@ -14,7 +14,7 @@ import {
   type VersionConflict,
   type VersionSchema,
   versionSchemas,
-} from '../src/index.js';
+} from '../src/schema-tools.js';
 import { formatChanges } from '../src/schemas/compat/diff.js';
 import { sameConstraints } from '../src/schemas/compat/json.js';
 import type { LockedEvent } from './emit/lock.js';

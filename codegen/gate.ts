@@ -25,7 +25,7 @@ import {
   canRead,
   diffSchemas,
   eventMode,
-} from '../src/index.js';
+} from '../src/schema-tools.js';
 import { formatChanges } from '../src/schemas/compat/diff.js';
 import { sameConstraints } from '../src/schemas/compat/json.js';
 import { modeRule } from '../src/schemas/compat/modes.js';

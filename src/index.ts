@@ -5,7 +5,8 @@
  * subscribe with typed functions (or generate them with `herald codegen`). Every message that
  * crosses a transport is signed and verified; every payload is validated.
  *
- * Exports are listed by name; adapter authors import from `herald/internal`.
+ * Exports are listed by name; adapter authors import from `herald/internal`, schema tools
+ * (compatibility rules, schema registration) from `herald/schema-tools`.
  */
 
 export type { ChainOptions, TransportChoice } from './adapters/chain.js';
@@ -87,50 +88,20 @@ export type {
   TrackOptions,
 } from './presence/types.js';
 export type {
-  EventHistory,
-  InsertResult,
   PostgresSchemaStoreOptions,
   RedisHashClient,
   RedisSchemaStoreOptions,
-  RegisterOptions,
-  RegisterResult,
   SchemaStore,
   SharedSchemaOptions,
-  StoredSchema,
 } from './registry-store/index.js';
 export {
-  eventHistory,
   memorySchemaStore,
   postgresSchemaStore,
   RegistrationProblem,
   redisSchemaStore,
-  registerEvent,
-  registerSchemas,
   SchemaRegistrationError,
-  schemaFingerprint,
-  subjectOf,
 } from './registry-store/index.js';
-export type {
-  CompatOptions,
-  Incompatibility,
-  Json,
-  JsonSchema,
-  OpenContent,
-  ReadRoute,
-  SchemaChange,
-  VersionConflict,
-  VersionSchema,
-} from './schemas/compat/index.js';
-export {
-  CompatibilityMode,
-  canRead,
-  checkHistory,
-  checkVersion,
-  DEFAULT_COMPATIBILITY,
-  diffSchemas,
-  IncompatibilityKind,
-  readRoute,
-} from './schemas/compat/index.js';
+export { CompatibilityMode } from './schemas/compat/index.js';
 export type {
   EventDef,
   EventEntry,
@@ -151,7 +122,6 @@ export { defineTopics, event, rawTopic, topic } from './schemas/define.js';
 export type { ParamNames, TopicPattern } from './schemas/template.js';
 export type { CheckFunction, Validator } from './schemas/validator.js';
 export type { EventVersion, EvolveArgs, EvolveOptions, Upcaster } from './schemas/versions.js';
-export { eventMode, versionSchemas } from './schemas/versions.js';
 export type { DecodeLimits } from './security/codec.js';
 export type { FreshnessOptions } from './security/freshness.js';
 export { DEFAULT_MAX_FUTURE_MS, DEFAULT_MAX_PAST_MS } from './security/freshness.js';

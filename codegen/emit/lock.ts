@@ -34,7 +34,7 @@
  * the file diffs cleanly and does not depend on declaration order.
  */
 import type { Registry } from '../../src/index.js';
-import { eventMode } from '../../src/index.js';
+import { eventMode } from '../../src/schema-tools.js';
 import { fingerprint, type Json, plainSchema } from '../schema.js';
 import { jsonFile } from './source.js';
 

@@ -175,6 +175,7 @@ describe('the tarball installed with TypeBox alone', { timeout: 120_000 }, () =>
         './package.json',
         './postgres',
         './redis',
+        './schema-tools',
         './testing',
         './testing/conformance',
       ].sort(),

@@ -11,16 +11,18 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  type EventHistory,
   memorySchemaStore,
   postgresSchemaStore,
   redisSchemaStore,
-  registerEvent,
   SchemaRegistrationError,
   type SchemaStore,
+} from '../../src/index.js';
+import {
+  type EventHistory,
+  registerEvent,
   type StoredSchema,
   schemaFingerprint,
-} from '../../src/index.js';
+} from '../../src/schema-tools.js';
 import { toJsonSchema } from '../../src/schemas/compat/index.js';
 import { requirePostgres, requireRedis } from '../support/services.js';
 

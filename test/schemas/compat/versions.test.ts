@@ -8,11 +8,11 @@ import {
   defineTopics,
   type EventDef,
   event,
-  eventMode,
   type PayloadOf,
   RegistryError,
   topic,
 } from '../../../src/index.js';
+import { eventMode } from '../../../src/schema-tools.js';
 import { createEventReader } from '../../../src/schemas/upgrade.js';
 
 const V1 = Type.Object({ orderId: Type.String(), note: Type.Optional(Type.String()) });
