@@ -6,7 +6,13 @@
  */
 import type { Env } from './builtin.js';
 import type { ChainOptions } from './chain.js';
-import { AUTO_ORDER, BUILTIN_TRANSPORTS, optionsOf, type TransportName } from './table.js';
+import {
+  type AnyBuiltin,
+  AUTO_ORDER,
+  BUILTIN_TRANSPORTS,
+  optionsOf,
+  type TransportName,
+} from './table.js';
 import type { Transport } from './transport.js';
 
 export { AUTO_ORDER } from './table.js';
@@ -22,7 +28,7 @@ export function autoList(
 ): { list: readonly TransportName[]; configured?: string } {
   const configured: { name: TransportName; by: string }[] = [];
   for (const entry of BUILTIN_TRANSPORTS) {
-    const by = entry.configuredBy?.(optionsOf(entry, options), env);
+    const by = configuredBy(entry, optionsOf(entry, options), env);
     if (by !== undefined) configured.push({ name: entry.name, by });
   }
   const first = configured[0];
@@ -31,13 +37,33 @@ export function autoList(
   return { list: chosen.map((c) => c.name), configured: chosen.map((c) => c.by).join(', ') };
 }
 
+/** The options field or environment variable that configures the entry's server, if any. */
+function configuredBy(entry: AnyBuiltin, options: unknown, env: Env): string | undefined {
+  const config = entry.configuredBy;
+  if (config === undefined) return undefined;
+  const fields = (options ?? {}) as Readonly<Record<string, unknown>>;
+  const field = config.fields.find((f) => fields[f] !== undefined);
+  if (field !== undefined) return `transportOptions.${entry.optionsKey}.${field}`;
+  return config.variables.find((v) => env[v]);
+}
+
+/**
+ * Where servers are configured, from the table: the usual variable of each transport with a
+ * server, then their options keys — `REDIS_URL / DATABASE_URL, or transportOptions.redis / .postgres`.
+ */
+function whereConfigured(): string {
+  const servers = BUILTIN_TRANSPORTS.filter((e) => e.configuredBy !== undefined);
+  const variables = servers.flatMap((e) => e.configuredBy?.variables.slice(0, 1) ?? []);
+  const keys = servers.map((e) => e.optionsKey).join(' / .');
+  return `${variables.join(' / ')}, or transportOptions.${keys}`;
+}
+
 /** The hint of a chain that could not start: never advice that splits a multi-process app. */
 export function connectHint(
   list: readonly (TransportName | Transport)[],
   configured?: string,
 ): string {
-  const servers =
-    "start the server, or fix its address (REDIS_URL / DATABASE_URL, or transportOptions.redis / .postgres). Every process of an app must reach the same server: 'local' reaches only buses in this process";
+  const servers = `start the server, or fix its address (${whereConfigured()}). Every process of an app must reach the same server: 'local' reaches only buses in this process`;
   if (configured === undefined) return servers;
   const names = list.filter((c): c is TransportName => typeof c === 'string').join(', ');
   return `'auto' uses the server you configured (${configured}) and does not fall back from it, because processes that fell back would not hear the ones that did not: start ${names} or fix ${configured}; to allow a fallback anyway, list the transports, e.g. transport: ['redis', 'postgres']`;

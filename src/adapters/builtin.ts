@@ -19,6 +19,17 @@ export interface ChannelRules {
   readonly maxChannelBytes?: number;
 }
 
+/**
+ * What configures a transport's server, for `'auto'` and for hints: an address in its options
+ * or an environment variable. A prefix or a timeout alone configures nothing.
+ */
+export interface ServerConfig<Options> {
+  /** Options fields holding an address (`url`, `connectionString`, a client), in order. */
+  readonly fields: readonly (Options extends object ? keyof Options & string : string)[];
+  /** Environment variables holding an address (`REDIS_URL`), the usual one first. */
+  readonly variables: readonly string[];
+}
+
 /** One built-in transport: its table entry. */
 export interface BuiltinTransport<Name extends string, Key extends string, Options> {
   /** What `createBus({ transport })` and `HERALD_TRANSPORT` call it. */
@@ -33,9 +44,9 @@ export interface BuiltinTransport<Name extends string, Key extends string, Optio
    */
   alone?(options: Options | undefined): Transport;
   /**
-   * Where the user configured a server for it (an options field or an environment variable),
-   * or undefined. `'auto'` uses a configured server alone. Absent: never configured (no server).
+   * What configures a server for it. `'auto'` uses a configured server alone (auto.ts), and
+   * hints name these fields and variables. Absent: never configured (no server).
    */
-  configuredBy?(options: Options | undefined, env: Env): string | undefined;
+  readonly configuredBy?: ServerConfig<Options>;
   readonly channels: ChannelRules;
 }

@@ -16,9 +16,16 @@ type Entry = (typeof TABLE)[number];
 /** Any table entry, its options type erased: it is handed only its own key (`optionsOf`). */
 export type AnyBuiltin = BuiltinTransport<TransportName, string, unknown>;
 
-/** Built-in transports by name. */
-export const TransportName = { Redis: 'redis', Postgres: 'postgres', Local: 'local' } as const;
+/** Built-in transports by name, each under its capitalised name: `TransportName.Redis`. */
+export const TransportName = Object.freeze(
+  Object.fromEntries(TABLE.map((e) => [capitalise(e.name), e.name])),
+) as { readonly [E in Entry as Capitalize<E['name']>]: E['name'] };
+/** The name of a built-in transport. */
 export type TransportName = Entry['name'];
+
+function capitalise<S extends string>(name: S): Capitalize<S> {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}` as Capitalize<S>;
+}
 
 /** Built-in transports with a prefix option, so a tenant prefix (`tenantPrefix`). */
 export type PrefixedTransport = Extract<
