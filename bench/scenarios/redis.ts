@@ -32,8 +32,8 @@ export const redisOneToOne: Scenario = {
   async systems() {
     return [
       heraldRedisSystem(LOAD),
+      heraldRedisSystem(LOAD, 'unbatched'),
       heraldRedisSystem(LOAD, 'pipelined'),
-      heraldRedisSystem(LOAD, 'batched'),
       rawRedisSystem({
         id: 'signed-json-ioredis',
         label: 'hand-written signed JSON on ioredis',
