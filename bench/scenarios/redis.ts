@@ -26,6 +26,7 @@ export const redisOneToOne: Scenario = {
     'signed-json-ioredis-autopipeline',
     'ioredis',
     'mqemitter-redis',
+    'graphql-redis-subscriptions',
   ],
   settings: { window: WINDOW, payloadBytes: 250, server: '127.0.0.1:6379' },
   unavailable: redisUnavailable,
