@@ -6,6 +6,7 @@ import { inprocFanout } from './inproc-fanout.js';
 import { inprocOne } from './inproc-one.js';
 import { postgresLatency, redisLatency } from './latency.js';
 import { localHub } from './local-hub.js';
+import { redisPingPong } from './ping-pong.js';
 import { postgresOneToOne } from './postgres.js';
 import { redisFanout, redisOneToOne } from './redis.js';
 import { securityCost, securityReplay } from './security.js';
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   stepCost,
   redisOneToOne,
   redisFanout,
+  redisPingPong,
   postgresOneToOne,
   redisLatency,
   postgresLatency,

@@ -30,8 +30,7 @@ export const redisLatency: Scenario = {
   async systems() {
     return [
       heraldRedisSystem(LOAD),
-      heraldRedisSystem(LOAD, 'pipelined'),
-      heraldRedisSystem(LOAD, 'batched'),
+      heraldRedisSystem(LOAD, 'unbatched'),
       rawRedisSystem({
         id: 'ioredis',
         label: 'raw ioredis, JSON',
@@ -64,7 +63,7 @@ export const postgresLatency: Scenario = {
   async systems() {
     return [
       heraldPostgresSystem(LOAD, 4),
-      heraldPostgresSystem(LOAD, 4, true),
+      heraldPostgresSystem(LOAD, 4, false),
       rawNotifySystem({
         id: 'pg-notify-pool4',
         label: 'raw pg_notify, pool of 4',

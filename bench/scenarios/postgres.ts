@@ -25,7 +25,7 @@ export const postgresOneToOne: Scenario = {
   async systems() {
     return [
       heraldPostgresSystem(LOAD, POOL),
-      heraldPostgresSystem(LOAD, POOL, true),
+      heraldPostgresSystem(LOAD, POOL, false),
       rawNotifySystem({
         id: 'pg-notify-pool4',
         label: `raw pg_notify, pool of ${POOL}`,

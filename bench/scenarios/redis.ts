@@ -26,14 +26,15 @@ export const redisOneToOne: Scenario = {
     'signed-json-ioredis-autopipeline',
     'ioredis',
     'mqemitter-redis',
+    'graphql-redis-subscriptions',
   ],
   settings: { window: WINDOW, payloadBytes: 250, server: '127.0.0.1:6379' },
   unavailable: redisUnavailable,
   async systems() {
     return [
       heraldRedisSystem(LOAD),
+      heraldRedisSystem(LOAD, 'unbatched'),
       heraldRedisSystem(LOAD, 'pipelined'),
-      heraldRedisSystem(LOAD, 'batched'),
       rawRedisSystem({
         id: 'signed-json-ioredis',
         label: 'hand-written signed JSON on ioredis',

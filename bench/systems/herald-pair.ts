@@ -26,7 +26,7 @@ export interface HeraldPairOptions {
   started?(): Promise<void>;
   /** Runs after both buses stopped (e.g. ends a pool the transports shared). */
   cleanup?(): Promise<void>;
-  /** Micro-batching on the publisher bus. @default false */
+  /** The publisher bus's `batching` option. @default unset: the bus's default (on over remote transports) */
   readonly batching?: boolean;
 }
 
@@ -51,7 +51,7 @@ export function heraldPairSystem(options: HeraldPairOptions): System {
         keys: KEYS,
         nodeId: `bench-a-${suffix}`,
         transport: options.transport(),
-        batching: options.batching === true,
+        ...(options.batching === undefined ? {} : { batching: options.batching }),
       });
       subscriber = createBus({
         registry,

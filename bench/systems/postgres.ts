@@ -125,23 +125,27 @@ export function rawNotifySystem(options: RawNotifyOptions): System {
   };
 }
 
-/** Herald's PostgreSQL transport, publishing through a pool of `poolSize`. */
-export function heraldPostgresSystem(load: Load, poolSize: number, batching = false): System {
+/**
+ * Herald's PostgreSQL transport, publishing through a pool of `poolSize`: default options
+ * (micro-batching on), or `batching: false` (one envelope, one NOTIFY per publish).
+ */
+export function heraldPostgresSystem(load: Load, poolSize: number, batching?: false): System {
   const pgVersion = versionOf('pg');
   const pools: pg.Pool[] = [];
+  const off = batching === false;
   return heraldPairSystem({
-    id: batching ? 'herald-postgres-batched' : 'herald-postgres',
-    label: batching
-      ? `Herald, PostgreSQL, micro-batching (pool of ${poolSize})`
+    id: off ? 'herald-postgres-unbatched' : 'herald-postgres',
+    label: off
+      ? `Herald, PostgreSQL, batching: false (pool of ${poolSize})`
       : `Herald, PostgreSQL transport (pool of ${poolSize})`,
-    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} (the publishes of one tick, and those that wait for a busy pool, share one SELECT pg_notify(...), pg_notify(...) round trip, each still its own NOTIFY) and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on${batching ? '; micro-batching on (batches of up to 100 messages kept under the 8000-byte NOTIFY limit)' : ''}`,
+    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} (the publishes of one tick, and those that wait for a busy pool, share one SELECT pg_notify(...), pg_notify(...) round trip) and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on; ${off ? 'batching: false (one envelope and one NOTIFY per publish)' : 'default options: micro-batching (the first publish of a tick alone, then batches of up to 100 messages kept under the 8000-byte NOTIFY limit)'}`,
     load,
-    batching,
+    ...(off ? { batching: false } : {}),
     versions: { pg: pgVersion },
     transport() {
       const pool = postgresPool(poolSize);
       pools.push(pool);
-      return postgresTransport({ pool, prefix: batching ? 'hbenchb' : 'hbench' });
+      return postgresTransport({ pool, prefix: off ? 'hbenchu' : 'hbench' });
     },
     started: () => Promise.all(pools.map((p) => warmPool(p, poolSize))).then(() => undefined),
     async cleanup() {

@@ -87,33 +87,34 @@ export function rawRedisSystem(options: RawRedisOptions): System {
 }
 
 /**
- * How Herald writes to Redis: `per-publish` is the default (one socket write per publish);
- * `pipelined` is `pipeline: true` (the publishes of one tick share one socket write, each its own
- * PUBLISH); `batched` is opt-in micro-batching (the publishes of one tick to one channel become
- * one message under one signature).
+ * How Herald writes to Redis: `default` is the default options (micro-batching: the first publish
+ * of a tick goes alone, the rest of the tick to one channel become one message under one
+ * signature); `unbatched` is `batching: false` (one PUBLISH and one socket write per publish);
+ * `pipelined` is `batching: false, pipeline: true` (the publishes of one tick share one socket
+ * write, each its own PUBLISH).
  */
-export type HeraldRedisMode = 'per-publish' | 'pipelined' | 'batched';
+export type HeraldRedisMode = 'default' | 'unbatched' | 'pipelined';
 
 const MODES: Record<HeraldRedisMode, { id: string; label: string; note: string }> = {
-  'per-publish': {
+  default: {
     id: 'herald-redis',
     label: 'Herald, Redis transport',
-    note: 'default options (one socket write per publish)',
+    note: 'default options (micro-batching: the first publish of a tick alone, the rest of the tick to one channel under one signature)',
+  },
+  unbatched: {
+    id: 'herald-redis-unbatched',
+    label: 'Herald, Redis, batching: false',
+    note: 'batching: false (one envelope, one PUBLISH and one socket write per publish)',
   },
   pipelined: {
     id: 'herald-redis-pipelined',
-    label: 'Herald, Redis, pipeline: true',
-    note: 'pipeline: true (the publishes of one tick share one socket write, each its own PUBLISH)',
-  },
-  batched: {
-    id: 'herald-redis-batched',
-    label: 'Herald, Redis, micro-batching',
-    note: 'default options; micro-batching on (batching: true: the publishes of one tick to one channel under one signature)',
+    label: 'Herald, Redis, batching: false, pipeline: true',
+    note: 'batching: false, pipeline: true (the publishes of one tick share one socket write, each its own PUBLISH)',
   },
 };
 
 /** Herald's Redis transport, validation and signing on, written as `mode` says. */
-export function heraldRedisSystem(load: Load, mode: HeraldRedisMode = 'per-publish'): System {
+export function heraldRedisSystem(load: Load, mode: HeraldRedisMode = 'default'): System {
   const ioredis = versionOf('ioredis');
   const { id, label, note } = MODES[mode];
   return heraldPairSystem({
@@ -121,7 +122,7 @@ export function heraldRedisSystem(load: Load, mode: HeraldRedisMode = 'per-publi
     label,
     note: `herald ${heraldVersion()} redisTransport on ioredis ${ioredis}, ${note}, publishes ${describeLoad(load)}, two buses, each with its own publish and subscribe connections; validation, HMAC signing, verification and replay check on`,
     load,
-    batching: mode === 'batched',
+    ...(mode === 'default' ? {} : { batching: false }),
     versions: { ioredis },
     transport: () =>
       redisTransport({

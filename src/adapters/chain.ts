@@ -296,6 +296,10 @@ function createChain(
     get degraded() {
       return active !== undefined && active !== members[0];
     },
+    // The bus batches by default over a network member, not over the in-process one.
+    get remote() {
+      return active?.transport?.remote === true;
+    },
     // Batches must fit whichever member carries them; without a limit, as large as the bus allows.
     get batchBytes() {
       return active?.transport?.batchBytes ?? Number.POSITIVE_INFINITY;

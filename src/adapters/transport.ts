@@ -102,6 +102,13 @@ export interface Transport {
    */
   readonly degraded?: boolean;
   /**
+   * Optional: true for a transport that crosses a network (Redis, Redis Cluster, PostgreSQL), where
+   * one message more costs a round trip or a server wake-up. The bus micro-batches over it by
+   * default (docs/bus.md#micro-batching). Absent or false: an in-process transport, batched only
+   * when the bus asks for it (`batching: true`). A custom network transport should set it.
+   */
+  readonly remote?: boolean;
+  /**
    * Optional: the largest message in bytes this transport carries in one piece (PostgreSQL: the
    * NOTIFY payload limit). The bus keeps batch envelopes under it.
    */

@@ -163,11 +163,13 @@ export interface BusCoreOptions<D extends TopicDefs> {
   /** Default queue settings of every subscription. */
   readonly queue?: QueueOptions;
   /**
-   * Micro-batching: remote publishes to one channel within one tick travel as one signed batch
-   * envelope, each message still validated, numbered, de-duplicated and traced on its own
-   * (docs/bus.md). Every node must run a Herald that reads batches (`herald/1+batch`).
-   * @default false
-   * @example { batching: { maxMessages: 100 } }
+   * Micro-batching: the publishes to one channel within one tick, after the first (which goes out
+   * at once, alone), travel as one signed batch envelope, each message still validated,
+   * numbered, de-duplicated and traced on its own (docs/bus.md#micro-batching). Unset: on over
+   * remote transports (Redis, Redis Cluster, PostgreSQL: `Transport.remote`), off in-process.
+   * `true` or an options object: on over every transport. `false`: off, one envelope per message.
+   * @default on over remote transports, `{ maxMessages: 100 }`
+   * @example { batching: false }
    */
   readonly batching?: boolean | BatchingOptions;
   /**

@@ -1,11 +1,16 @@
 /**
- * Opt-in micro-batching (`createBus({ batching: true })`): remote publishes to one channel within
- * one tick travel as one batch envelope (docs/wire-format.md §3a) under one signature, in one
- * transport message. Each message was validated, numbered and traced on its own before it got
- * here, and the receiver checks each on its own again (freshness, replay, schema, dispatch).
+ * Micro-batching, on by default over remote transports (`Transport.remote`; `batching: true` for
+ * every transport, `false` for none): the first remote publish to a channel in a tick goes out at
+ * once as a single message, like an unbatched one, so a message alone in its tick waits for
+ * nothing; the publishes to that channel after it in the same tick travel as one batch envelope
+ * (docs/wire-format.md §3a) under one signature, in one transport message. Each message was
+ * validated, numbered and traced on its own before it got here, and the receiver checks each on
+ * its own again (freshness, replay, schema, dispatch).
  *
  * A batch is sent at the end of the tick that opened it (a microtask), or earlier when it is full:
- * `maxMessages` messages, or as many bytes as one transport message may carry.
+ * `maxMessages` messages, or as many bytes as one transport message may carry. Order on a channel
+ * is publish order: a message sent alone while a batch is open for its channel (too large to
+ * share) sends the batch first.
  */
 
 /** Options of micro-batching. */
@@ -33,6 +38,13 @@ export interface BatchPort {
 
 /** The batcher of one bus. */
 export interface Batcher {
+  /**
+   * True for the first publish to `channel` in this tick (nothing is open for it): it goes out
+   * alone, at once. False afterwards until the tick ends: the publish joins a batch.
+   */
+  first(channel: string): boolean;
+  /** Sends the batch open for `channel` now, if any (before a message that goes alone). */
+  cut(channel: string): void;
   /** True when an item of `json` fits a batch at all (else send it on its own). */
   fits(json: string): boolean;
   /**
@@ -67,6 +79,9 @@ export function createBatcher(
   maxBytes: () => number,
 ): Batcher {
   const open = new Map<string, Open>();
+  // Channels that carried a message this tick; cleared by one microtask per tick.
+  const used = new Set<string>();
+  const clear = (): void => used.clear();
 
   function flush(batch: Open): void {
     if (open.get(batch.channel) === batch) open.delete(batch.channel);
@@ -100,6 +115,16 @@ export function createBatcher(
   }
 
   return {
+    first(channel) {
+      if (used.has(channel) || open.has(channel)) return false;
+      if (used.size === 0) queueMicrotask(clear);
+      used.add(channel);
+      return true;
+    },
+    cut(channel) {
+      const batch = open.get(channel);
+      if (batch !== undefined) flush(batch);
+    },
     fits: (json) => encodedSize(json) + 1 <= maxBytes() - OVERHEAD,
     add(channel, json) {
       const size = encodedSize(json) + 1;

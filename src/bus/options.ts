@@ -62,14 +62,23 @@ export function freshnessDefaults(
 export interface BatchSettings {
   readonly maxMessages: number;
   readonly maxBytes: number;
+  /**
+   * True when batching was asked for (`true` or an options object): every transport batches,
+   * the in-process one included. False (the default): only transports marked `remote` do.
+   */
+  readonly everywhere: boolean;
 }
 
-/** Resolved batching options, or undefined when batching is off. */
+/**
+ * Resolved batching options, or undefined when batching is off (`batching: false`). Unset, it is
+ * on over remote transports (docs/bus.md#micro-batching).
+ */
 export function batchSettings(
   option: BusCoreOptions<TopicDefs>['batching'],
 ): BatchSettings | undefined {
-  if (option === undefined || option === false) return undefined;
-  const { maxMessages = 100, maxBytes = Number.POSITIVE_INFINITY } = option === true ? {} : option;
+  if (option === false) return undefined;
+  const { maxMessages = 100, maxBytes = Number.POSITIVE_INFINITY } =
+    option === undefined || option === true ? {} : option;
   if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > MAX_BATCH) {
     throw new ConfigError(`batching.maxMessages ${String(maxMessages)} is invalid`, {
       hint: `use an integer from 1 to ${MAX_BATCH}`,
@@ -80,5 +89,5 @@ export function batchSettings(
       hint: 'use at least 1024 bytes',
     });
   }
-  return { maxMessages, maxBytes };
+  return { maxMessages, maxBytes, everywhere: option !== undefined };
 }

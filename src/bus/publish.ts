@@ -21,8 +21,10 @@ import {
   validatorFor,
 } from './checks.js';
 import type { BusContext } from './context.js';
-import { nodeChannel, notStarted, wrapTransport } from './context.js';
+import { nodeChannel, notStarted } from './context.js';
+import { SettledReceipt } from './receipt.js';
 import { excludedBy, leavesNode, type Route, reachesNode, targetOf } from './route.js';
+import { type Sent, send, sendBatched } from './send.js';
 import type { Message, MessageMeta, PublishReceipt } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -78,8 +80,12 @@ export function publish(
   }
 }
 
-/** After the checks: stamp, span, local dispatch, encode and send. */
-async function transmit(
+/**
+ * After the checks: stamp, span, local dispatch, encode, and send. Synchronous up to the send: a
+ * publish that sends nothing (in-process, nobody remote listens) settles here, and its receipt
+ * is a `SettledReceipt` that makes a promise only if someone awaits it (receipt.ts).
+ */
+function transmit(
   ctx: BusContext,
   resolved: ResolvedTopic,
   topic: string,
@@ -100,7 +106,6 @@ async function transmit(
   const scope = publishSpan(ctx, resolved, event, version, route);
   let encoded: string | undefined;
   let item: string | undefined;
-  let size: number | undefined;
   let localDeliveries = 0;
   try {
     if (remote && transport.hasRemoteInterest?.(channel) !== false) {
@@ -115,11 +120,16 @@ async function transmit(
         to,
         scope,
       );
-      // With batching: this message's JSON, signed later with the others of its channel and tick.
-      if (ctx.batcher !== undefined) {
+      // Batching: the first message of its channel in this tick goes alone, at once; the next
+      // ones leave their JSON to be signed with the others of their channel and tick.
+      const batcher = batcherFor(ctx);
+      if (batcher !== undefined && !batcher.first(channel)) {
         item = ctx.codec.item(fields);
-        // Too large to share an envelope: it goes alone (and may be refused as too large).
-        if (!ctx.batcher.fits(item)) item = undefined;
+        // Too large to share an envelope: it goes alone, after the batch open before it.
+        if (!batcher.fits(item)) {
+          item = undefined;
+          batcher.cut(channel);
+        }
       }
       if (item === undefined) encoded = encodeChecked(ctx, fields, topic);
     }
@@ -132,54 +142,25 @@ async function transmit(
         localDeliveries = ctx.table.dispatch(topicState, message, excludedBy(route));
       }
     }
-    if (encoded !== undefined || item !== undefined) {
-      try {
-        if (item !== undefined) size = await (ctx.batcher as Batcher).add(channel, item);
-        else {
-          size = (encoded as string).length;
-          await transport.publish(channel, encoded as string);
-        }
-      } catch (error) {
-        throw sendFailed(ctx, error, event, resolved.topic, localDeliveries);
-      }
-      ctx.counters.sent++;
-    }
   } catch (error) {
-    scope?.end({
-      id,
-      localDeliveries,
-      sent: false,
-      error,
-      ...(size === undefined ? {} : { size }),
-    });
+    scope?.end({ id, localDeliveries, sent: false, error });
     throw error;
   }
-  const sent = size !== undefined;
-  scope?.end({ id, localDeliveries, sent, ...(size === undefined ? {} : { size }) });
-  return receiptOf(ctx, id, sequence, resolved.topic, event, localDeliveries, sent);
+  if (encoded === undefined && item === undefined) {
+    scope?.end({ id, localDeliveries, sent: false });
+    return new SettledReceipt(ctx, id, sequence, resolved.topic, event, localDeliveries);
+  }
+  const sent: Sent = { id, seq: sequence, topic: resolved.topic, event, localDeliveries, scope };
+  return item === undefined
+    ? send(ctx, channel, encoded as string, sent)
+    : sendBatched(ctx, channel, item, sent);
 }
 
-/** What a publish resolves to. */
-function receiptOf(
-  ctx: BusContext,
-  id: string,
-  seq: number,
-  topic: string,
-  event: string,
-  localDeliveries: number,
-  sent: boolean,
-): PublishReceipt {
-  const { transport } = ctx;
-  return {
-    transport: transport.name,
-    degraded: transport.degraded === true,
-    id,
-    seq,
-    topic,
-    event,
-    localDeliveries,
-    sent,
-  };
+/** The batcher a publish uses now: on over remote transports, or everywhere when asked. */
+function batcherFor(ctx: BusContext): Batcher | undefined {
+  const { batcher } = ctx;
+  if (batcher === undefined) return undefined;
+  return ctx.batching?.everywhere === true || ctx.transport.remote === true ? batcher : undefined;
 }
 
 /** The PRODUCER span of a publish, when an SDK records one; its kind is the route's. */
@@ -252,22 +233,6 @@ function localMeta(
   if (trace?.traceparent !== undefined) meta.traceparent = trace.traceparent;
   if (trace?.tracestate !== undefined) meta.tracestate = trace.tracestate;
   return meta;
-}
-
-/** A transport's refusal of a publish, saying what was delivered locally all the same. */
-function sendFailed(
-  ctx: BusContext,
-  error: unknown,
-  event: string,
-  topic: string,
-  localDeliveries: number,
-): Error {
-  return wrapTransport(
-    ctx,
-    error,
-    `publish of ${event} on "${topic}" did not reach the ${ctx.transport.name} transport${localDeliveries ? ` (delivered to ${localDeliveries} local subscriptions)` : ''}`,
-    topic,
-  );
 }
 
 /** Encodes and signs one envelope, refusing it when it is larger than `limits.maxBytes`. */

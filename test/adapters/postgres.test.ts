@@ -338,6 +338,29 @@ describe.skipIf(!service.ok)('postgres transport on a real server', () => {
     expect(ta.status().detail).toMatchObject({ claimChecks: 8 });
   });
 
+  it('sends a tick’s first publish and the batches after it in one statement, by default', async () => {
+    const ta = transport();
+    const tb = transport();
+    const a = bus('sa', ta);
+    const b = bus('sb', tb);
+    await Promise.all([a.start(), b.start()]);
+    const topic = `herald-test:${run}:tick` as const;
+    const seen: number[] = [];
+    await b.subscribe(topic, (m) => {
+      if (m.event === 'posted') seen.push(m.payload.n);
+    });
+    const before = ta.status().detail?.notifyStatements as number;
+    await Promise.all(
+      Array.from({ length: 60 }, (_, n) =>
+        a.broadcast(topic, 'posted', { n, from: 'sa', text: 's' }),
+      ),
+    );
+    await until(() => seen.length === 60, 10_000);
+    expect(seen).toEqual(Array.from({ length: 60 }, (_, n) => n));
+    // One round trip: the lone first message did not go ahead of the batches of its tick.
+    expect((ta.status().detail?.notifyStatements as number) - before).toBe(1);
+  });
+
   it('deletes expired claim rows on its sweep timer', async () => {
     const sweepTable = `${table}_sweep`;
     const t = transport({ claimCheck: { table: sweepTable, ttlMs: 150, sweepMs: 100 } });

@@ -1,6 +1,7 @@
 /**
- * Micro-batching (`createBus({ batching })`): publishes to one channel within one tick travel as
- * one signed batch envelope, and every message keeps its own guarantees on the way in.
+ * Micro-batching (`createBus({ batching })`, on by default over remote transports): the first
+ * publish to a channel in a tick goes out at once, alone; the next ones of that tick travel as one
+ * signed batch envelope, and every message keeps its own guarantees on the way in.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -19,8 +20,11 @@ import { keys, registry, settle } from '../fixtures/registry.js';
 type Defs = typeof registry.defs;
 type Hub = ReturnType<typeof createLocalHub>;
 
-/** A hub transport that records what it publishes and can carry at most `batchBytes` in one piece. */
-function recording(hub: Hub, batchBytes?: number) {
+/**
+ * A hub transport that records what it publishes, can carry at most `batchBytes` in one piece, and
+ * says it is `remote` (a network transport, batched by default) when asked.
+ */
+function recording(hub: Hub, batchBytes?: number, remote?: boolean) {
   const inner = hub.transport();
   const sent: { channel: string; data: string }[] = [];
   const transport: Transport = {
@@ -37,6 +41,7 @@ function recording(hub: Hub, batchBytes?: number) {
     status: () => inner.status(),
     hasRemoteInterest: (c) => inner.hasRemoteInterest?.(c) ?? true,
     ...(batchBytes === undefined ? {} : { batchBytes }),
+    ...(remote === undefined ? {} : { remote }),
   };
   return { transport, sent, inject: inner };
 }
@@ -50,10 +55,20 @@ afterEach(async () => {
   await Promise.all(buses.splice(0).map((b) => b.stop()));
 });
 
-async function pair(batching: boolean | BatchingOptions, batchBytes?: number) {
+async function pair(
+  batching: boolean | BatchingOptions | undefined,
+  batchBytes?: number,
+  remote?: boolean,
+) {
   const hub = createLocalHub();
-  const wire = recording(hub, batchBytes);
-  const a = createBus({ registry, keys, nodeId: 'a', transport: wire.transport, batching });
+  const wire = recording(hub, batchBytes, remote);
+  const a = createBus({
+    registry,
+    keys,
+    nodeId: 'a',
+    transport: wire.transport,
+    ...(batching === undefined ? {} : { batching }),
+  });
   const b = createBus({ registry, keys, nodeId: 'b', transport: hub.transport() });
   buses.push(a, b);
   await Promise.all([a.start(), b.start()]);
@@ -65,33 +80,74 @@ async function pair(batching: boolean | BatchingOptions, batchBytes?: number) {
 }
 
 describe('micro-batching', () => {
-  it('carries the publishes of one tick to one channel in batch envelopes of at most maxMessages', async () => {
+  it('sends the first publish of a tick alone and the rest of that tick in batch envelopes of at most maxMessages', async () => {
     const { a, wire, got } = await pair({ maxMessages: 100 });
     const receipts = await Promise.all(
-      Array.from({ length: 250 }, (_, n) => a.broadcast('room:1', 'message', { text: 'hi', n })),
+      Array.from({ length: 251 }, (_, n) => a.broadcast('room:1', 'message', { text: 'hi', n })),
     );
     await settle(20);
-    expect(wire.sent.map((s) => s.channel)).toEqual(['room:1', 'room:1', 'room:1']);
-    expect(wire.sent.map((s) => typOf(s.data))).toEqual([BATCH_TYPE, BATCH_TYPE, BATCH_TYPE]);
+    expect(wire.sent.map((s) => s.channel)).toEqual(['room:1', 'room:1', 'room:1', 'room:1']);
+    expect(wire.sent.map((s) => typOf(s.data) === BATCH_TYPE)).toEqual([false, true, true, true]);
     // Every message arrives on its own, in order, with its own id and sequence number.
     expect(got.map((m) => (m.payload as { n: number }).n)).toEqual(
-      Array.from({ length: 250 }, (_, n) => n),
+      Array.from({ length: 251 }, (_, n) => n),
     );
-    expect(new Set(got.map((m) => m.meta.id)).size).toBe(250);
+    expect(new Set(got.map((m) => m.meta.id)).size).toBe(251);
     expect(got.map((m) => m.meta.seq)).toEqual(receipts.map((r) => r.seq));
     expect(receipts.every((r) => r.sent)).toBe(true);
-    expect(a.stats()).toMatchObject({ published: 250, sent: 250 });
+    expect(a.stats()).toMatchObject({ published: 251, sent: 251 });
     // Each message reports its share of the bytes of the envelope that carried it.
-    const [first] = wire.sent;
-    expect(got[0]?.meta.size).toBe(Math.ceil((first?.data.length ?? 0) / 100));
+    const [alone, batch] = wire.sent;
+    expect(got[0]?.meta.size).toBe(alone?.data.length);
+    expect(got[1]?.meta.size).toBe(Math.ceil((batch?.data.length ?? 0) / 100));
   });
 
-  it('sends a publish made alone in its tick at the end of that tick, without waiting for company', async () => {
+  it('sends a publish made alone in its tick at once, as a single message, without waiting for company', async () => {
     const { a, wire, got } = await pair(true);
-    for (let n = 0; n < 3; n++) await a.broadcast('room:1', 'message', { text: 'x', n });
+    for (let n = 0; n < 3; n++) {
+      const receipt = a.broadcast('room:1', 'message', { text: 'x', n });
+      // Handed to the transport before broadcast returned.
+      expect(wire.sent).toHaveLength(n + 1);
+      await receipt;
+    }
     await settle();
-    expect(wire.sent).toHaveLength(3);
+    expect(wire.sent.map((s) => typOf(s.data) === BATCH_TYPE)).toEqual([false, false, false]);
     expect(got).toHaveLength(3);
+  });
+
+  it('starts each channel’s tick with a message alone: two channels in one tick are two single messages', async () => {
+    const { a, b, wire, got } = await pair(true);
+    await b.subscribe('room:2', (m) => void got.push(m as Message));
+    await Promise.all([
+      a.broadcast('room:1', 'message', { text: 'x', n: 1 }),
+      a.broadcast('room:2', 'message', { text: 'x', n: 2 }),
+    ]);
+    await settle();
+    expect(wire.sent.map((s) => [s.channel, typOf(s.data) === BATCH_TYPE])).toEqual([
+      ['room:1', false],
+      ['room:2', false],
+    ]);
+    expect(got).toHaveLength(2);
+  });
+
+  it('batches by default over a transport marked remote, and not over one that is not', async () => {
+    for (const remote of [true, false, undefined]) {
+      const { a, wire, got } = await pair(undefined, undefined, remote);
+      await Promise.all([0, 1, 2].map((n) => a.broadcast('room:1', 'message', { text: 'x', n })));
+      await settle();
+      expect(got).toHaveLength(3);
+      expect(wire.sent.map((s) => typOf(s.data) === BATCH_TYPE)).toEqual(
+        remote === true ? [false, true] : [false, false, false],
+      );
+    }
+  });
+
+  it('sends one envelope per message over a remote transport with batching: false', async () => {
+    const { a, wire, got } = await pair(false, undefined, true);
+    await Promise.all([0, 1, 2].map((n) => a.broadcast('room:1', 'message', { text: 'x', n })));
+    await settle();
+    expect(got.map((m) => (m.payload as { n: number }).n)).toEqual([0, 1, 2]);
+    expect(wire.sent.map((s) => typOf(s.data) === BATCH_TYPE)).toEqual([false, false, false]);
   });
 
   it('keeps batches under the transport’s one-piece limit, and sends a message too large to share alone', async () => {
@@ -108,8 +164,13 @@ describe('micro-batching', () => {
     const batches = wire.sent.filter((s) => typOf(s.data) === BATCH_TYPE);
     expect(batches.length).toBeGreaterThan(1);
     for (const b of batches) expect(b.data.length).toBeLessThanOrEqual(4000);
-    // The big one went alone, as a plain envelope.
-    expect(wire.sent.filter((s) => typOf(s.data) === 'herald/1')).toHaveLength(1);
+    // The first of the tick and the big one went alone, as plain envelopes.
+    expect(wire.sent.filter((s) => typOf(s.data) !== BATCH_TYPE)).toHaveLength(2);
+    // Publish order holds: the batch open before the big one was sent before it.
+    expect(got.map((m) => (m.payload as { n: number }).n)).toEqual(
+      Array.from({ length: 41 }, (_, n) => n),
+    );
+    expect(typOf(wire.sent.at(-1)?.data as string)).not.toBe(BATCH_TYPE);
   });
 
   it('refuses every message of a replayed batch as a replay, each counted', async () => {
@@ -119,8 +180,9 @@ describe('micro-batching', () => {
     );
     await settle();
     expect(got).toHaveLength(5);
-    const batch = wire.sent[0]?.data as string;
-    await wire.inject.publish('room:1', batch);
+    // The first went alone, the four others in one batch: both replayed.
+    expect(wire.sent.map((s) => typOf(s.data) === BATCH_TYPE)).toEqual([false, true]);
+    for (const { data } of wire.sent) await wire.inject.publish('room:1', data);
     await settle();
     expect(got).toHaveLength(5);
     expect(rejected.map((r) => r.reason)).toEqual([
@@ -137,7 +199,7 @@ describe('micro-batching', () => {
     const { a, wire, got, rejected } = await pair(true);
     await Promise.all([0, 1, 2].map((n) => a.broadcast('room:1', 'message', { text: 'x', n })));
     await settle();
-    const batch = wire.sent[0]?.data as string;
+    const batch = wire.sent.find((s) => typOf(s.data) === BATCH_TYPE)?.data as string;
     const [h, p, sig] = batch.split('.') as [string, string, string];
     const flipped = `${h}.${p.slice(0, 10)}${p[10] === 'A' ? 'B' : 'A'}${p.slice(11)}.${sig}`;
     got.length = 0;

@@ -177,6 +177,7 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
 
   return {
     name: 'postgres',
+    remote: true,
     // Batches fit one NOTIFY, so they never take the claim check's extra round trips.
     batchBytes: o.thresholdBytes,
     channelName: serverName,

@@ -3,7 +3,8 @@
  *
  * Publishes wait here, in order, and go out as one statement, `SELECT pg_notify($1, $2),
  * pg_notify($3, $4), ...` (up to `maxPerQuery`): the publishes of one tick when nothing is in
- * flight (sent from a microtask at the end of the tick, with no timer), and everything that
+ * flight (sent from a microtask at the end of the tick, after the bus's batches of that tick,
+ * with no timer), and everything that
  * waited when the statement in flight comes back. Each message is still its own notification
  * with its own payload; only the round trip and the commit are shared. Sent one statement per
  * publish instead, as raw `pg_notify` from a pool is, every message paid its own checkout, round
@@ -174,6 +175,15 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
     );
   }
 
+  /**
+   * One microtask hop more than the first publish of the tick: the bus sends a tick's first
+   * publish at once and the rest of it as batches from a microtask queued after this one, and
+   * they must share the first one's statement (not wait for its round trip).
+   */
+  function endOfTick(): void {
+    queueMicrotask(flush);
+  }
+
   /** Runs once the publishes of the current tick are queued. */
   function flush(): void {
     scheduled = false;
@@ -201,7 +211,7 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
       });
       if (!scheduled) {
         scheduled = true;
-        queueMicrotask(flush);
+        queueMicrotask(endOfTick);
       }
     });
   }

@@ -138,6 +138,7 @@ export function redisTransport(options: RedisTransportOptions = {}): Transport {
 
   return {
     name: 'redis',
+    remote: true,
 
     async connect(next) {
       if (state !== ConnectionState.Idle && state !== ConnectionState.Closed) {

@@ -1,0 +1,99 @@
+/**
+ * Receipts. A publish that sent something resolves, once the transport took it, to a plain
+ * `PublishReceipt`. A publish that sent nothing (in-process: local dispatch only) is settled the
+ * moment `broadcast` returns, and most callers never await it: it returns a `SettledReceipt`, a
+ * `Promise<PublishReceipt>` that makes its promise and its receipt only when someone calls
+ * `then`, `catch`, `finally` or awaits it. A fire-and-forget in-process publish allocates neither
+ * (issue 16: a promise and a receipt were a third of its cost). Failures are never lazy: a refused
+ * publish returns a rejected promise at once, as before, so nothing fails unseen.
+ */
+import type { BusContext } from './context.js';
+import type { PublishReceipt } from './types.js';
+
+/** What a publish resolves to. */
+export function receiptOf(
+  ctx: BusContext,
+  id: string,
+  seq: number,
+  topic: string,
+  event: string,
+  localDeliveries: number,
+  sent: boolean,
+): PublishReceipt {
+  const { transport } = ctx;
+  return {
+    transport: transport.name,
+    degraded: transport.degraded === true,
+    id,
+    seq,
+    topic,
+    event,
+    localDeliveries,
+    sent,
+  };
+}
+
+/** The receipt of a publish that settled as it was made; its promise is made on first use. */
+export class SettledReceipt implements Promise<PublishReceipt> {
+  readonly #transport: string;
+  readonly #degraded: boolean;
+  readonly #id: string;
+  readonly #seq: number;
+  readonly #topic: string;
+  readonly #event: string;
+  readonly #localDeliveries: number;
+  #promise: Promise<PublishReceipt> | undefined;
+
+  constructor(
+    ctx: BusContext,
+    id: string,
+    seq: number,
+    topic: string,
+    event: string,
+    localDeliveries: number,
+  ) {
+    this.#transport = ctx.transport.name;
+    this.#degraded = ctx.transport.degraded === true;
+    this.#id = id;
+    this.#seq = seq;
+    this.#topic = topic;
+    this.#event = event;
+    this.#localDeliveries = localDeliveries;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Promise';
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: a Promise-compatible receipt is the point
+  then<A = PublishReceipt, B = never>(
+    onFulfilled?: ((receipt: PublishReceipt) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.#settled().then(onFulfilled, onRejected);
+  }
+
+  catch<B = never>(
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<PublishReceipt | B> {
+    return this.#settled().catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<PublishReceipt> {
+    return this.#settled().finally(onFinally);
+  }
+
+  #settled(): Promise<PublishReceipt> {
+    this.#promise ??= Promise.resolve({
+      transport: this.#transport,
+      degraded: this.#degraded,
+      id: this.#id,
+      seq: this.#seq,
+      topic: this.#topic,
+      event: this.#event,
+      localDeliveries: this.#localDeliveries,
+      sent: false,
+    });
+    return this.#promise;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Send: hands a publish's encoded envelope, or its item in this tick's batch, to the transport,
+ * then counts it, ends its PRODUCER span and makes its receipt. A transport's refusal ends the
+ * span with the error and rejects the publish with a TransportError saying what was delivered
+ * locally all the same.
+ */
+import type { PublishScope } from '../telemetry/types.js';
+import type { Batcher } from './batcher.js';
+import { type BusContext, wrapTransport } from './context.js';
+import { receiptOf } from './receipt.js';
+import type { PublishReceipt } from './types.js';
+
+/** What a send needs of its publish. */
+export interface Sent {
+  readonly id: string;
+  readonly seq: number;
+  readonly topic: string;
+  readonly event: string;
+  readonly localDeliveries: number;
+  readonly scope: PublishScope | undefined;
+}
+
+/** Hands one encoded envelope to the transport. */
+export async function send(
+  ctx: BusContext,
+  channel: string,
+  encoded: string,
+  sent: Sent,
+): Promise<PublishReceipt> {
+  const size = encoded.length;
+  try {
+    await ctx.transport.publish(channel, encoded);
+  } catch (error) {
+    throw failed(ctx, error, sent, size);
+  }
+  return done(ctx, sent, size);
+}
+
+/** Queues one item in this tick's batch of its channel. */
+export async function sendBatched(
+  ctx: BusContext,
+  channel: string,
+  item: string,
+  sent: Sent,
+): Promise<PublishReceipt> {
+  let size: number;
+  try {
+    size = await (ctx.batcher as Batcher).add(channel, item);
+  } catch (error) {
+    throw failed(ctx, error, sent, undefined);
+  }
+  return done(ctx, sent, size);
+}
+
+/** A send the transport took: counted, span ended, receipt. */
+function done(ctx: BusContext, sent: Sent, size: number): PublishReceipt {
+  ctx.counters.sent++;
+  sent.scope?.end({ id: sent.id, localDeliveries: sent.localDeliveries, sent: true, size });
+  return receiptOf(ctx, sent.id, sent.seq, sent.topic, sent.event, sent.localDeliveries, true);
+}
+
+/** A send the transport refused: span ended with the error, which the publish rejects with. */
+function failed(ctx: BusContext, cause: unknown, sent: Sent, size: number | undefined): Error {
+  const error = sendFailed(ctx, cause, sent.event, sent.topic, sent.localDeliveries);
+  const { id, localDeliveries } = sent;
+  sent.scope?.end({
+    id,
+    localDeliveries,
+    sent: false,
+    error,
+    ...(size === undefined ? {} : { size }),
+  });
+  return error;
+}
+
+/** A transport's refusal of a publish, saying what was delivered locally all the same. */
+function sendFailed(
+  ctx: BusContext,
+  error: unknown,
+  event: string,
+  topic: string,
+  localDeliveries: number,
+): Error {
+  return wrapTransport(
+    ctx,
+    error,
+    `publish of ${event} on "${topic}" did not reach the ${ctx.transport.name} transport${localDeliveries ? ` (delivered to ${localDeliveries} local subscriptions)` : ''}`,
+    topic,
+  );
+}
