@@ -25,6 +25,7 @@ import { nodeChannel, notStarted } from './context.js';
 import { SettledReceipt } from './receipt.js';
 import { excludedBy, leavesNode, type Route, reachesNode, targetOf } from './route.js';
 import { type Sent, send, sendBatched } from './send.js';
+import { mirrorTemplate, templateStateOf } from './templates.js';
 import type { Message, MessageMeta, PublishReceipt } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -100,6 +101,8 @@ function transmit(
   if (remote) ctx.codec.authorize(resolved.topic);
   const to = targetOf(route);
   const channel = to === undefined ? resolved.topic : nodeChannel(to);
+  // A wildcard topic's template travels with it: mirroring transports send it there too.
+  const template = to === undefined ? mirrorTemplate(resolved) : undefined;
   const sequence = ++ctx.seq;
   const time = ctx.stamp();
   const id = ctx.idPrefix + sequence;
@@ -108,7 +111,7 @@ function transmit(
   let item: string | undefined;
   let localDeliveries = 0;
   try {
-    if (remote && transport.hasRemoteInterest?.(channel) !== false) {
+    if (remote && transport.hasRemoteInterest?.(channel, template) !== false) {
       const fields = envelope(
         ctx,
         resolved.topic,
@@ -136,10 +139,14 @@ function transmit(
     ctx.counters.published++;
     if (reachesNode(route, nodeId)) {
       const topicState = ctx.table.get(resolved.topic);
-      if (topicState) {
+      const templateState = ctx.templateKeys.size > 0 ? templateStateOf(ctx, resolved) : undefined;
+      if (topicState || templateState) {
         const meta = localMeta(nodeId, id, sequence, time, version, resolved, scope);
-        const message: Message = { topic: resolved.topic, event, payload, meta };
-        localDeliveries = ctx.table.dispatch(topicState, message, excludedBy(route));
+        const params = resolved.params;
+        const message: Message = { topic: resolved.topic, event, payload, params, meta };
+        const exclude = excludedBy(route);
+        if (topicState) localDeliveries = ctx.table.dispatch(topicState, message, exclude);
+        if (templateState) localDeliveries += ctx.table.dispatch(templateState, message, exclude);
       }
     }
   } catch (error) {
@@ -150,7 +157,15 @@ function transmit(
     scope?.end({ id, localDeliveries, sent: false });
     return new SettledReceipt(ctx, id, sequence, resolved.topic, event, localDeliveries);
   }
-  const sent: Sent = { id, seq: sequence, topic: resolved.topic, event, localDeliveries, scope };
+  const sent: Sent = {
+    id,
+    seq: sequence,
+    topic: resolved.topic,
+    event,
+    localDeliveries,
+    scope,
+    template,
+  };
   return item === undefined
     ? send(ctx, channel, encoded as string, sent)
     : sendBatched(ctx, channel, item, sent);

@@ -18,6 +18,8 @@ export interface Sent {
   readonly event: string;
   readonly localDeliveries: number;
   readonly scope: PublishScope | undefined;
+  /** A wildcard topic's template, for transports that mirror it on the template's channel. */
+  readonly template: string | undefined;
 }
 
 /** Hands one encoded envelope to the transport. */
@@ -29,7 +31,7 @@ export async function send(
 ): Promise<PublishReceipt> {
   const size = encoded.length;
   try {
-    await ctx.transport.publish(channel, encoded);
+    await ctx.transport.publish(channel, encoded, sent.template);
   } catch (error) {
     throw failed(ctx, error, sent, size);
   }
@@ -45,7 +47,7 @@ export async function sendBatched(
 ): Promise<PublishReceipt> {
   let size: number;
   try {
-    size = await (ctx.batcher as Batcher).add(channel, item);
+    size = await (ctx.batcher as Batcher).add(channel, item, sent.template);
   } catch (error) {
     throw failed(ctx, error, sent, undefined);
   }
