@@ -15,6 +15,7 @@ import type {
   Severity,
 } from '../catalog/index.js';
 import type { BusFeature } from '../create-bus.js';
+import type { Instrumentation } from '../telemetry/types.js';
 
 /** Outcome of one application check, in the IETF health-check vocabulary. */
 export interface CheckResult {
@@ -155,6 +156,12 @@ export interface Operations extends BusFeature {
   lifecycle(fields: LifecycleFields): Promise<PublishReceipt | undefined>;
   /** Publishes an applied configuration change on `system:{node}`. */
   configChanged(fields: Omit<ConfigChanged, Filled>): Promise<PublishReceipt | undefined>;
+  /**
+   * An Instrumentation that measures handler time for the metrics report (`handlerMs`) and hands
+   * everything else to `inner` (OpenTelemetry by default). Opt-in, two clock reads per handler:
+   * `createBus({ instrumentation: ops.timing(), features: [ops] })`.
+   */
+  timing(inner?: Instrumentation | false): Instrumentation;
   /** Publishes one named measurement on `metrics:{component}`. */
   metric(
     component: string,
