@@ -25,10 +25,17 @@ import { AlertRaised, AlertResolved } from './schemas/alerts.js';
 import { AdminAction, DataChange } from './schemas/audit.js';
 import { ComponentName, NodeId, severities } from './schemas/common.js';
 import { DebugTrace, PerformanceAnalysis } from './schemas/diagnostics.js';
-import { ClusterHealth, NodeHealth } from './schemas/health.js';
+import {
+  ClusterHealth,
+  ClusterHealthV2,
+  ClusterPresence,
+  NodeHealth,
+  NodeHealthV2,
+} from './schemas/health.js';
 import { ProcessExited, ProcessStarted } from './schemas/lifecycle.js';
 import { LogEntry, LogSummary } from './schemas/logging.js';
 import {
+  BusMetrics,
   MetricSample,
   PerformanceMetrics,
   PersistenceMetrics,
@@ -48,6 +55,7 @@ const SeverityParam = Type.String({ pattern: `^(${severities.join('|')})$` });
 export const catalog = defineTopics(
   {
     system: topic('system:{node}', {
+      wildcard: true,
       description: 'Lifecycle and configuration of one node.',
       params: { node: NodeId },
       events: {
@@ -66,13 +74,14 @@ export const catalog = defineTopics(
       },
     }),
     nodeHealth: topic('health:node:{node}', {
+      wildcard: true,
       description: 'Health of one node: status, checks and memory usage.',
       params: { node: NodeId },
       events: {
         status: event(NodeHealth, {
           version: 1,
           description: 'Periodic and on-change health report of a node.',
-        }),
+        }).evolve(NodeHealthV2),
       },
     }),
     clusterHealth: topic('health:cluster', {
@@ -81,10 +90,13 @@ export const catalog = defineTopics(
         status: event(ClusterHealth, {
           version: 1,
           description: 'How many nodes are healthy, degraded and unhealthy.',
-        }),
+        }).evolve(ClusterHealthV2),
       },
+      // Nodes running the operations broadcaster (herald/ops) track themselves here, by node id.
+      presence: ClusterPresence,
     }),
     metrics: topic('metrics:{component}', {
+      wildcard: true,
       description: 'Measurements of one component, from every node that runs it.',
       params: { component: ComponentName },
       events: {
@@ -104,9 +116,14 @@ export const catalog = defineTopics(
           version: 1,
           description: 'Storage activity over a window: operations, bytes, time, failures.',
         }),
+        bus: event(BusMetrics, {
+          version: 1,
+          description: 'What a bus did over a window: messages, rejections, queues, handler time.',
+        }),
       },
     }),
     alerts: topic('alerts:{severity}', {
+      wildcard: true,
       description: 'Alerts of one RFC 5424 severity (alerts:critical, alerts:warning, ...).',
       params: { severity: SeverityParam },
       events: {
@@ -147,6 +164,7 @@ export const catalog = defineTopics(
       },
     }),
     diagnostics: topic('diagnostics:{node}', {
+      wildcard: true,
       description: 'Debug traces and profiles of one node under investigation.',
       params: { node: NodeId },
       events: {
@@ -161,6 +179,7 @@ export const catalog = defineTopics(
       },
     }),
     lifecycle: topic('lifecycle:{node}', {
+      wildcard: true,
       description: 'Worker and child processes supervised by one node.',
       params: { node: NodeId },
       events: {
@@ -175,6 +194,7 @@ export const catalog = defineTopics(
       },
     }),
     logging: topic('logging:{node}', {
+      wildcard: true,
       description: 'Structured log entries and summaries of one node.',
       params: { node: NodeId },
       events: {
