@@ -46,7 +46,7 @@ function askedOf(state: GatewayState, url: URL): Asked | Refusal {
     [presence, asked.presence],
   ] as const) {
     for (const topic of names) {
-      const one = resolveTopic(state, topic);
+      const one = resolveTopic(state, topic, into === asked.topics);
       if ('kind' in one) return one;
       if (into === asked.presence && one.entry.def.presence === undefined) {
         return refuse('unknown_topic', `topic "${topic}" tracks no presence`, { topic });
