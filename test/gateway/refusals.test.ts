@@ -78,7 +78,7 @@ describe('gateway refusals', () => {
     const proto = '{"topic":"room:1","event":"said","payload":{"__proto__":{"admin":true}}}';
     const refused = await post(w.base, proto);
     expect(refused.status).toBe(400);
-    expect((await refused.json()).message).toContain('__proto__');
+    expect(((await refused.json()) as { message: string }).message).toContain('__proto__');
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
     expect((await post(w.base, '{"topic":')).status).toBe(400);
     expect((await post(w.base, '{}', 'text/plain')).status).toBe(415);
