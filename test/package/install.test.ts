@@ -168,8 +168,10 @@ describe('the tarball installed with TypeBox alone', { timeout: 120_000 }, () =>
     expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(
       [
         '.',
+        './browser',
         './catalog',
         './codegen',
+        './gateway',
         './internal',
         './ops',
         './otel',
