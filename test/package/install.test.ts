@@ -170,6 +170,7 @@ describe('the tarball installed with TypeBox alone', { timeout: 120_000 }, () =>
         '.',
         './catalog',
         './codegen',
+        './gateway',
         './internal',
         './otel',
         './package.json',

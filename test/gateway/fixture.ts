@@ -1,0 +1,74 @@
+/**
+ * The gateway tests' world: a registry with a room topic (presence, a validated message event)
+ * and a raw topic, two buses on one in-process hub (`app` serves the gateway, `peer` publishes
+ * from "another instance", so its messages arrive signed and verified), and a node:http server.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Type } from '@sinclair/typebox';
+import { createGateway, type GatewayOptions } from '../../src/gateway/index.js';
+import {
+  createBus,
+  createLocalHub,
+  defineTopics,
+  event,
+  rawTopic,
+  topic,
+} from '../../src/index.js';
+import { testKeys } from '../../src/testing/index.js';
+
+export const registry = defineTopics({
+  room: topic('room:{roomId}', {
+    events: {
+      said: event(
+        Type.Object({
+          user: Type.String({ maxLength: 64 }),
+          text: Type.String({ maxLength: 500 }),
+        }),
+      ),
+    },
+    presence: Type.Object({ name: Type.String() }),
+  }),
+  firehose: rawTopic('firehose'),
+});
+
+/** Two started buses on one hub, a gateway on the first, served by node:http. */
+export async function world(
+  options: GatewayOptions = { authorize: (_r, t) => t.startsWith('room:') },
+) {
+  const hub = createLocalHub();
+  const keys = testKeys('gw-test');
+  const app = createBus({
+    registry,
+    keys,
+    transport: hub.transport(),
+    nodeId: 'app-1',
+    log: false,
+    presence: { heartbeatMs: 100, downAfterMs: 1000 },
+  });
+  const peer = createBus({
+    registry,
+    keys,
+    transport: hub.transport(),
+    nodeId: 'peer-1',
+    log: false,
+    presence: { heartbeatMs: 100, downAfterMs: 1000 },
+  });
+  await Promise.all([app.start(), peer.start()]);
+  const gateway = createGateway(app, options);
+  const server: Server = createServer(gateway.node);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    app,
+    peer,
+    gateway,
+    base,
+    async close() {
+      await gateway.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await Promise.all([app.stop(), peer.stop()]);
+    },
+  };
+}
