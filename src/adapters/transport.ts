@@ -7,6 +7,15 @@
  * Channels are opaque strings chosen by the bus (a concrete topic such as `room:42`, or `$node:<id>`
  * for direct messages). An adapter may map them to its own names (a prefix, a hash, a length
  * limit), but must map the same channel to the same name on every node.
+ *
+ * Template subscriptions (docs/templates.md, normative): `subscribeTemplate('health:node:{node}')`
+ * asks for every concrete topic of a template. A transport with native patterns (Redis
+ * PSUBSCRIBE, NATS wildcards, the in-process hub) subscribes a pattern that matches at least
+ * those topics and hands each message to the sink with its concrete channel and the template.
+ * A transport without patterns (Redis Cluster sharded pub/sub, PostgreSQL LISTEN) mirrors: its
+ * `publish` receives the topic's template and sends the same bytes on the template channel
+ * `templateChannel(template)` too, and `subscribeTemplate` subscribes that one channel. Either way
+ * the bus filters by the template after receipt, so a pattern may match more than the template.
  */
 
 /** Connection states a transport reports. */
@@ -52,8 +61,14 @@ export type TransportEvent =
 
 /** What the bus hands a transport on connect. */
 export interface TransportSink {
-  /** Bytes received on a channel. Must not throw; the bus treats them as untrusted. */
-  message(channel: string, data: string | Uint8Array): void;
+  /**
+   * Bytes received on a channel. Must not throw; the bus treats them as untrusted. `template` is
+   * set when they came through a template subscription (`subscribeTemplate`): `channel` is then
+   * the concrete channel when the transport knows it (a native pattern), else the template
+   * channel (a mirror). The bus drops such a copy when it also holds a concrete subscription to
+   * the message's topic (that copy carries it to both), so each subscription gets it once.
+   */
+  message(channel: string, data: string | Uint8Array, template?: string): void;
   /** A connection event. */
   event(event: TransportEvent): void;
   /**
@@ -71,7 +86,7 @@ export interface TransportStatus {
   readonly state: ConnectionState;
   /** When the current state began (ms since the Unix epoch). */
   readonly since: number;
-  /** Server-side channels currently subscribed. */
+  /** Server-side channels currently subscribed (template subscriptions included). */
   readonly channels: number;
   /** Adapter-specific details (server address, buffer use, ...). Never secrets. */
   readonly detail?: Readonly<Record<string, string | number | boolean>>;
@@ -86,12 +101,25 @@ export interface Transport {
   /**
    * Sends one encoded envelope to every other node subscribed to `channel`. Resolves once the
    * server has taken it; rejects with a TransportError otherwise (never "ok" on a dead connection).
+   * `template` is the template of the channel's topic when the topic is declared `wildcard` (may
+   * be subscribed by template); a mirroring transport also sends the bytes on
+   * `templateChannel(template)`, in the same round trip. Others ignore it.
    */
-  publish(channel: string, data: string): Promise<void>;
+  publish(channel: string, data: string, template?: string): Promise<void>;
   /** Subscribes this node to a channel. The bus calls it once per channel (it counts references). */
   subscribe(channel: string): Promise<void>;
   /** Removes the server-side subscription of a channel. */
   unsubscribe(channel: string): Promise<void>;
+  /**
+   * Optional: subscribes this node to every concrete topic of `template` (a registry template
+   * with at least one `{param}`, e.g. `health:node:{node}`). The bus calls it once per template.
+   * It resolves once messages published afterwards will arrive, and it is covered by reconnects,
+   * resubscription (counted in `resubscribed.channels`) and failover like a channel. A transport
+   * without it cannot carry template subscriptions: the bus refuses them with CONFIG_INVALID.
+   */
+  subscribeTemplate?(template: string): Promise<void>;
+  /** Optional, with `subscribeTemplate`: removes a template subscription. */
+  unsubscribeTemplate?(template: string): Promise<void>;
   /** Closes every connection. Idempotent. */
   close(): Promise<void>;
   /** The current state. */
@@ -109,6 +137,19 @@ export interface Transport {
   /**
    * Optional: false when no other node can be subscribed to `channel`, so the bus may skip
    * encoding and signing. Only transports that know every subscriber (in-process) implement it.
+   * `template` is given as to `publish`: a template subscription elsewhere is interest too.
    */
-  hasRemoteInterest?(channel: string): boolean;
+  hasRemoteInterest?(channel: string, template?: string): boolean;
+}
+
+/** The prefix of template channels: `$tpl:<template>`, e.g. `$tpl:health:node:{node}`. */
+export const TEMPLATE_CHANNEL_PREFIX = '$tpl:';
+
+/**
+ * The Herald channel that carries every topic of `template` on a mirroring transport (normative,
+ * docs/templates.md): `$tpl:` followed by the template as declared. Transports map it to their
+ * own names like any other channel.
+ */
+export function templateChannel(template: string): string {
+  return TEMPLATE_CHANNEL_PREFIX + template;
 }

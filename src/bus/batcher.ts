@@ -27,8 +27,8 @@ export interface BatchingOptions {
 export interface BatchPort {
   /** Signs the items (from `codec.item`) as one batch envelope. */
   encode(items: readonly string[]): string;
-  /** Hands one encoded envelope to the transport. */
-  send(channel: string, data: string): Promise<void>;
+  /** Hands one encoded envelope to the transport (`template`: as `Transport.publish` takes it). */
+  send(channel: string, data: string, template: string | undefined): Promise<void>;
 }
 
 /** The batcher of one bus. */
@@ -39,11 +39,12 @@ export interface Batcher {
    * Queues an item for `channel`; resolves with its share of the envelope's bytes once the
    * transport took the batch, or rejects with the transport's error.
    */
-  add(channel: string, json: string): Promise<number>;
+  add(channel: string, json: string, template?: string): Promise<number>;
 }
 
 interface Open {
   readonly channel: string;
+  readonly template: string | undefined;
   readonly items: string[];
   bytes: number;
   readonly done: Promise<number>;
@@ -78,20 +79,20 @@ export function createBatcher(
       return;
     }
     const share = Math.ceil(data.length / batch.items.length);
-    port.send(batch.channel, data).then(
+    port.send(batch.channel, data, batch.template).then(
       () => batch.resolve(share),
       (error: unknown) => batch.reject(error),
     );
   }
 
-  function start(channel: string): Open {
+  function start(channel: string, template: string | undefined): Open {
     let resolve!: (share: number) => void;
     let reject!: (error: unknown) => void;
     const done = new Promise<number>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    const batch: Open = { channel, items: [], bytes: 0, done, resolve, reject };
+    const batch: Open = { channel, template, items: [], bytes: 0, done, resolve, reject };
     open.set(channel, batch);
     queueMicrotask(() => {
       if (open.get(channel) === batch) flush(batch);
@@ -101,7 +102,7 @@ export function createBatcher(
 
   return {
     fits: (json) => encodedSize(json) + 1 <= maxBytes() - OVERHEAD,
-    add(channel, json) {
+    add(channel, json, template) {
       const size = encodedSize(json) + 1;
       let batch = open.get(channel);
       if (
@@ -111,7 +112,7 @@ export function createBatcher(
         flush(batch);
         batch = undefined;
       }
-      batch ??= start(channel);
+      batch ??= start(channel, template);
       batch.items.push(json);
       batch.bytes += size;
       return batch.done;

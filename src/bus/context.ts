@@ -75,6 +75,8 @@ export interface BusContext {
   readonly batching: BatchSettings | undefined;
   /** Server-side (un)subscribe calls in flight, per channel (subscribe.ts). */
   readonly channelOps: Map<string, Promise<void>>;
+  /** Templates with a subscription in the table (templates.ts): empty costs publish nothing. */
+  readonly templateKeys: Set<string>;
   readonly streams: Set<{ end(): void }>;
   readonly replayGate: ReplayGate | undefined;
   /** System features (presence, ...) by their reserved channel (system.ts). */
@@ -154,6 +156,7 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
         : (options.instrumentation ?? otelInstrumentation()),
     batching: batchSettings(options.batching),
     channelOps: new Map(),
+    templateKeys: new Set(),
     streams: new Set(),
     replayGate:
       fresh?.shared === undefined

@@ -13,6 +13,7 @@ import { type BusContext, freshCounters, notStarted } from './context.js';
 import { freshnessDefaults } from './options.js';
 import { createSink } from './receive.js';
 import { channelOp } from './subscribe.js';
+import { serverSubscribe } from './templates.js';
 
 /** Starts the bus; a second call while starting returns the same promise. */
 export function start(ctx: BusContext): Promise<void> {
@@ -36,7 +37,9 @@ async function connect(ctx: BusContext): Promise<void> {
     await transport.subscribe(ctx.ownChannel);
     for (const [topic, client] of ctx.system) if (client.listens) await transport.subscribe(topic);
     await Promise.all(
-      ctx.table.topics().map((t) => channelOp(ctx, t, () => transport.subscribe(t))),
+      ctx.table
+        .topics()
+        .map((t) => channelOp(ctx, t, () => serverSubscribe(ctx, t, ctx.templateKeys.has(t)))),
     );
   } catch (error) {
     ctx.state = 'idle';
@@ -59,7 +62,7 @@ async function connect(ctx: BusContext): Promise<void> {
       : createBatcher(
           {
             encode: (items) => ctx.codec.encodeBatch(ctx.epoch, items),
-            send: (channel, data) => transport.publish(channel, data),
+            send: (channel, data, template) => transport.publish(channel, data, template),
           },
           batching.maxMessages,
           () => Math.min(batching.maxBytes, maxBytes, transport.batchBytes ?? maxBytes),
@@ -83,6 +86,7 @@ export async function stop(ctx: BusContext): Promise<void> {
   ctx.streams.clear();
   for (const sub of ctx.table.all()) sub.close();
   ctx.table.clear();
+  ctx.templateKeys.clear();
   await ctx.transport.close();
   ctx.reporter?.flush();
 }

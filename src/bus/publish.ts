@@ -23,6 +23,7 @@ import {
 import type { BusContext } from './context.js';
 import { nodeChannel, notStarted, wrapTransport } from './context.js';
 import { excludedBy, leavesNode, type Route, reachesNode, targetOf } from './route.js';
+import { mirrorTemplate, templateStateOf } from './templates.js';
 import type { Message, MessageMeta, PublishReceipt } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -94,6 +95,8 @@ async function transmit(
   if (remote) ctx.codec.authorize(resolved.topic);
   const to = targetOf(route);
   const channel = to === undefined ? resolved.topic : nodeChannel(to);
+  // A wildcard topic's template travels with it: mirroring transports send it there too.
+  const template = to === undefined ? mirrorTemplate(resolved) : undefined;
   const sequence = ++ctx.seq;
   const time = ctx.stamp();
   const id = ctx.idPrefix + sequence;
@@ -103,7 +106,7 @@ async function transmit(
   let size: number | undefined;
   let localDeliveries = 0;
   try {
-    if (remote && transport.hasRemoteInterest?.(channel) !== false) {
+    if (remote && transport.hasRemoteInterest?.(channel, template) !== false) {
       const fields = envelope(
         ctx,
         resolved.topic,
@@ -126,18 +129,22 @@ async function transmit(
     ctx.counters.published++;
     if (reachesNode(route, nodeId)) {
       const topicState = ctx.table.get(resolved.topic);
-      if (topicState) {
+      const templateState = ctx.templateKeys.size > 0 ? templateStateOf(ctx, resolved) : undefined;
+      if (topicState || templateState) {
         const meta = localMeta(nodeId, id, sequence, time, version, resolved, scope);
-        const message: Message = { topic: resolved.topic, event, payload, meta };
-        localDeliveries = ctx.table.dispatch(topicState, message, excludedBy(route));
+        const params = resolved.params;
+        const message: Message = { topic: resolved.topic, event, payload, params, meta };
+        const exclude = excludedBy(route);
+        if (topicState) localDeliveries = ctx.table.dispatch(topicState, message, exclude);
+        if (templateState) localDeliveries += ctx.table.dispatch(templateState, message, exclude);
       }
     }
     if (encoded !== undefined || item !== undefined) {
       try {
-        if (item !== undefined) size = await (ctx.batcher as Batcher).add(channel, item);
+        if (item !== undefined) size = await (ctx.batcher as Batcher).add(channel, item, template);
         else {
           size = (encoded as string).length;
-          await transport.publish(channel, encoded as string);
+          await transport.publish(channel, encoded as string, template);
         }
       } catch (error) {
         throw sendFailed(ctx, error, event, resolved.topic, localDeliveries);

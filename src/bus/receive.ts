@@ -16,6 +16,7 @@ import { type Rejection, RejectReason } from '../security/reasons.js';
 import { type BusContext, nodeChannel, reject } from './context.js';
 import { onTransportEvent } from './gaps.js';
 import { DOLLAR } from './system.js';
+import { onTemplateChannel, skipCopy, templateStateOf } from './templates.js';
 import type { Message, MessageMeta } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -52,9 +53,9 @@ function refusal(channel: string, env: Envelope, reason: RejectReason, detail: s
 /** The sink the bus hands its transport. */
 export function createSink(ctx: BusContext): TransportSink {
   return {
-    message(channel, data) {
+    message(channel, data, template) {
       try {
-        receive(ctx, channel, data);
+        receive(ctx, channel, data, template);
       } catch (error) {
         // Defence in depth: no input may crash the process.
         reject(ctx, {
@@ -71,8 +72,16 @@ export function createSink(ctx: BusContext): TransportSink {
   };
 }
 
-/** Decodes what arrived on `channel` and checks each message of it on its own. */
-function receive(ctx: BusContext, channel: string, data: string | Uint8Array): void {
+/**
+ * Decodes what arrived on `channel` (through `template` when a template subscription carried
+ * it) and checks each message of it on its own.
+ */
+function receive(
+  ctx: BusContext,
+  channel: string,
+  data: string | Uint8Array,
+  template: string | undefined,
+): void {
   if (ctx.codec.isOwn(data, ctx.epoch)) {
     ctx.counters.echoes++;
     return;
@@ -85,7 +94,8 @@ function receive(ctx: BusContext, channel: string, data: string | Uint8Array): v
   for (let i = 0; i < decoded.length; i++) {
     const env = decoded[i]!;
     if (env.node !== ctx.nodeId) {
-      const step = accept(ctx, channel, env);
+      if (template !== undefined && skipCopy(ctx, channel, env.topic, template)) continue;
+      const step = accept(ctx, channel, env, template);
       if (!step.ok) reject(ctx, step.rejection);
       continue;
     }
@@ -109,8 +119,13 @@ function receive(ctx: BusContext, channel: string, data: string | Uint8Array): v
 }
 
 /** The security steps of one verified envelope; a shared replay store answers later. */
-function accept(ctx: BusContext, channel: string, env: Envelope): Step {
-  const addressed = checkAddress(ctx, channel, env);
+function accept(
+  ctx: BusContext,
+  channel: string,
+  env: Envelope,
+  template: string | undefined,
+): Step {
+  const addressed = checkAddress(ctx, channel, env, template);
   if (!addressed.ok) return addressed;
   const fresh = checkFreshness(ctx, channel, env);
   if (!fresh.ok) return fresh;
@@ -133,10 +148,18 @@ function accept(ctx: BusContext, channel: string, env: Envelope): Step {
   return PASS;
 }
 
-/** Signed for the channel it arrived on, and (when direct) addressed to this node. */
-function checkAddress(ctx: BusContext, channel: string, env: Envelope): Step {
+/**
+ * Signed for the channel it arrived on, and (when direct) addressed to this node. Through a
+ * template's own channel (a mirroring transport), its topic must be one of that template's.
+ */
+function checkAddress(
+  ctx: BusContext,
+  channel: string,
+  env: Envelope,
+  template: string | undefined,
+): Step {
   const expected = env.to === undefined ? env.topic : nodeChannel(env.to);
-  if (channel !== expected) {
+  if (channel !== expected && !onTemplateChannel(ctx, channel, env, template)) {
     return refusal(
       channel,
       env,
@@ -232,7 +255,8 @@ function deliver(
 ): void {
   ctx.counters.received++;
   const topicState = ctx.table.get(env.topic);
-  if (!topicState) {
+  const templateState = ctx.templateKeys.size > 0 ? templateStateOf(ctx, resolved) : undefined;
+  if (!topicState && !templateState) {
     ctx.counters.unrouted++;
     return;
   }
@@ -251,6 +275,13 @@ function deliver(
   if (version !== env.version) meta.writerVersion = env.version;
   if (env.traceparent !== undefined) meta.traceparent = env.traceparent;
   if (env.tracestate !== undefined) meta.tracestate = env.tracestate;
-  const message: Message = { topic: env.topic, event: env.event, payload, meta };
-  ctx.table.dispatch(topicState, message);
+  const message: Message = {
+    topic: env.topic,
+    event: env.event,
+    payload,
+    params: resolved.params,
+    meta,
+  };
+  if (topicState) ctx.table.dispatch(topicState, message);
+  if (templateState) ctx.table.dispatch(templateState, message);
 }

@@ -14,6 +14,7 @@ import { DEFAULT_QUEUE_LIMIT } from './options.js';
 import { DeliveryQueue } from './queue.js';
 import { createStream } from './stream.js';
 import { SubState, type SubscriberState } from './table.js';
+import { resolveTemplate, serverSubscribe, serverUnsubscribe } from './templates.js';
 import type {
   BatchHandler,
   Handler,
@@ -48,7 +49,7 @@ export async function subscribe<M extends Message>(
       hint: 'pass (message) => { ... }',
     });
   }
-  const resolved = resolveTopic(ctx, topic);
+  const resolved = resolveTemplate(ctx, topic) ?? resolveTopic(ctx, topic);
   if (opts.events && !resolved.entry.def.raw) for (const e of opts.events) eventEntry(resolved, e);
   const queueDefaults = ctx.options.queue ?? {};
   const limit = queueLimit(opts.queue?.limit ?? queueDefaults.limit, topic);
@@ -111,13 +112,16 @@ function queueLimit(option: number | undefined, topic: string): number {
 /** Adds the subscription to the table, and its topic's channel to the transport when first. */
 async function join(ctx: BusContext, resolved: ResolvedTopic, sub: SubState): Promise<void> {
   const first = ctx.table.add(resolved, sub);
+  const template =
+    resolved.topic === resolved.entry.def.template && resolved.entry.parsed.params.length > 0;
+  if (first && template) ctx.templateKeys.add(resolved.topic);
   if (ctx.state !== 'started') return;
   if (!first) {
     await ctx.channelOps.get(resolved.topic);
     return;
   }
   try {
-    await channelOp(ctx, resolved.topic, () => ctx.transport.subscribe(resolved.topic));
+    await channelOp(ctx, resolved.topic, () => serverSubscribe(ctx, resolved.topic, template));
   } catch (error) {
     await unsubscribe(ctx, sub);
     throw wrapTransport(ctx, error, `subscribe to "${resolved.topic}" failed`, resolved.topic);
@@ -128,8 +132,9 @@ async function join(ctx: BusContext, resolved: ResolvedTopic, sub: SubState): Pr
 export async function unsubscribe(ctx: BusContext, sub: SubState, error?: unknown): Promise<void> {
   if (!sub.close(error)) return;
   const last = ctx.table.remove(sub);
+  const template = last && ctx.templateKeys.delete(sub.topic);
   if (last && ctx.state === 'started') {
-    await channelOp(ctx, sub.topic, () => ctx.transport.unsubscribe(sub.topic)).catch(
+    await channelOp(ctx, sub.topic, () => serverUnsubscribe(ctx, sub.topic, template)).catch(
       (error: unknown) => {
         throw wrapTransport(ctx, error, `unsubscribe from "${sub.topic}" failed`, sub.topic);
       },

@@ -4,7 +4,7 @@
  */
 
 import type { EventNames, ParamsOf, PayloadOf, TopicDef, TopicDefs } from '../schemas/define.js';
-import type { TopicPattern } from '../schemas/template.js';
+import type { ParamNames, TopicPattern } from '../schemas/template.js';
 import type {
   BatchOptions,
   DebounceOptions,
@@ -81,17 +81,30 @@ export interface MessageMeta {
   readonly tracestate?: string;
 }
 
+/** A topic's parameters as they appear in the topic: `{ node: 'n1' }` for `health:node:n1`. */
+export type TopicParamValues<T extends string> = { readonly [K in ParamNames<T>]: string };
+
 /** One delivered message. `event` discriminates the payload type. */
-export interface Message<E extends string = string, P = unknown> {
+export interface Message<
+  E extends string = string,
+  P = unknown,
+  Q extends Readonly<Record<string, string>> = Readonly<Record<string, string>>,
+> {
+  /** The concrete topic it was published on (also under a template subscription). */
   readonly topic: string;
   readonly event: E;
   readonly payload: P;
+  /**
+   * The topic's parameters, as they appear in the topic: with a subscription to
+   * `health:node:{node}`, `params.node` says which node's topic it came from.
+   */
+  readonly params: Q;
   readonly meta: MessageMeta;
 }
 
 /** The union of messages a topic definition can carry. */
 export type MessageOf<T extends TopicDef> = {
-  [E in EventNames<T>]: Message<E, PayloadOf<T, E>>;
+  [E in EventNames<T>]: Message<E, PayloadOf<T, E>, TopicParamValues<T['template']>>;
 }[EventNames<T>];
 
 /** A message handler. Async handlers are awaited one message at a time. */

@@ -32,7 +32,7 @@ export class Connection {
   readonly #sink: SseSink;
   readonly #limit: number;
   readonly #hooks: ConnectionHooks;
-  #waiting: { readonly topic: string; readonly frame: Uint8Array }[] = [];
+  #waiting: { readonly topic: string | undefined; readonly frame: Uint8Array }[] = [];
   /** Topics whose frames were dropped since the sink last drained. */
   readonly #lostTopics = new Set<string>();
   #full = false;
@@ -77,19 +77,23 @@ export class Connection {
       return;
     }
     if (this.#waiting.length >= this.#limit) {
-      for (const waiting of this.#waiting) this.#lostTopics.add(waiting.topic);
+      // Too slow: drop the waiting messages (control frames stay, in order) for one gap each.
+      for (const waiting of this.#waiting) {
+        if (waiting.topic !== undefined) this.#lostTopics.add(waiting.topic);
+      }
       this.#lostTopics.add(topic);
-      this.#waiting = [];
+      this.#waiting = this.#waiting.filter((waiting) => waiting.topic === undefined);
       this.#lost = true;
       return;
     }
     this.#waiting.push({ topic, frame });
   }
 
-  /** Writes a control frame (ready, gap, presence, heartbeat) ahead of nothing: never dropped. */
+  /** Writes a control frame (ready, gap, presence error): in order, never dropped. */
   control(frame: Uint8Array): void {
     if (!this.#open) return;
-    if (!this.#sink.write(frame) && !this.#full) this.#wait();
+    if (this.#full) this.#waiting.push({ topic: undefined, frame });
+    else if (!this.#sink.write(frame)) this.#wait();
   }
 
   /** Writes a heartbeat comment, unless the page is already behind (it has bytes to read). */
@@ -119,24 +123,24 @@ export class Connection {
   #drain(): void {
     if (!this.#open) return;
     this.#full = false;
+    const frames = this.#waiting;
+    this.#waiting = [];
+    for (let i = 0; i < frames.length; i++) {
+      const { topic, frame } = frames[i]!;
+      if (topic !== undefined) this.#hooks.delivered();
+      if (!this.#sink.write(frame)) {
+        // Still full: the rest waits again, in order.
+        this.#waiting = frames.slice(i + 1);
+        this.#wait();
+        return;
+      }
+    }
     if (this.#lost) {
       const topics = [...this.#lostTopics];
       this.#lost = false;
       this.#lostTopics.clear();
       this.#hooks.overflow(topics);
       for (const topic of topics) this.control(namedFrame('gap', { topic, reason: 'overflow' }));
-      return;
-    }
-    const frames = this.#waiting;
-    this.#waiting = [];
-    for (let i = 0; i < frames.length; i++) {
-      this.#hooks.delivered();
-      if (!this.#sink.write(frames[i]!.frame)) {
-        // Still full: the rest waits again, in order.
-        this.#waiting = frames.slice(i + 1);
-        this.#wait();
-        return;
-      }
     }
   }
 }

@@ -99,6 +99,9 @@ export async function openStream(
     return refuse('unavailable', `the bus could not subscribe: ${String(error)}`);
   }
   const lastEventId = request.headers.get('last-event-id') ?? url.searchParams.get('lastEventId');
+  // Topics the page adds on this request: followed from now, never resumed (no spurious gap).
+  const fresh = new Set(url.searchParams.getAll('fresh'));
+  const presenceTopics = asked.presence.map((r) => r.topic);
   return {
     kind: 'stream',
     start(sink) {
@@ -116,21 +119,12 @@ export async function openStream(
       state.connections.add(connection);
       state.perIdentity.set(identity, (state.perIdentity.get(identity) ?? 0) + 1);
       connection.control(openingFrame(state.settings.retryMs));
-      connection.control(
-        namedFrame('ready', {
-          connection: connection.id,
-          topics,
-          presence: asked.presence.map((r) => r.topic),
-        }),
-      );
-      resume(state, connection, lastEventId);
+      resume(state, connection, lastEventId, fresh);
+      const ready = { connection: connection.id, topics, presence: presenceTopics };
+      connection.control(namedFrame('ready', ready, `${state.epoch}.${state.feeds.seq}`));
       for (const feed of feeds) feed.add(connection);
       const presence = trackPresence(state, request, connection);
-      const watching = watchPresence(
-        state,
-        connection,
-        asked.presence.map((r) => r.topic),
-      ).catch((error: unknown) => {
+      const watching = watchPresence(state, connection, presenceTopics).catch((error: unknown) => {
         connection.control(namedFrame('presence_error', { message: String(error) }));
         return undefined;
       });

@@ -128,6 +128,11 @@ export class Feeds {
     return this.#feeds.size;
   }
 
+  /** The last sequence number given to a message. */
+  get seq(): number {
+    return this.#ctx.seq;
+  }
+
   /** The live or lingering feed of a topic. */
   get(topic: string): Feed | undefined {
     return this.#feeds.get(topic);

@@ -5,31 +5,13 @@
  * `data:` carries one line of JSON: `JSON.stringify` escapes CR and LF, the only characters that
  * end an SSE line, so a payload can never inject a field or an event.
  */
+import type { PageMessage } from '../browser/protocol.js';
 import type { Message } from '../bus/types.js';
 
 const encoder = new TextEncoder();
 
 /** The data of a `message` event: what the page receives for one bus message. */
-export interface WireMessage {
-  readonly topic: string;
-  readonly event: string;
-  readonly payload: unknown;
-  /** Schema version of the payload. */
-  readonly version: number;
-  /** The bus message id (`<node>:<epoch>:<seq>`). */
-  readonly id: string;
-  /** Publish time, ms since the Unix epoch. */
-  readonly time: number;
-  /** The publishing node. */
-  readonly node: string;
-  readonly params: Readonly<Record<string, string>>;
-  /** The key id that verified it; absent for a message published on this gateway's own bus. */
-  readonly kid?: string;
-  /** True when it was published on this gateway's own bus (never signed or verified). */
-  readonly local: boolean;
-  /** The W3C trace id of its trace, when it was traced. */
-  readonly traceId?: string;
-}
+export type WireMessage = PageMessage;
 
 /** The trace id inside a W3C `traceparent`, or undefined. */
 export function traceIdOf(traceparent: string | undefined): string | undefined {
@@ -61,9 +43,13 @@ export function messageFrame(id: string, data: WireMessage): Uint8Array {
   return encoder.encode(`id: ${id}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
-/** A named event without an id (`ready`, `gap`, `presence`): it does not move the resume point. */
-export function namedFrame(event: string, data: unknown): Uint8Array {
-  return encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+/**
+ * A named event (`ready`, `gap`, `presence`). Only `ready` has an id: the gateway's sequence when
+ * the stream started, so a page that reconnects before any message resumes from there.
+ */
+export function namedFrame(event: string, data: unknown, id?: string): Uint8Array {
+  const head = id === undefined ? '' : `id: ${id}\n`;
+  return encoder.encode(`${head}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
 /** The first bytes of a stream: the reconnect delay, and a comment that flushes proxies. */

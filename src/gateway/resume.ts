@@ -18,12 +18,14 @@ export function resume(
   state: GatewayState,
   connection: Connection,
   lastEventId: string | null,
+  fresh: ReadonlySet<string>,
 ): void {
   if (lastEventId === null || lastEventId === '') return;
   const match = RESUME_ID.exec(lastEventId);
   const seq = match !== null && match[1] === state.epoch ? Number(match[2]) : undefined;
   const replay: { topic: string; entry: Buffered }[] = [];
   for (const topic of connection.topics) {
+    if (fresh.has(topic)) continue;
     const entries = seq === undefined ? undefined : state.feeds.get(topic)?.ring.since(seq);
     if (entries === undefined) {
       state.counters.gaps.resume++;

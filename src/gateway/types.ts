@@ -4,6 +4,7 @@
  * docs/gateway.md is the normative protocol.
  */
 import type { TracerProvider } from '@opentelemetry/api';
+import type { RefusalBody as PageRefusal } from '../browser/protocol.js';
 
 /** What a page asks for: to receive a topic (`subscribe`) or to publish on it (`publish`). */
 export type GatewayAction = 'subscribe' | 'publish';
@@ -120,13 +121,8 @@ export const RefusalReason = {
 export type RefusalReason = (typeof RefusalReason)[keyof typeof RefusalReason];
 
 /** The JSON body of every refusal. */
-export interface RefusalBody {
+export interface RefusalBody extends PageRefusal {
   readonly error: RefusalReason;
-  readonly message: string;
-  readonly topic?: string;
-  readonly event?: string;
-  /** The application's reason, for `forbidden`. */
-  readonly reason?: string;
 }
 
 /** Counters of one gateway. */

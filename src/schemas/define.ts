@@ -105,6 +105,13 @@ export interface TopicOptions<T extends string, P, E, PS = undefined> {
    * @default 'BACKWARD_TRANSITIVE'
    */
   readonly compatibility?: CompatibilityMode;
+  /**
+   * May be subscribed by its template: `bus.subscribe('health:node:{node}', ...)` receives every
+   * concrete topic of it (docs/templates.md). On Redis Cluster and PostgreSQL, publishes on such a
+   * topic are also sent on the template's channel (one more NOTIFY / SPUBLISH each).
+   * @default false
+   */
+  readonly wildcard?: boolean;
 }
 
 /** A declared topic. `raw` topics carry unvalidated payloads (see `broadcastRaw`). */
@@ -125,6 +132,8 @@ export interface TopicDef<
   readonly presence: PS;
   /** The default compatibility mode of its events, if declared. */
   readonly compatibility?: CompatibilityMode;
+  /** True when it may be subscribed by its template (docs/templates.md). */
+  readonly wildcard?: boolean;
 }
 
 /** Declares a typed topic. */
@@ -143,6 +152,7 @@ export function topic<
     description: options.description,
     presence: options.presence as PS,
     ...(options.compatibility === undefined ? {} : { compatibility: options.compatibility }),
+    ...(options.wildcard === true ? { wildcard: true } : {}),
   };
 }
 
@@ -150,6 +160,8 @@ export function topic<
 export interface RawTopicOptions<T extends string, P> {
   readonly description?: string;
   readonly params?: P & Partial<ParamSchemas<T>>;
+  /** May be subscribed by its template (docs/templates.md). @default false */
+  readonly wildcard?: boolean;
 }
 
 /**
@@ -168,6 +180,7 @@ export function rawTopic<const T extends string, const P extends Partial<ParamSc
     raw: true,
     description: options.description,
     presence: undefined,
+    ...(options.wildcard === true ? { wildcard: true } : {}),
   };
 }
 

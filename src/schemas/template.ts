@@ -107,6 +107,9 @@ export function paramValueProblem(value: string): string | undefined {
   if (value.length === 0) return 'is empty';
   if (value.length > MAX_PARAM_LENGTH) return `is longer than ${MAX_PARAM_LENGTH} characters`;
   if (value.includes(':')) return 'contains ":" (the topic separator)';
+  // `{name}` is how a template names a parameter: a topic holding one would be its template.
+  if (value.startsWith('{') && value.endsWith('}'))
+    return 'is written "{...}" (a template parameter)';
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(value)) return 'contains a control character';
   // Channel names travel as UTF-8 (Redis, PostgreSQL): a lone surrogate would become U+FFFD, so

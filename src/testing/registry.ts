@@ -7,7 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { defineTopics, event, rawTopic, topic } from '../schemas/define.js';
 
-/** Topics for tests: `note` (typed), `blob` (large payloads) and `raw` (unvalidated). */
+/**
+ * Topics for tests: `note` (typed), `blob` (large payloads), `feed` (declared `wildcard`: for
+ * template subscriptions) and `raw` (unvalidated).
+ */
 export const testRegistry = defineTopics(
   {
     note: topic('herald-test:{run}:{name}', {
@@ -38,6 +41,22 @@ export const testRegistry = defineTopics(
             data: Type.String(),
           }),
         ),
+      },
+    }),
+    feed: topic('herald-test-feed:{run}:{item}', {
+      description:
+        'Template subscriptions: subscribed as "herald-test-feed:{run}:{item}", published per item.',
+      params: { run: Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' }) },
+      wildcard: true,
+      events: {
+        posted: event(
+          Type.Object({
+            n: Type.Integer({ minimum: 0 }),
+            from: Type.String(),
+            text: Type.String(),
+          }),
+        ),
+        fence: event(Type.Object({ id: Type.String() })),
       },
     }),
     raw: rawTopic('herald-test-raw:{run}:{name}', {

@@ -83,7 +83,13 @@ describe('eventClient', () => {
       },
       { signal },
     );
-    await deliver({ topic: 'room:lobby', event: 'said', payload: { text: 'hi' }, meta });
+    await deliver({
+      topic: 'room:lobby',
+      event: 'said',
+      payload: { text: 'hi' },
+      params: { roomId: 'lobby' },
+      meta,
+    });
     expect(result).toBe(subscription);
     expect(log).toEqual([['subscribe', 'room:lobby', { signal, events: ['said'] }]]);
     expect(got).toEqual([[{ text: 'hi' }, meta]]);
@@ -106,7 +112,13 @@ describe('topicClient', () => {
     expect(room.topic({ roomId: 'lobby' })).toBe('room:lobby');
     expect(await room.subscribe({ roomId: 'lobby' }, (m) => void seen.push(m))).toBe(subscription);
     expect(room.stream({ roomId: 'lobby' }, { events: ['said'] })).toBe(stream);
-    const message = { topic: 'room:lobby', event: 'said', payload: { text: 'hi' }, meta };
+    const message = {
+      topic: 'room:lobby',
+      event: 'said',
+      payload: { text: 'hi' },
+      params: { roomId: 'lobby' },
+      meta,
+    };
     await deliver(message);
     expect(seen).toEqual([message]);
     expect(log).toEqual([

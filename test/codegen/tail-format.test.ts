@@ -20,6 +20,7 @@ const message: Message = {
   topic: 'order:ORD-7',
   event: 'placed',
   payload: { item: 'tea' },
+  params: { orderId: 'ORD-7' },
   meta: {
     id: 'api-1:e:3',
     node: 'api-1',

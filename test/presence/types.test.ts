@@ -60,7 +60,9 @@ describe('presence types', () => {
     const check = (bus: Bus<PresenceTopics>) => {
       void bus.subscribe('room:1', () => undefined, {
         filter: (m) => {
-          expectTypeOf(m).toEqualTypeOf<Message<'message', { text: string }>>();
+          expectTypeOf(m).toEqualTypeOf<
+            Message<'message', { text: string }, { readonly roomId: string }>
+          >();
           return m.payload.text.length > 0;
         },
         throttle: { ms: 100, trailing: true },
@@ -69,7 +71,9 @@ describe('presence types', () => {
       void bus.subscribeBatch(
         'room:1',
         (messages) => {
-          expectTypeOf(messages).toEqualTypeOf<readonly Message<'message', { text: string }>[]>();
+          expectTypeOf(messages).toEqualTypeOf<
+            readonly Message<'message', { text: string }, { readonly roomId: string }>[]
+          >();
         },
         { batch: { max: 10, maxWaitMs: 50 } },
       );

@@ -79,6 +79,7 @@ describe('with no OpenTelemetry SDK registered', () => {
         topic,
         event: 'posted',
         payload: {},
+        params: {},
         meta: {
           id: 'a:b:1',
           node: 'a',

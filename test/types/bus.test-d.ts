@@ -29,7 +29,9 @@ test('handlers receive a union discriminated by event', async () => {
   await bus.subscribe(
     'room:1',
     (m) => {
-      expectTypeOf(m).toEqualTypeOf<Message<'typing', { userId: string }>>();
+      expectTypeOf(m).toEqualTypeOf<
+        Message<'typing', { userId: string }, { readonly roomId: string }>
+      >();
     },
     { events: ['typing'] },
   );
