@@ -1,9 +1,9 @@
 /**
- * Who is online, from the gateway's `presence` events on `chat:lobby`: a `presence_state` (the
+ * Who is online, from the gateway's presence events on `chat:lobby`: a `presence_state` (the
  * whole listing) replaces what the page knows; each `presence_diff` removes the refs that left
  * and adds those that joined. One ref is one open page; its meta says its name and instance.
  */
-import type { PresenceNotice } from './stream.js';
+import type { PagePresenceEvent } from '../../../src/browser/index.js';
 
 interface Meta {
   readonly meta: { readonly name: string; readonly instance: string };
@@ -21,7 +21,7 @@ export function presenceState() {
   };
   return {
     /** Applies a state or a diff. */
-    apply(notice: PresenceNotice): void {
+    apply(notice: PagePresenceEvent): void {
       if (notice.event === 'presence_state') {
         byRef.clear();
         add(notice.payload as Listing);

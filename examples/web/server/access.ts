@@ -33,9 +33,14 @@ export function authorize(
   return { allow: false, reason: `${topic} is not open to anonymous pages in this demo` };
 }
 
-/** A display name from the page's `?name=`, or a generic one. */
+/** A display name from the page's `x-demo-name` header (percent-encoded), or a generic one. */
 export function displayName(request: Request): string {
-  const asked = new URL(request.url).searchParams.get('name') ?? '';
+  let asked = '';
+  try {
+    asked = decodeURIComponent(request.headers.get('x-demo-name') ?? '');
+  } catch {
+    // Not percent-encoded UTF-8: a guest.
+  }
   const clean = asked
     .replace(/[^\p{L}\p{N} _.-]/gu, '')
     .trim()
