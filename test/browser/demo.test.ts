@@ -19,7 +19,7 @@ import { startProxy, type TcpProxy } from '../support/proxy.js';
 import { requireRedis } from '../support/services.js';
 import { launchChromium, requireChromium } from './support/chromium.js';
 import { LOST_WITHIN_MS, startTestDemo, type TestDemo } from './support/demo.js';
-import { chatLines, online, openPage, say, waitForChat } from './support/pages.js';
+import { chatLines, online, openPage, say, waitForChat, waitForCounter } from './support/pages.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -63,7 +63,7 @@ describe.runIf(chromiumOk && redis.ok)('the web demo in Chromium', () => {
   };
 
   it('shows who is online on which instance', async () => {
-    await bob.waitForFunction(() => document.querySelectorAll('#presence li').length === 3);
+    await bob.locator('#presence li').nth(2).waitFor({ timeout: 10_000 });
     expect(await online(bob)).toEqual(['alice: web-1', 'bob: web-2', 'carol: web-3']);
   });
 
@@ -71,23 +71,9 @@ describe.runIf(chromiumOk && redis.ok)('the web demo in Chromium', () => {
     await failWithOutput(async () => {
       const before = Number(await bob.textContent('#counter'));
       await alice.click('#increment');
-      await bob.waitForFunction(
-        (n) => document.querySelector('#counter')?.textContent === String(n),
-        before + 1,
-        {
-          timeout: 1000,
-          polling: 20,
-        },
-      );
+      await waitForCounter(bob, before + 1, 1000);
       await bob.click('#increment');
-      await alice.waitForFunction(
-        (n) => document.querySelector('#counter')?.textContent === String(n),
-        before + 2,
-        {
-          timeout: 1000,
-          polling: 20,
-        },
-      );
+      await waitForCounter(alice, before + 2, 1000);
       await say(alice, 'hello from alice on web-1');
       await waitForChat(bob, 'hello from alice on web-1', 1000);
       await say(bob, 'hi alice, bob on web-2 here');
@@ -188,17 +174,13 @@ describe.runIf(chromiumOk && redis.ok)('the web demo in Chromium', () => {
 
   it('removes an instance killed with SIGKILL from presence within the down period', async () => {
     await failWithOutput(async () => {
-      await bob.waitForFunction(() => document.querySelectorAll('#presence li').length === 3);
+      await bob.locator('#presence li[data-name="carol"]').waitFor({ timeout: 10_000 });
+      await bob.locator('#presence li').nth(2).waitFor({ timeout: 10_000 });
       const killed = Date.now();
       demo.instances[2]!.proc.kill('SIGKILL');
-      await bob.waitForFunction(
-        () => !document.querySelector('#presence li[data-name="carol"]'),
-        undefined,
-        {
-          timeout: LOST_WITHIN_MS,
-          polling: 50,
-        },
-      );
+      await bob
+        .locator('#presence li[data-name="carol"]')
+        .waitFor({ state: 'detached', timeout: LOST_WITHIN_MS });
       console.log(`carol (web-3) left presence ${Date.now() - killed} ms after SIGKILL`);
       expect(await online(bob)).toEqual(['alice: web-1', 'bob: web-2']);
     });

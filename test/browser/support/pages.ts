@@ -20,12 +20,15 @@ export const chatLines = (page: Page): Promise<string[]> =>
 
 /** Waits until `page`'s chat has a line containing `text`; rejects after `timeout` ms. */
 export async function waitForChat(page: Page, text: string, timeout: number): Promise<void> {
-  await page.waitForFunction(
-    (wanted) =>
-      [...document.querySelectorAll('#chat li')].some((li) => li.textContent?.includes(wanted)),
-    text,
-    { timeout, polling: 20 },
-  );
+  await page.locator('#chat li', { hasText: text }).first().waitFor({ timeout });
+}
+
+/** Waits until `page`'s counter shows `value`; rejects after `timeout` ms. */
+export async function waitForCounter(page: Page, value: number, timeout: number): Promise<void> {
+  await page
+    .locator('#counter')
+    .filter({ hasText: new RegExp(`^${value}$`) })
+    .waitFor({ timeout });
 }
 
 /** Posts `text` in the lobby from `page`, as a person would. */
@@ -35,11 +38,12 @@ export async function say(page: Page, text: string): Promise<void> {
 }
 
 /** The names `page` lists as online, with their instances (`alice: web-1`). */
-export const online = (page: Page): Promise<string[]> =>
-  page
-    .locator('#presence li')
-    .evaluateAll((items) =>
-      items.map(
-        (li) => `${(li as HTMLElement).dataset.name}: ${(li as HTMLElement).dataset.instances}`,
-      ),
-    );
+export async function online(page: Page): Promise<string[]> {
+  const items = await page.locator('#presence li').all();
+  return Promise.all(
+    items.map(
+      async (item) =>
+        `${await item.getAttribute('data-name')}: ${await item.getAttribute('data-instances')}`,
+    ),
+  );
+}
