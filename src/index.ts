@@ -55,7 +55,7 @@ export type {
   RawTopicClient,
   TopicClient,
 } from './client/runtime.js';
-export { type Bus, type BusOptions, createBus } from './create-bus.js';
+export { type Bus, type BusFeature, type BusOptions, createBus } from './create-bus.js';
 export type { ErrorContext, ValidationIssue } from './errors.js';
 export {
   ConfigError,

@@ -6,6 +6,13 @@
 export { escapeTenantId } from './adapters/redis/channels.js';
 export { nodeChannel } from './bus/bus.js';
 export { DeliveryQueue } from './bus/queue.js';
+export type {
+  QueueDepths,
+  SystemChannel,
+  SystemClient,
+  SystemFeature,
+  SystemPort,
+} from './bus/system.js';
 export type { ClientCalls } from './client/runtime.js';
 export { eventClient, rawTopicClient, topicClient } from './client/runtime.js';
 export { checkFormat, formats } from './schemas/formats.js';

@@ -26,21 +26,23 @@ export type Installer = <A>(feature: SystemFeature<A>) => A;
 
 /**
  * Assembles a bus and installs its system features: `extend` gets the installer and returns the
- * APIs to add to the bus (`{ presence }`). Configuration errors (weak keys, bad node id) throw
- * here, not at start.
+ * APIs to add to the bus (`{ presence }`); `attach` then installs features that use the assembled
+ * bus (the application's `features`). Configuration errors (weak keys, bad node id) throw here,
+ * not at start.
  */
 export function assembleBus<const D extends TopicDefs, X extends object>(
   options: BusCoreOptions<D>,
   extend: (install: Installer) => X,
+  attach?: (bus: BusCore<D> & X, install: Installer) => void,
 ): BusCore<D> & X {
   const registry = registryOf(options);
   const ctx = createContext(options, registry);
-  ctx.duplicates = install(
-    ctx,
-    duplicateNotice((value) => ctx.events.emit('duplicate_node', value)),
-  );
-  const extra = extend((feature) => install(ctx, feature));
-  return { ...busApi<D>(ctx, registry), ...extra };
+  const installer: Installer = (feature) => install(ctx, feature);
+  ctx.duplicates = installer(duplicateNotice((value) => ctx.events.emit('duplicate_node', value)));
+  const bus = { ...busApi<D>(ctx, registry), ...extend(installer) };
+  // Features that need the assembled bus (its public API) are installed last.
+  attach?.(bus, installer);
+  return bus;
 }
 
 /** The public face of one bus, over its context. */

@@ -74,9 +74,11 @@ async function connect(ctx: BusContext): Promise<void> {
 /** Stops the bus for good: a stopped bus does not start again. */
 export async function stop(ctx: BusContext): Promise<void> {
   if (ctx.state === 'stopped') return;
-  // System features (presence: this node's leave) speak while the transport is still up.
+  // System features (presence: this node's leave) speak while the transport is still up, in the
+  // reverse order of their installation: one installed later (the operations broadcaster) may
+  // use one installed before it (presence) until its own goodbye is said.
   if (ctx.state === 'started') {
-    for (const client of ctx.system.values()) await client.stopping?.();
+    for (const client of [...ctx.system.values()].reverse()) await client.stopping?.();
   }
   // A concurrent stop() may have finished meanwhile.
   if ((ctx.state as string) === 'stopped') return;

@@ -29,6 +29,17 @@ export interface SystemPort {
   send(event: string, data: unknown, to?: string): Promise<void>;
   /** Reports an error of the feature's subscribers (`handler_error`, counted). */
   error(topic: string, event: string, error: unknown): void;
+  /** This bus's subscriptions and the messages waiting in their queues, read on demand. */
+  queues(): QueueDepths;
+}
+
+/** Subscriptions of a bus and the messages waiting for their handlers. */
+export interface QueueDepths {
+  readonly subscriptions: number;
+  /** Messages waiting, over every subscription. */
+  readonly pending: number;
+  /** The longest single queue. */
+  readonly maxPending: number;
 }
 
 /** A feature's reserved channel, and how the bus names its messages. */
@@ -80,9 +91,23 @@ export function install<A>(ctx: BusContext, feature: SystemFeature<A>): A {
     state: () => ctx.state,
     send: (event, data, to) => sendSystem(ctx, channel, event, data, to),
     error: (topic, event, error) => handlerError(ctx, topic, event, 0, error),
+    queues: () => queueDepths(ctx),
   });
   ctx.system.set(channel.topic, client);
   return api;
+}
+
+/** Sums the queues of every subscription: O(subscriptions), for periodic reports only. */
+function queueDepths(ctx: BusContext): QueueDepths {
+  let pending = 0;
+  let maxPending = 0;
+  const all = ctx.table.all();
+  for (const sub of all) {
+    const n = sub.pending;
+    pending += n;
+    if (n > maxPending) maxPending = n;
+  }
+  return { subscriptions: all.length, pending, maxPending };
 }
 
 /** Signs and sends a system message: the publish road minus the registry. */

@@ -52,12 +52,17 @@ export {
 } from './schemas/common.js';
 export { DebugTrace, Hotspot, PerformanceAnalysis } from './schemas/diagnostics.js';
 export {
+  BusCounters,
   CheckStatus,
   ClusterHealth,
+  ClusterHealthV2,
   ClusterMember,
+  ClusterPresence,
   HealthCheck,
   HealthStatus,
   NodeHealth,
+  NodeHealthV2,
+  TransportHealth,
 } from './schemas/health.js';
 export {
   ExitReason,
@@ -74,11 +79,14 @@ export {
   LogSummary,
 } from './schemas/logging.js';
 export {
+  BusMetrics,
   MetricKind,
   MetricSample,
   PerformanceMetrics,
   PersistenceMetrics,
   PersistenceOperation,
+  QueueDepths,
+  RejectionCount,
   ThroughputMetrics,
 } from './schemas/metrics.js';
 export {

@@ -25,10 +25,17 @@ import { AlertRaised, AlertResolved } from './schemas/alerts.js';
 import { AdminAction, DataChange } from './schemas/audit.js';
 import { ComponentName, NodeId, severities } from './schemas/common.js';
 import { DebugTrace, PerformanceAnalysis } from './schemas/diagnostics.js';
-import { ClusterHealth, NodeHealth } from './schemas/health.js';
+import {
+  ClusterHealth,
+  ClusterHealthV2,
+  ClusterPresence,
+  NodeHealth,
+  NodeHealthV2,
+} from './schemas/health.js';
 import { ProcessExited, ProcessStarted } from './schemas/lifecycle.js';
 import { LogEntry, LogSummary } from './schemas/logging.js';
 import {
+  BusMetrics,
   MetricSample,
   PerformanceMetrics,
   PersistenceMetrics,
@@ -72,7 +79,7 @@ export const catalog = defineTopics(
         status: event(NodeHealth, {
           version: 1,
           description: 'Periodic and on-change health report of a node.',
-        }),
+        }).evolve(NodeHealthV2),
       },
     }),
     clusterHealth: topic('health:cluster', {
@@ -81,8 +88,10 @@ export const catalog = defineTopics(
         status: event(ClusterHealth, {
           version: 1,
           description: 'How many nodes are healthy, degraded and unhealthy.',
-        }),
+        }).evolve(ClusterHealthV2),
       },
+      // Nodes running the operations broadcaster (herald/ops) track themselves here, by node id.
+      presence: ClusterPresence,
     }),
     metrics: topic('metrics:{component}', {
       description: 'Measurements of one component, from every node that runs it.',
@@ -103,6 +112,10 @@ export const catalog = defineTopics(
         persistence: event(PersistenceMetrics, {
           version: 1,
           description: 'Storage activity over a window: operations, bytes, time, failures.',
+        }),
+        bus: event(BusMetrics, {
+          version: 1,
+          description: 'What a bus did over a window: messages, rejections, queues, handler time.',
         }),
       },
     }),

@@ -58,6 +58,7 @@ export const mistakes: readonly Mistake[] = [
   mistake('metrics', 'performance', 'a non-ISO timestamp', '/timestamp', '01/03/2025 12:00'),
   mistake('metrics', 'throughput', 'a negative count', '/count', -5),
   mistake('metrics', 'persistence', 'a negative rate per second', '/ratePerSecond', -0.5),
+  mistake('metrics', 'bus', 'an unknown rejection reason', '/rejected/0/reason', 'Bad Signature'),
   mistake('alerts', 'raised', 'a severity outside RFC 5424', '/severity', 'urgent'),
   mistake('alerts', 'raised', 'a nested object in the context', '/context/disk', { used: 97 }),
   mistake('alerts', 'resolved', 'a missing alert id', '/alertId', undefined),

@@ -172,6 +172,7 @@ describe('the tarball installed with TypeBox alone', { timeout: 120_000 }, () =>
         './codegen',
         './gateway',
         './internal',
+        './ops',
         './otel',
         './package.json',
         './postgres',

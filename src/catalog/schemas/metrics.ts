@@ -118,3 +118,59 @@ export const PersistenceMetrics = Type.Object(
 );
 /** Storage activity of a component over a window. */
 export type PersistenceMetrics = Static<typeof PersistenceMetrics>;
+
+/** Queue depths of a bus's subscriptions at the end of a window. */
+export const QueueDepths = Type.Object(
+  {
+    subscriptions: Count,
+    pending: Count,
+    maxPending: Count,
+  },
+  { additionalProperties: false, description: 'Subscriptions and messages waiting for handlers' },
+);
+/** Queue depths of a bus's subscriptions. */
+export type QueueDepths = Static<typeof QueueDepths>;
+
+/** Rejected inbound messages of one reason (`bad_signature`, `replay`, ...) over a window. */
+export const RejectionCount = Type.Object(
+  {
+    reason: Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$', description: 'Rejection reason' }),
+    count: Count,
+  },
+  { additionalProperties: false },
+);
+/** Rejected inbound messages of one reason. */
+export type RejectionCount = Static<typeof RejectionCount>;
+
+/**
+ * What a node's bus did over a window (the operations broadcaster's `metrics:{component}` report):
+ * messages published, sent, received and delivered, rejections by reason, queue depths, and
+ * handler time when it is measured. Counts are of the window, not since start.
+ */
+export const BusMetrics = Type.Object(
+  {
+    node: NodeId,
+    component: ComponentName,
+    timestamp: Timestamp,
+    windowMs: Type.Number({ exclusiveMinimum: 0 }),
+    published: Count,
+    sent: Count,
+    received: Count,
+    delivered: Count,
+    publishedPerSecond: RatePerSecond,
+    deliveredPerSecond: RatePerSecond,
+    rejected: Type.Array(RejectionCount, {
+      maxItems: 64,
+      description: 'Rejections by reason in the window; reasons with none are left out',
+    }),
+    rejectedTotal: Count,
+    handlerErrors: Count,
+    overflowDrops: Count,
+    gaps: Count,
+    queues: QueueDepths,
+    handlerMs: Type.Optional(LatencyMs),
+  },
+  { additionalProperties: false },
+);
+/** What a node's bus did over a window. */
+export type BusMetrics = Static<typeof BusMetrics>;

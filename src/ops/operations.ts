@@ -1,0 +1,121 @@
+/**
+ * `operations()`: the operations broadcaster as a bus feature. Created before the bus, passed in
+ * `createBus({ features: [ops] })`, bound there to that one bus; from then on it follows the
+ * bus's start and stop (system.ts) and publishes through its public API. Run-time control and
+ * the helpers are methods of the same object.
+ */
+import type { SystemFeature } from '../bus/system.js';
+import type { Bus } from '../create-bus.js';
+import { ConfigError } from '../errors.js';
+import { checkRegistry } from './bind.js';
+import { createHelpers } from './helpers.js';
+import { Runner } from './runner.js';
+import { applyIntervals, resolveSettings } from './settings.js';
+import { HandlerTimes, timingInstrumentation } from './timing.js';
+import type { Operations, OperationsOptions } from './types.js';
+
+/** The reserved channel of the broadcaster (it only sends on registry topics: never listened). */
+export const OPS_CHANNEL = '$ops';
+
+const unbound = (what: string): ConfigError =>
+  new ConfigError(`operations: cannot ${what} before the broadcaster is on a bus`, {
+    hint: 'pass it to createBus({ features: [ops] }) first',
+  });
+
+/**
+ * Creates the operations broadcaster of one bus (docs/operations.md). Invalid options or
+ * environment variables throw a ConfigError here.
+ * @example
+ * const ops = operations({ healthIntervalMs: 10_000, checks: { db: pingDb } });
+ * const bus = createBus({ registry: catalog, keys, features: [ops] });
+ * await bus.start(); // system started, health at once, then every ~10 s
+ * await ops.alert('node_failure', 'critical', 'Node down', { node: 'n1' });
+ */
+export function operations(options: OperationsOptions = {}): Operations {
+  const settings = resolveSettings(options);
+  const checks = { ...options.checks };
+  const times = new HandlerTimes();
+  let enabled = settings.enabled;
+  let runner: Runner | undefined;
+  const need = (what: string): Runner => {
+    if (runner === undefined) throw unbound(what);
+    return runner;
+  };
+  const helpers = createHelpers({
+    get nodeId() {
+      return need('publish').bus.nodeId;
+    },
+    now: () => need('publish').port.now(),
+    publish: async (topic, event, payload) =>
+      enabled ? need('publish').publish('helper', topic, event, payload) : undefined,
+  });
+
+  return {
+    ...helpers,
+    bind(bus: Bus): SystemFeature<unknown> {
+      if (runner !== undefined) {
+        throw new ConfigError('operations: this broadcaster is already on a bus', {
+          hint: 'create one operations() per bus',
+        });
+      }
+      const opsBus = checkRegistry(bus);
+      return {
+        channel: { topic: OPS_CHANNEL, label: 'operations', tooLargeHint: 'unused' },
+        create(port) {
+          const r = new Runner(
+            opsBus,
+            port,
+            settings,
+            checks,
+            times,
+            () => enabled,
+            options.onError,
+          );
+          runner = r;
+          return {
+            client: { listens: false, started: () => r.started(), stopping: () => r.stopping() },
+            api: undefined,
+          };
+        },
+      };
+    },
+    get enabled() {
+      return enabled;
+    },
+    enable() {
+      if (enabled) return;
+      enabled = true;
+      runner?.arm(true);
+    },
+    disable() {
+      enabled = false;
+      runner?.disarm();
+    },
+    setIntervals(change) {
+      const before = { ...settings };
+      applyIntervals(settings, change);
+      runner?.rearm(
+        settings.healthIntervalMs !== before.healthIntervalMs,
+        settings.metricsIntervalMs !== before.metricsIntervalMs,
+      );
+    },
+    status() {
+      return {
+        enabled,
+        running: runner?.running ?? false,
+        healthIntervalMs: settings.healthIntervalMs,
+        metricsIntervalMs: settings.metricsIntervalMs,
+        jitter: settings.jitter,
+        sent: { ...(runner?.sent ?? { health: 0, metrics: 0, cluster: 0, system: 0, helper: 0 }) },
+        errors: runner?.errors ?? 0,
+      };
+    },
+    reportHealth: () => need('report health').reportHealth(),
+    reportMetrics: () => need('report metrics').reportMetrics(),
+    cluster: () => {
+      const r = need('read the cluster');
+      return r.view.report(r.bus.nodeId);
+    },
+    timing: (inner) => timingInstrumentation(times, inner),
+  };
+}
