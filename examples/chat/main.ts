@@ -1,5 +1,5 @@
 /**
- * Herald's main demo (`npm run demo`): two nodes of a chat service exchange signed, validated
+ * Herald's terminal demo (`npm run demo:terminal`): two nodes of a chat service exchange signed, validated
  * messages through generated, typed clients — then an eavesdropper and a node with an outdated
  * schema try to get bad messages in, and fail.
  *

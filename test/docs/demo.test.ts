@@ -1,6 +1,7 @@
 /**
- * `npm run demo` stays true: the example runs on the in-process transport (as on a machine with no
- * servers) and tells the story it claims — one message accepted, four attacks rejected by reason.
+ * `npm run demo:terminal` (the terminal demo) stays true: the example runs on the in-process
+ * transport (as on a machine with no servers) and tells the story it claims — one message
+ * accepted, four attacks rejected by reason.
  */
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
