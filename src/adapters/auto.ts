@@ -37,7 +37,7 @@ export function connectHint(
   configured?: string,
 ): string {
   const servers =
-    "start the server, or fix its address (REDIS_URL / DATABASE_URL, or transportOptions.redis / .postgres). Every process of an app must reach the same server: 'local' reaches only buses in this process";
+    "start the server, or fix its address (REDIS_URL / DATABASE_URL / NATS_URL, or transportOptions.redis / .postgres / .nats). Every process of an app must reach the same server: 'local' reaches only buses in this process";
   if (configured === undefined) return servers;
   const names = list.filter((c): c is TransportName => typeof c === 'string').join(', ');
   return `'auto' uses the server you configured (${configured}) and does not fall back from it, because processes that fell back would not hear the ones that did not: start ${names} or fix ${configured}; to allow a fallback anyway, list the transports, e.g. transport: ['redis', 'postgres']`;

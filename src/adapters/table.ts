@@ -6,18 +6,24 @@
  */
 import type { BuiltinTransport } from './builtin.js';
 import { localBuiltin } from './local.js';
+import { natsBuiltin } from './nats/builtin.js';
 import { postgresBuiltin } from './postgres/builtin.js';
 import { redisBuiltin } from './redis/builtin.js';
 
 /** The table: every built-in transport, in the order `'auto'` tries them. */
-const TABLE = [redisBuiltin, postgresBuiltin, localBuiltin] as const;
+const TABLE = [redisBuiltin, postgresBuiltin, natsBuiltin, localBuiltin] as const;
 
 type Entry = (typeof TABLE)[number];
 /** Any table entry, its options type erased: it is handed only its own key (`optionsOf`). */
 export type AnyBuiltin = BuiltinTransport<TransportName, string, unknown>;
 
 /** Built-in transports by name. */
-export const TransportName = { Redis: 'redis', Postgres: 'postgres', Local: 'local' } as const;
+export const TransportName = {
+  Redis: 'redis',
+  Postgres: 'postgres',
+  Nats: 'nats',
+  Local: 'local',
+} as const;
 export type TransportName = Entry['name'];
 
 /** Built-in transports with a prefix option, so a tenant prefix (`tenantPrefix`). */

@@ -171,6 +171,7 @@ describe('the tarball installed with TypeBox alone', { timeout: 120_000 }, () =>
         './catalog',
         './codegen',
         './internal',
+        './nats',
         './otel',
         './package.json',
         './postgres',
