@@ -54,8 +54,8 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Transports the CLI can use, in the order `auto` tries them. */
 export const CLI_TRANSPORTS: readonly CliTransport[] = ['redis', 'postgres'];
 
-/** A transport that carries messages between processes. */
-export type CliTransport = Exclude<TransportName, 'local'>;
+/** A transport that carries messages between processes and that the CLI can connect (no NATS yet). */
+export type CliTransport = Exclude<TransportName, 'local' | 'nats'>;
 
 function usage(message: string, hint: string): CodegenError {
   return new CodegenError(CodegenErrorCode.Usage, message, { hint });

@@ -6,11 +6,12 @@
  */
 import type { BuiltinTransport } from './builtin.js';
 import { localBuiltin } from './local.js';
+import { natsBuiltin } from './nats/builtin.js';
 import { postgresBuiltin } from './postgres/builtin.js';
 import { redisBuiltin } from './redis/builtin.js';
 
 /** The table: every built-in transport, in the order `'auto'` tries them. */
-const TABLE = [redisBuiltin, postgresBuiltin, localBuiltin] as const;
+const TABLE = [redisBuiltin, postgresBuiltin, natsBuiltin, localBuiltin] as const;
 
 type Entry = (typeof TABLE)[number];
 /** Any table entry, its options type erased: it is handed only its own key (`optionsOf`). */

@@ -82,11 +82,11 @@ describe("'auto' with a configured server", () => {
     ).toBe('redis>postgres');
   });
 
-  it('with nothing configured, probes redis, postgres, then local', () => {
-    expect(resolveTransport('auto', { env: {} }).name).toBe('redis>postgres>local');
+  it('with nothing configured, probes redis, postgres, nats, then local', () => {
+    expect(resolveTransport('auto', { env: {} }).name).toBe('redis>postgres>nats>local');
     // A prefix or a timeout configures no server.
     expect(resolveTransport('auto', { env: {}, redis: { prefix: 'app:' } }).name).toBe(
-      'redis>postgres>local',
+      'redis>postgres>nats>local',
     );
   });
 

@@ -173,6 +173,7 @@ describe('the tarball installed with TypeBox alone', { timeout: 120_000 }, () =>
         './codegen',
         './gateway',
         './internal',
+        './nats',
         './ops',
         './otel',
         './package.json',

@@ -5,7 +5,7 @@
 import { createServer } from 'node:net';
 
 /** Ports that belong to the machine's shared services; private servers never use them. */
-export const RESERVED_PORTS: ReadonlySet<number> = new Set([6379, 5432, 16379]);
+export const RESERVED_PORTS: ReadonlySet<number> = new Set([6379, 5432, 16379, 4222]);
 
 /** Resolves true when nothing listens on 127.0.0.1:`port` (we could bind it). */
 export function isPortFree(port: number): Promise<boolean> {
