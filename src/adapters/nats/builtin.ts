@@ -3,17 +3,11 @@ import type { BuiltinTransport } from '../builtin.js';
 import type { NatsTransportOptions } from './options.js';
 import { MAX_SUBJECT_BYTES, natsTenantPrefix } from './subjects.js';
 
-const FIELDS = ['url', 'servers'] as const;
-
 export const natsBuiltin = {
   name: 'nats',
   optionsKey: 'nats',
   create: async (options) => (await import('./index.js')).natsTransport(options),
   // An address configures a server; a prefix or timeout alone does not.
-  configuredBy(options = {}, env) {
-    for (const field of FIELDS)
-      if (options[field] !== undefined) return `transportOptions.nats.${field}`;
-    return env.NATS_URL ? 'NATS_URL' : undefined;
-  },
+  configuredBy: { fields: ['url', 'servers'], variables: ['NATS_URL'] },
   channels: { tenantPrefix: natsTenantPrefix, maxChannelBytes: MAX_SUBJECT_BYTES },
 } satisfies BuiltinTransport<'nats', 'nats', NatsTransportOptions>;
