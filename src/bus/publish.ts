@@ -22,7 +22,7 @@ import {
 } from './checks.js';
 import type { BusContext } from './context.js';
 import { nodeChannel, notStarted, wrapTransport } from './context.js';
-import { excludedBy, leavesNode, type Route, reachesNode, targetOf } from './route.js';
+import { excludedBy, leavesNode, type Route, reachesNode, staysLocal, targetOf } from './route.js';
 import type { Message, MessageMeta, PublishReceipt } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -63,8 +63,7 @@ export function publish(
     if (entry.def.draft && ctx.options.drafts !== true)
       throw draftRefused(topic, resolved.entry.key, event, version);
     // With a shared schema store, this node's versions are registered before its first send.
-    const announced =
-      route.kind === 'local' ? undefined : ctx.versions.announce(resolved.entry, entry);
+    const announced = staysLocal(route) ? undefined : ctx.versions.announce(resolved.entry, entry);
     if (announced !== undefined) {
       return announced.then(() => {
         checkPayload(validatorFor(ctx, resolved.entry.key, entry), resolved, entry, topic, payload);
