@@ -11,6 +11,7 @@ import {
   AUTO_ORDER,
   BUILTIN_TRANSPORTS,
   optionsOf,
+  SERVER_VARIABLES,
   type TransportName,
 } from './table.js';
 import type { Transport } from './transport.js';
@@ -53,9 +54,8 @@ function configuredBy(entry: AnyBuiltin, options: unknown, env: Env): string | u
  */
 function whereConfigured(): string {
   const servers = BUILTIN_TRANSPORTS.filter((e) => e.configuredBy !== undefined);
-  const variables = servers.flatMap((e) => e.configuredBy?.variables.slice(0, 1) ?? []);
   const keys = servers.map((e) => e.optionsKey).join(' / .');
-  return `${variables.join(' / ')}, or transportOptions.${keys}`;
+  return `${SERVER_VARIABLES}, or transportOptions.${keys}`;
 }
 
 /** The hint of a chain that could not start: never advice that splits a multi-process app. */

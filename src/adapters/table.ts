@@ -47,6 +47,14 @@ export const BUILTIN_TRANSPORTS: readonly AnyBuiltin[] = TABLE;
 /** The order `'auto'` tries. */
 export const AUTO_ORDER: readonly TransportName[] = BUILTIN_TRANSPORTS.map((e) => e.name);
 
+/**
+ * The usual environment variable of every built-in transport with a server, for hints:
+ * `REDIS_URL / DATABASE_URL` (each entry's first `configuredBy.variables`).
+ */
+export const SERVER_VARIABLES: string = BUILTIN_TRANSPORTS.flatMap(
+  (e) => e.configuredBy?.variables.slice(0, 1) ?? [],
+).join(' / ');
+
 /** The entry of a built-in transport, or undefined for any other string. */
 export function builtin(name: string): AnyBuiltin | undefined {
   return BUILTIN_TRANSPORTS.find((e) => e.name === name);

@@ -23,7 +23,7 @@ import {
 import type { BusContext } from './context.js';
 import { nodeChannel, notStarted } from './context.js';
 import { SettledReceipt } from './receipt.js';
-import { excludedBy, leavesNode, type Route, reachesNode, targetOf } from './route.js';
+import { excludedBy, leavesNode, type Route, reachesNode, staysLocal, targetOf } from './route.js';
 import { type Sent, send, sendBatched } from './send.js';
 import { mirrorTemplate, templateStateOf } from './templates.js';
 import type { Message, MessageMeta, PublishReceipt } from './types.js';
@@ -66,8 +66,7 @@ export function publish(
     if (entry.def.draft && ctx.options.drafts !== true)
       throw draftRefused(topic, resolved.entry.key, event, version);
     // With a shared schema store, this node's versions are registered before its first send.
-    const announced =
-      route.kind === 'local' ? undefined : ctx.versions.announce(resolved.entry, entry);
+    const announced = staysLocal(route) ? undefined : ctx.versions.announce(resolved.entry, entry);
     if (announced !== undefined) {
       return announced.then(() => {
         checkPayload(validatorFor(ctx, resolved.entry.key, entry), resolved, entry, topic, payload);

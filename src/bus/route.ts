@@ -47,6 +47,22 @@ export function leavesNode(route: Route, nodeId: string): boolean {
   }
 }
 
+/**
+ * Whether the route never leaves this node, to whichever node it is addressed: its versions
+ * need not be announced to a shared schema store.
+ */
+export function staysLocal(route: Route): boolean {
+  switch (route.kind) {
+    case 'local':
+      return true;
+    case 'broadcast':
+    case 'broadcast_from':
+    case 'direct':
+    case 'raw':
+      return false;
+  }
+}
+
 /** Whether the route reaches this node's subscriptions. */
 export function reachesNode(route: Route, nodeId: string): boolean {
   return route.kind !== 'direct' || route.to === nodeId;

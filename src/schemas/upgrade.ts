@@ -120,24 +120,35 @@ export function createEventReader(
       if (own !== undefined) return own;
       if (route.kind !== 'chain')
         return route.kind === 'same' ? { ok: true, payload: data } : readAsLatest(version, data);
-      let value = data;
-      for (const step of route.steps) {
-        const upcast = def.versions.find((v) => v.version === step)?.upcast;
-        if (upcast !== undefined) {
-          try {
-            value = upcast(value);
-          } catch (error) {
-            return {
-              ok: false,
-              reason: 'invalid_payload',
-              detail: `the upcaster of ${label} from version ${step - 1} to ${step} threw: ${error instanceof Error ? error.message : String(error)}`,
-            };
-          }
-        }
-        const bad = invalid(step, value, `the upgrade from version ${step - 1}`);
-        if (bad !== undefined) return bad;
-      }
-      return { ok: true, payload: value };
+      return upcastChain(label, def, route.steps, data, invalid);
     },
   };
+}
+
+/** Runs the upcasters of `steps` in turn, validating each step's result against its version. */
+function upcastChain(
+  label: string,
+  def: EventEntry['def'],
+  steps: readonly number[],
+  data: unknown,
+  invalid: (version: number, value: unknown, what: string) => ReadOutcome | undefined,
+): ReadOutcome {
+  let value = data;
+  for (const step of steps) {
+    const upcast = def.versions.find((v) => v.version === step)?.upcast;
+    if (upcast !== undefined) {
+      try {
+        value = upcast(value);
+      } catch (error) {
+        return {
+          ok: false,
+          reason: 'invalid_payload',
+          detail: `the upcaster of ${label} from version ${step - 1} to ${step} threw: ${error instanceof Error ? error.message : String(error)}`,
+        };
+      }
+    }
+    const bad = invalid(step, value, `the upgrade from version ${step - 1}`);
+    if (bad !== undefined) return bad;
+  }
+  return { ok: true, payload: value };
 }

@@ -13,6 +13,7 @@
  * `createBus({ log: false })` silences it, `log: line => ...` or `log: stream` redirects it,
  * `bus.on(kind, ...)` takes one kind off it and `attachLogger(bus)` takes all.
  */
+import { SERVER_VARIABLES } from '../adapters/table.js';
 import type { BusEvents } from '../bus/types.js';
 import type { Rejection } from '../security/reasons.js';
 import { type LoggedEvent, lines } from './logger.js';
@@ -94,7 +95,7 @@ const FIXES: { readonly [K in LoggedEvent]?: (value: BusEvents[K]) => string } =
   failover: (f) => `check ${f.from}; the chain fails back once it has been healthy for a while`,
   degraded: (d) =>
     d.transport === 'local'
-      ? `only buses in this process receive this bus's messages, and it hears no other process: start ${d.preferred} or fix its connection (REDIS_URL / DATABASE_URL / NATS_URL), or name one transport so that start() fails instead`
+      ? `only buses in this process receive this bus's messages, and it hears no other process: start ${d.preferred} or fix its connection (${SERVER_VARIABLES}), or name one transport so that start() fails instead`
       : `processes on ${d.preferred} do not receive this bus's messages: start ${d.preferred} or fix its connection, or name one transport so that start() fails instead`,
   gap: () =>
     "resync from your source of truth in a bus.on('gap') listener or a subscription's onGap",

@@ -75,30 +75,11 @@ export async function collect<
   const notify = (): void => {
     for (const waiter of [...waiters]) waiter();
   };
-  /** Resolves with `ready()`'s first defined answer, re-asked after each arrival. */
-  const wait = <T>(ready: () => T | undefined, timeoutMs: number, what: string): Promise<T> => {
-    const now = ready();
-    if (now !== undefined) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const value = ready();
-        if (value === undefined) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        const events = [...new Set(messages.map((m) => m.event))].join(', ') || 'none';
-        reject(
-          new Error(
-            `collect("${topic}"): timed out after ${timeoutMs} ms waiting for ${what}; got ${messages.length} message(s) (events: ${events})${subscription.active ? '' : '; the subscription is no longer active'}`,
-          ),
-        );
-      }, timeoutMs);
-      waiters.add(check);
+  const wait = <T>(ready: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
+    waitOn(waiters, ready, timeoutMs, () => {
+      const events = [...new Set(messages.map((m) => m.event))].join(', ') || 'none';
+      return `collect("${topic}"): timed out after ${timeoutMs} ms waiting for ${what}; got ${messages.length} message(s) (events: ${events})${subscription.active ? '' : '; the subscription is no longer active'}`;
     });
-  };
   const subscribe = bus.subscribe as unknown as LooseSubscribe;
   const subscription = await subscribe(
     topic,
@@ -141,6 +122,34 @@ export async function collect<
     },
     unsubscribe: () => subscription.unsubscribe(),
   };
+}
+
+/**
+ * Resolves with `ready()`'s first defined answer, re-asked by each call of a waiter in `waiters`
+ * (one per arrival); rejects with `timedOut()`'s message after `timeoutMs`.
+ */
+function waitOn<T>(
+  waiters: Set<() => void>,
+  ready: () => T | undefined,
+  timeoutMs: number,
+  timedOut: () => string,
+): Promise<T> {
+  const now = ready();
+  if (now !== undefined) return Promise.resolve(now);
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      const value = ready();
+      if (value === undefined) return;
+      clearTimeout(timer);
+      waiters.delete(check);
+      resolve(value);
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(check);
+      reject(new Error(timedOut()));
+    }, timeoutMs);
+    waiters.add(check);
+  });
 }
 
 /** What `waitForEvent` needs from a bus. */
