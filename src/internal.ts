@@ -22,19 +22,18 @@ export { createValidator, listIssues } from './schemas/validator.js';
 export type {
   Codec,
   CodecRejection,
+  DecodeAllResult,
+  DecodeResult,
   Envelope,
   EnvelopeFields,
   ItemFields,
 } from './security/codec.js';
 export {
-  BATCH_TYPE,
   createCodec,
   ENVELOPE_TYPE,
-  isRejection,
+  headText,
   itemJson,
   MAX_BATCH,
-  payloadJson,
-  protectedHeader,
 } from './security/codec.js';
 export type { Freshness } from './security/freshness.js';
 export { createFreshness } from './security/freshness.js';
@@ -49,4 +48,4 @@ export type { ReplayGate } from './security/replay.js';
 export { createReplayGate } from './security/replay.js';
 export type { Scope } from './security/scopes.js';
 export { createScope } from './security/scopes.js';
-export { signSegments, verifySegments } from './security/signature.js';
+export { signInput, verifyInput, verifySegments } from './security/signature.js';

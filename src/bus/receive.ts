@@ -11,7 +11,7 @@
 import type { TransportSink } from '../adapters/transport.js';
 import type { EventEntry, ResolvedTopic } from '../schemas/define.js';
 import type { ReadOutcome } from '../schemas/upgrade.js';
-import { type Envelope, isRejection } from '../security/codec.js';
+import type { Envelope } from '../security/codec.js';
 import { type Rejection, RejectReason } from '../security/reasons.js';
 import { type BusContext, nodeChannel, reject } from './context.js';
 import { onTransportEvent } from './gaps.js';
@@ -87,12 +87,14 @@ function receive(
     return;
   }
   const decoded = ctx.codec.decodeAll(data);
-  if (isRejection(decoded)) {
-    reject(ctx, { ...decoded, channel });
+  if (!decoded.ok) {
+    const { ok: _, ...refused } = decoded;
+    reject(ctx, { ...refused, channel });
     return;
   }
-  for (let i = 0; i < decoded.length; i++) {
-    const env = decoded[i]!;
+  const envelopes = decoded.envelopes;
+  for (let i = 0; i < envelopes.length; i++) {
+    const env = envelopes[i]!;
     if (env.node !== ctx.nodeId) {
       if (template !== undefined && skipCopy(ctx, channel, env.topic, template)) continue;
       const step = accept(ctx, channel, env, template);

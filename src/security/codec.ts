@@ -1,52 +1,50 @@
 /**
- * The envelope codec: builds, signs and encodes outbound envelopes; decodes and verifies inbound
- * bytes. The wire format is JWS (RFC 7515) — compact serialization with one signature, general
- * JSON serialization with several (key rotation) — so any JOSE library can check it. The normative
- * description is docs/wire-format.md.
+ * The envelope codec: signs and encodes outbound messages as `herald/2` (frame.ts); decodes and
+ * verifies inbound bytes, `herald/2` or — read only, for a node-by-node upgrade — `herald/1`
+ * (legacy-decode.ts). Normative: docs/wire-format.md.
  *
- * Inbound order matters: size cap, then the signature over the exact bytes received, and only
- * then the payload is decoded (depth, duplicate and forbidden keys scanned before `JSON.parse`).
- * Unauthenticated bytes are never parsed beyond a small, bounded header.
+ * `herald/2` signs the bytes it sends: the MAC runs over the message text up to its last space
+ * as UTF-8, with no base64 step either way. Inbound order matters: size cap, then the head (one
+ * anchored pattern, ≤ 512 characters), then the signature over the exact bytes received, and only
+ * then the body is parsed (depth, duplicate and forbidden keys scanned before `JSON.parse`).
  */
-import { ConfigError, ErrorCode, HeraldError, ValidationError } from '../errors.js';
+import { ErrorCode, HeraldError } from '../errors.js';
 import { DEFAULT_MAX_BYTES } from '../rules.js';
+import { createAuthorize, refuseUnreadable } from './codec-guards.js';
 import {
-  batchJson,
-  type CodecRejection,
-  type Envelope,
+  byteLength,
+  type DecodeAllResult,
+  type DecodeResult,
   type EnvelopeFields,
   type Header,
-  itemJson,
-  payloadJson,
-  protectedHeader,
-  readEnvelope,
-  readHeader,
-  toText,
+  type ItemFields,
+  inputText,
+  refuse,
 } from './envelope.js';
+import { type Head, headText, itemJson, MAGIC, MAX_HEAD, readBody, readHead } from './frame.js';
 import { createMac, type Mac } from './hmac.js';
-import { type JsonProblem, scanJson, scanOwnJson } from './json-guard.js';
 import { Algorithm, type KeyRing, type ResolvedKey } from './keys.js';
+import { createLegacyReader } from './legacy-decode.js';
 import { RejectReason } from './reasons.js';
-import { signSegments, verifySegments } from './signature.js';
+import { signInput, verifyInput } from './signature.js';
 import { tenantTag } from './tenant.js';
+import { createVerifier, worse } from './verify.js';
 
-export type { CodecRejection, Envelope, EnvelopeFields } from './envelope.js';
-export {
-  BATCH_TYPE,
-  ENVELOPE_TYPE,
-  itemJson,
-  MAX_BATCH,
-  payloadJson,
-  protectedHeader,
+export type {
+  CodecRejection,
+  DecodeAllResult,
+  DecodeResult,
+  Envelope,
+  EnvelopeFields,
+  ItemFields,
 } from './envelope.js';
-
-/** The fields of one message of a batch: the envelope fields but `epoch`. */
-export type ItemFields = Omit<EnvelopeFields, 'epoch'>;
+export { ENVELOPE_TYPE, MAX_BATCH } from './envelope.js';
+export { headText, itemJson } from './frame.js';
 
 /** Decode limits for untrusted input. */
 export interface DecodeLimits {
   /**
-   * Largest message accepted, in bytes on the wire (a 1 MiB payload is about 1.4 MiB encoded).
+   * Largest message accepted (and sent), in bytes on the wire.
    * @default 2097152
    */
   readonly maxBytes?: number;
@@ -58,40 +56,30 @@ export interface DecodeLimits {
 }
 
 const DEFAULT_MAX_DEPTH = 32;
-const MAX_SIGNATURES = 4;
-const HEADER_CACHE_SIZE = 256;
-const PROBLEM_TEXT: Record<JsonProblem, string> = {
-  too_deep: 'nested too deep',
-  duplicate_key: 'an object has the same key twice',
-  forbidden_key: 'a __proto__ or constructor.prototype key',
-  malformed: 'not serializable as JSON',
-};
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
-// An empty signature segment (alg "none") is let through to be refused as algorithm_mismatch.
-const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const HEAD_CACHE_SIZE = 256;
+/** The signatures after the last space: base64url texts, comma-separated (§4). */
+const SIGNATURES = /^[A-Za-z0-9_-]*(?:,[A-Za-z0-9_-]*){0,3}$/;
+
 /** Encoder and decoder bound to one node's key ring. */
 export interface Codec {
-  /** Signs and encodes envelope fields for the wire. */
+  /** Signs and encodes envelope fields for the wire (a `herald/2` message of one). */
   encode(fields: EnvelopeFields): string;
   /**
    * Checks one message for a batch as {@link Codec.encode} would (scope, depth, keys) and returns
    * its JSON; throws the same errors.
    */
   item(fields: ItemFields): string;
-  /**
-   * Signs messages of one channel as one batch envelope (docs/wire-format.md §3a): each keeps its
-   * own fields; one signature covers them all. `items` come from {@link Codec.item}.
-   */
+  /** Signs messages of one channel as one `herald/2` message; `items` from {@link Codec.item}. */
   encodeBatch(epoch: string, items: readonly string[]): string;
-  /** Verifies and decodes inbound bytes holding one envelope (a batch is refused). Never throws. */
-  decode(input: string | Uint8Array): Envelope | CodecRejection;
-  /** Verifies and decodes inbound bytes: the envelope, or each envelope of a batch. Never throws. */
-  decodeAll(input: string | Uint8Array): readonly Envelope[] | CodecRejection;
+  /** Verifies and decodes inbound bytes holding exactly one message. Never throws. */
+  decode(input: string | Uint8Array): DecodeResult;
+  /** Verifies and decodes inbound bytes: every message they carry, in order. Never throws. */
+  decodeAll(input: string | Uint8Array): DecodeAllResult;
   /**
    * True for bytes this bus instance signed itself — its own echo on a shared channel: this
-   * node's exact header, a payload that starts with this instance's `epoch`, and a MAC that
-   * verifies. Another process's message under the same node id (another epoch) is not an echo:
-   * it goes on to decode, where the bus rejects it as `duplicate_node`.
+   * node's exact head with this instance's `epoch`, and a signature that verifies. Another
+   * process's message under the same node id (another epoch) is not an echo: it goes on to
+   * decode, where the bus rejects it as `duplicate_node`.
    */
   isOwn(input: string | Uint8Array, epoch: string): boolean;
   /**
@@ -101,16 +89,9 @@ export interface Codec {
   authorize(topic: string): void;
 }
 
-/** True when a decode result is a rejection. */
-export function isRejection<T extends Envelope | readonly Envelope[]>(
-  result: T | CodecRejection,
-): result is CodecRejection {
-  return (result as CodecRejection).reason !== undefined;
-}
-
 /**
- * Creates the codec of one node. With `tenant`, its headers carry the tenant's tag (`ten`,
- * docs/wire-format.md §2) and it accepts only messages signed for that tenant; without, only
+ * Creates the codec of one node. With `tenant`, its heads carry the tenant's tag
+ * (docs/wire-format.md §2.1) and it accepts only messages signed for that tenant; without, only
  * messages signed for no tenant. Anything else is `wrong_tenant`.
  */
 export function createCodec(
@@ -122,397 +103,164 @@ export function createCodec(
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
   const ten = tenant === undefined ? undefined : tenantTag(tenant);
-  const ownHeaders = ring.signing.map((key) => protectedHeader(key.kid, key.alg, node, false, ten));
-  const ownBatchHeaders = ring.signing.map((key) =>
-    protectedHeader(key.kid, key.alg, node, true, ten),
-  );
-  const ownPrefix = ring.signing.length === 1 ? `${ownHeaders[0]}.` : undefined;
-  const ownBatchPrefix = ring.signing.length === 1 ? `${ownBatchHeaders[0]}.` : undefined;
-  const headerCache = new Map<string, Header | null>();
   // HS256 keys sign and verify through a MAC bound to the key (hmac.ts); EdDSA keys do not.
   const macs = new Map<ResolvedKey, Mac>();
   for (const key of ring.verify.values())
     if (key.alg === Algorithm.HS256) macs.set(key, createMac(key));
+  const verifier = createVerifier(ring, ten);
+  const legacy = createLegacyReader(verifier, macs, maxDepth);
+  const authorize = createAuthorize(ring);
 
-  /**
-   * True when `signature` signs the segments under `key`. `wire`, when given, is the compact
-   * message the segments were cut from: its first characters are the signing input, so the MAC
-   * reads them in place instead of joining the segments again.
-   */
-  function verifies(
-    key: ResolvedKey,
-    headerSeg: string,
-    payloadSeg: string,
-    signature: string,
-    wire?: string,
-  ): boolean {
+  // This instance's head for the last epoch it signed under (an epoch lasts a whole start()).
+  let ownEpoch = '';
+  let ownHead = '';
+  const ownHeadOf = (epoch: string): string => {
+    if (epoch !== ownEpoch) {
+      ownEpoch = epoch;
+      ownHead = headText(ring.signing, node, epoch, ten);
+    }
+    return ownHead;
+  };
+
+  /** `input` with one signature per signing key, comma-separated, after a space (§4). */
+  function sign(input: string): string {
+    if (ring.signing.length === 1) return `${input} ${signWith(ring.signing[0]!, input)}`;
+    return `${input} ${ring.signing.map((key) => signWith(key, input)).join(',')}`;
+  }
+
+  function signWith(key: ResolvedKey, input: string): string {
+    return macs.get(key)?.ofUtf8(input) ?? signInput(key, Buffer.from(input, 'utf8'));
+  }
+
+  function checkWith(key: ResolvedKey, input: string, signature: string): boolean {
     const mac = macs.get(key);
-    if (mac === undefined) return verifySegments(key, headerSeg, payloadSeg, signature);
-    const length = headerSeg.length + 1 + payloadSeg.length;
-    return mac.check(wire ?? `${headerSeg}.${payloadSeg}`, length, signature);
+    if (mac !== undefined) return mac.checkUtf8(input, signature);
+    return verifyInput(key, Buffer.from(input, 'utf8'), signature);
   }
 
-  // The payload of every envelope this instance signs starts with `{"epoch":"<epoch>"`.
-  let epochText = '';
-  let epochB64 = '';
-  /** True when a base64url payload segment starts with `{"epoch":"<epoch>"` (§3, §3a). */
-  function startsWithEpoch(payloadSeg: string, epoch: string): boolean {
-    const start = `{"epoch":${JSON.stringify(epoch)}`;
-    if (start !== epochText) {
-      epochText = start;
-      // Whole 3-byte groups encode the same whatever follows; Herald's 16-hex epoch makes 27
-      // bytes, so the comparison is one string prefix test. Otherwise decode a few characters.
-      epochB64 = start.length % 3 === 0 ? Buffer.from(start, 'utf8').toString('base64url') : '';
-    }
-    if (epochB64 !== '') return payloadSeg.startsWith(epochB64);
-    const head = Math.ceil((start.length + 1) / 3) * 4;
-    return Buffer.from(payloadSeg.slice(0, head), 'base64url').toString('latin1').startsWith(start);
+  /** A signed message, refused when it is larger than `maxBytes` (every receiver would refuse it). */
+  function sized(wire: string, topic: string, event: string): string {
+    if (wire.length * 3 <= maxBytes) return wire;
+    const bytes = byteLength(wire);
+    if (bytes <= maxBytes) return wire;
+    throw new HeraldError(
+      ErrorCode.MessageTooLarge,
+      `message on "${topic}" is ${bytes} bytes encoded; the limit is ${maxBytes}`,
+      { topic, event, hint: 'send less data per message, or raise limits.maxBytes on every node' },
+    );
   }
 
-  // The header of the last message: a stream from one publisher repeats it byte for byte.
-  let lastSegment = '';
-  let lastHeader: Header | null = null;
-
-  function cachedHeader(segment: string): Header | null {
-    if (segment === lastSegment) return lastHeader;
-    let header = headerCache.get(segment);
-    if (header === undefined) {
-      header = readHeader(segment);
-      if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
-      headerCache.set(detached(segment), header);
+  // The head of the last message: a stream from one publisher repeats it byte for byte.
+  const heads = new Map<string, Head | null>();
+  let lastHeadText = '';
+  let lastHead: Head | null = null;
+  function cachedHead(text: string, end: number): Head | null {
+    if (end === lastHeadText.length && text.startsWith(lastHeadText)) return lastHead;
+    // A copy that does not keep the whole message alive (V8 slices view their parent).
+    const key = ` ${text.slice(0, end)}`.slice(1);
+    let head = heads.get(key);
+    if (head === undefined) {
+      head = readHead(key);
+      if (heads.size >= HEAD_CACHE_SIZE) heads.clear();
+      heads.set(key, head);
     }
-    lastSegment = detached(segment);
-    lastHeader = header;
-    return header;
+    lastHeadText = key;
+    lastHead = head;
+    return head;
   }
 
-  /** Verifies one signature; undefined on success, else why not. */
-  function verifyOne(
-    headerSeg: string,
-    payloadSeg: string,
-    signature: string,
-    wire?: string,
-  ): CodecRejection | Header {
-    const header = cachedHeader(headerSeg);
-    if (header === null)
-      return {
-        reason: RejectReason.Malformed,
-        detail: 'the protected header is not a Herald header',
-      };
-    const key = ring.verify.get(header.kid);
-    if (key === undefined) {
-      return ring.retired.has(header.kid)
-        ? {
-            reason: RejectReason.RetiredKey,
-            detail: `key ${JSON.stringify(header.kid)} is retired`,
-            kid: header.kid,
-            node: header.nid,
-          }
-        : {
-            reason: RejectReason.UnknownKey,
-            // Untrusted text: JSON-quoted, so control characters cannot forge log lines.
-            detail: `key ${JSON.stringify(header.kid)} is not in the allow-list`,
-            kid: header.kid,
-            node: header.nid,
-          };
-    }
-    if (header.alg !== key.alg) {
-      return {
-        reason: RejectReason.AlgorithmMismatch,
-        detail: `header says ${JSON.stringify(header.alg)} but key "${key.kid}" is pinned to ${key.alg}`,
-        kid: key.kid,
-        node: header.nid,
-      };
-    }
-    if (!verifies(key, headerSeg, payloadSeg, signature, wire)) {
-      return {
-        reason: RejectReason.BadSignature,
-        detail: `signature with key "${key.kid}" does not verify`,
-        kid: key.kid,
-        node: header.nid,
-      };
-    }
-    // The tenant tag is signed: a message of one tenant replayed into another's namespace (a
-    // key shared by tenants) verifies, and is refused here.
-    if (header.ten !== ten) {
-      return {
-        reason: RejectReason.WrongTenant,
-        detail:
-          header.ten === undefined
-            ? 'signed for no tenant, but this bus belongs to a tenant'
-            : ten === undefined
-              ? `signed for tenant tag ${header.ten}, but this bus has no tenant`
-              : `signed for tenant tag ${header.ten}, not this bus's tenant (tag ${ten})`,
-        kid: key.kid,
-        node: header.nid,
-      };
-    }
-    return header;
-  }
-
-  /**
-   * The envelope, attributed to the first verified key whose scopes allow its topic; or
-   * `forbidden_topic` when none does: a valid key signed for a topic it may not publish. A batch
-   * is refused whole when any of its messages is out of scope: its signer overstepped.
-   */
-  function inScope(
-    decoded: Envelope | readonly Envelope[] | CodecRejection,
-    verified: readonly Header[],
-  ): Envelope | readonly Envelope[] | CodecRejection {
-    if (isRejection(decoded)) return decoded;
-    if (!Array.isArray(decoded)) return scoped(decoded as Envelope, verified);
-    const out: Envelope[] = [];
-    for (const env of decoded as readonly Envelope[]) {
-      const one = scoped(env, verified);
-      if (isRejection(one)) return one;
-      out.push(one);
-    }
-    return out;
-  }
-
-  function scoped(env: Envelope, verified: readonly Header[]): Envelope | CodecRejection {
-    let allowed: Header | undefined;
-    for (const h of verified) {
-      if (ring.verify.get(h.kid)?.scope.allows(env.topic)) {
-        allowed = h;
-        break;
-      }
-    }
-    if (allowed === undefined) {
-      return {
-        reason: RejectReason.ForbiddenTopic,
-        detail: `key "${env.kid}" may not sign for topic "${env.topic}"`,
-        kid: env.kid,
-        node: env.node,
-      };
-    }
-    return allowed.kid === env.kid ? env : { ...env, kid: allowed.kid };
-  }
-
-  function decodeGeneral(text: string): Envelope | readonly Envelope[] | CodecRejection {
-    if (scanJson(text, 3) !== undefined)
-      return { reason: RejectReason.Malformed, detail: 'not a JWS JSON serialization' };
-    let outer: unknown;
-    try {
-      outer = JSON.parse(text);
-    } catch {
-      return { reason: RejectReason.Malformed, detail: 'not JSON' };
-    }
-    const o = outer as { payload?: unknown; signatures?: unknown };
-    if (
-      typeof o !== 'object' ||
-      o === null ||
-      typeof o.payload !== 'string' ||
-      !BASE64URL.test(o.payload) ||
-      !Array.isArray(o.signatures) ||
-      o.signatures.length === 0 ||
-      o.signatures.length > MAX_SIGNATURES
-    ) {
-      return {
-        reason: RejectReason.Malformed,
-        detail: 'not a JWS JSON serialization with 1-4 signatures',
-      };
-    }
-    let first: CodecRejection | undefined;
-    let node: string | undefined;
-    const verified: Header[] = [];
-    for (const sig of o.signatures as unknown[]) {
-      const s = sig as { protected?: unknown; signature?: unknown };
-      if (
-        typeof s !== 'object' ||
-        s === null ||
-        typeof s.protected !== 'string' ||
-        typeof s.signature !== 'string'
-      ) {
-        return { reason: RejectReason.Malformed, detail: 'a signature entry is malformed' };
-      }
-      const result = verifyOne(s.protected, o.payload, s.signature);
-      const nid = 'nid' in result ? result.nid : result.node;
-      if (nid !== undefined) {
-        if (node !== undefined && node !== nid)
-          return { reason: RejectReason.Malformed, detail: 'signatures name different nodes' };
-        node = nid;
-      }
-      if ('nid' in result && verified.length > 0 && verified[0]!.batch !== result.batch)
-        return { reason: RejectReason.Malformed, detail: 'signatures disagree on the type' };
-      if ('nid' in result) verified.push(result);
-      else if (first === undefined || rank(result.reason) > rank(first.reason)) first = result;
-    }
-    if (verified.length > 0)
-      return inScope(readEnvelope(o.payload, verified[0]!, text.length, maxDepth), verified);
-    return first!;
-  }
-
-  function authorize(topic: string): void {
-    if (ring.signing.length === 0) {
-      throw new ConfigError(
-        `cannot publish on "${topic}": this node holds only public keys, so it verifies but cannot sign`,
-        {
-          topic,
-          hint: 'give this node a private key (EdDSA privateKey) or an HS256 secret, and name it in keys.sign; localBroadcast needs no key',
-        },
+  function decodeFrame(text: string): DecodeAllResult {
+    const end = text.indexOf(' [', MAGIC.length);
+    const head = end > 0 && end <= MAX_HEAD ? cachedHead(text, end) : null;
+    if (head === null) return refuse(RejectReason.Malformed, 'the head is not a herald/2 head');
+    const last = text.lastIndexOf(' ');
+    const claims = head.claims;
+    const signatures = text.slice(last + 1);
+    const each = claims.length === 1 ? [signatures] : signatures.split(',');
+    if (last <= end + 1 || each.length !== claims.length || !SIGNATURES.test(signatures))
+      return refuse(
+        RejectReason.Malformed,
+        `not one base64url signature per key of the head (${claims.length})`,
       );
+    const input = text.slice(0, last);
+    let failed: ReturnType<typeof refuse> | undefined;
+    const verified: Header[] = [];
+    for (let i = 0; i < claims.length; i++) {
+      const result = verifier.one(claims[i]!, (key) => checkWith(key, input, each[i]!));
+      if (result.ok) verified.push(result.header);
+      else failed = worse(failed, result);
     }
-    for (const key of ring.signing) {
-      if (!key.scope.allows(topic)) {
-        throw new HeraldError(
-          ErrorCode.ForbiddenTopic,
-          `key "${key.kid}" may not sign for topic "${topic}" (its scopes: ${key.scope.patterns.join(', ')})`,
-          {
-            topic,
-            kid: key.kid,
-            hint: 'publish with a key whose scopes cover this topic, or widen the scopes of this key on every node',
-          },
-        );
-      }
-    }
+    if (verified.length === 0) return failed!;
+    const body = readBody(
+      text.slice(end + 1, last),
+      head,
+      verified[0]!,
+      byteLength(text),
+      maxDepth,
+    );
+    return body.ok ? verifier.scoped(body.envelopes, verified) : body;
   }
 
-  return {
+  function decodeAll(input: string | Uint8Array): DecodeAllResult {
+    const text = inputText(input, maxBytes);
+    if (typeof text !== 'string') return text;
+    return text.startsWith(MAGIC) ? decodeFrame(text) : legacy(text);
+  }
+
+  const codec: Codec = {
     authorize,
 
     encode(fields) {
       authorize(fields.topic);
-      const json = payloadJson(fields);
-      refuseUnreadable(json, maxDepth + 1, fields.topic, fields.event);
-      return sign(ownHeaders, Buffer.from(json, 'utf8').toString('base64url'));
+      const item = itemJson(fields);
+      refuseUnreadable(item, maxDepth, fields.topic, fields.event);
+      return sized(sign(`${ownHeadOf(fields.epoch)} [${item}]`), fields.topic, fields.event);
     },
 
     item(fields) {
       authorize(fields.topic);
-      const json = itemJson(fields);
-      refuseUnreadable(json, maxDepth + 1, fields.topic, fields.event);
-      return json;
+      const item = itemJson(fields);
+      refuseUnreadable(item, maxDepth, fields.topic, fields.event);
+      return item;
     },
 
     encodeBatch(epoch, items) {
-      const json = batchJson(epoch, items);
-      return sign(ownBatchHeaders, Buffer.from(json, 'utf8').toString('base64url'));
+      return sign(`${ownHeadOf(epoch)} [${items.join(',')}]`);
     },
 
     isOwn(input, epoch) {
-      // Our own echo on a shared channel: our exact header, our epoch AND a MAC that verifies
-      // with our key. Anything else that merely starts with our header goes on to decode: a
-      // forgery is rejected there, another process with our node id as duplicate_node.
-      if (ownPrefix === undefined || ownBatchPrefix === undefined) return false;
-      const text = typeof input === 'string' ? input : toText(input, maxBytes);
-      if (typeof text !== 'string') return false;
-      const batch = !text.startsWith(ownPrefix);
-      const prefix = batch ? ownBatchPrefix : ownPrefix;
-      if (batch && !text.startsWith(prefix)) return false;
-      const dot2 = text.indexOf('.', prefix.length);
-      if (dot2 < 0) return false;
-      const payload = text.slice(prefix.length, dot2);
-      if (!startsWithEpoch(payload, epoch)) return false;
-      const header = (batch ? ownBatchHeaders : ownHeaders)[0]!;
-      return verifies(ring.signing[0]!, header, payload, text.slice(dot2 + 1), text);
+      // Our own echo on a shared channel: our exact head, our epoch AND a signature that
+      // verifies with our first key. Anything else goes on to decode: a forgery is rejected
+      // there, another process with our node id as duplicate_node.
+      if (ring.signing.length === 0) return false;
+      if (typeof input !== 'string') {
+        const text = inputText(input, maxBytes);
+        return typeof text === 'string' && codec.isOwn(text, epoch);
+      }
+      const head = ownHeadOf(epoch);
+      if (!input.startsWith(head) || !input.startsWith(' [', head.length)) return false;
+      const last = input.lastIndexOf(' ');
+      const comma = input.indexOf(',', last);
+      const signature = input.slice(last + 1, comma < 0 ? undefined : comma);
+      return checkWith(ring.signing[0]!, input.slice(0, last), signature);
     },
 
     decode(input) {
-      const decoded = decodeAny(input);
-      if (isRejection(decoded) || !Array.isArray(decoded))
-        return decoded as Envelope | CodecRejection;
+      const decoded = decodeAll(input);
+      if (!decoded.ok) return decoded;
+      if (decoded.envelopes.length === 1) return { ok: true, envelope: decoded.envelopes[0]! };
+      const first = decoded.envelopes[0]!;
+      const detail = `${decoded.envelopes.length} messages where one was expected`;
       return {
+        ok: false,
         reason: RejectReason.Malformed,
-        detail: 'a batch envelope where one message was expected',
+        detail,
+        kid: first.kid,
+        node: first.node,
       };
     },
 
-    decodeAll(input) {
-      const decoded = decodeAny(input);
-      return isRejection(decoded) || Array.isArray(decoded) ? decoded : [decoded as Envelope];
-    },
+    decodeAll,
   };
-
-  /** The envelope, or a batch's envelopes (an array), or why not. */
-  function decodeAny(input: string | Uint8Array): Envelope | readonly Envelope[] | CodecRejection {
-    // A compact JWS is base64url and dots only, so printable ASCII (§7 step 2) follows from the
-    // match and the separate scan is spared; anything else takes the steps in order.
-    const compact =
-      typeof input === 'string' &&
-      input.length <= maxBytes &&
-      input.charCodeAt(0) !== 0x7b &&
-      COMPACT.test(input);
-    const text = compact ? input : toText(input, maxBytes);
-    if (typeof text !== 'string') return text;
-    if (!compact) {
-      if (text.charCodeAt(0) === 0x7b) return decodeGeneral(text);
-      if (!COMPACT.test(text)) {
-        return { reason: RejectReason.Malformed, detail: 'not a JWS compact serialization' };
-      }
-    }
-    const dot1 = text.indexOf('.');
-    const dot2 = text.indexOf('.', dot1 + 1);
-    const headerSeg = text.slice(0, dot1);
-    const payloadSeg = text.slice(dot1 + 1, dot2);
-    const result = verifyOne(headerSeg, payloadSeg, text.slice(dot2 + 1), text);
-    if (!('nid' in result)) return result;
-    return inScope(readEnvelope(payloadSeg, result, text.length, maxDepth), [result]);
-  }
-
-  /** One signature per signing key (JWS compact for one, general JSON for several). */
-  function sign(headers: readonly string[], payload: string): string {
-    if (ring.signing.length === 1) {
-      const input = `${headers[0]}.${payload}`;
-      const mac = macs.get(ring.signing[0]!);
-      if (mac !== undefined) return `${input}.${mac.of(input, input.length)}`;
-      return `${input}.${signSegments(ring.signing[0]!, headers[0]!, payload)}`;
-    }
-    const signatures = ring.signing.map((key, i) => {
-      const input = `${headers[i]}.${payload}`;
-      const mac = macs.get(key);
-      return {
-        protected: headers[i]!,
-        signature:
-          mac === undefined ? signSegments(key, headers[i]!, payload) : mac.of(input, input.length),
-      };
-    });
-    return JSON.stringify({ payload, signatures });
-  }
-
-  /**
-   * Refuses at the sender what every receiver would refuse: a publish must not report "sent"
-   * for a message no node can accept.
-   */
-  function refuseUnreadable(json: string, depth: number, topic: string, event: string): void {
-    const problem = scanOwnJson(json, depth);
-    if (problem === undefined) return;
-    throw new ValidationError(
-      ErrorCode.InvalidPayload,
-      `payload of ${event} on "${topic}" cannot be sent: ${problem.replace('_', ' ')}`,
-      [{ path: '', keyword: problem, message: PROBLEM_TEXT[problem] }],
-      {
-        topic,
-        event,
-        hint: `receivers refuse payloads deeper than ${maxDepth} levels, with duplicate keys, or with __proto__ / constructor.prototype keys`,
-      },
-    );
-  }
-}
-
-/**
- * A copy of `segment` that does not hold on to the message it was cut from: V8 keeps a slice as
- * a view of its parent string, so a cached header would otherwise keep a whole message (up to
- * `maxBytes`) alive. Joining flattens into a new string of the segment's own size.
- */
-function detached(segment: string): string {
-  return ` ${segment}`.slice(1);
-}
-
-/** With several signatures, report the most telling failure: a bad signature over an unknown key. */
-function rank(reason: RejectReason): number {
-  switch (reason) {
-    case RejectReason.WrongTenant:
-      return 5;
-    case RejectReason.BadSignature:
-      return 4;
-    case RejectReason.AlgorithmMismatch:
-      return 3;
-    case RejectReason.RetiredKey:
-      return 2;
-    case RejectReason.UnknownKey:
-      return 1;
-    default:
-      return 0;
-  }
+  return codec;
 }

@@ -39,6 +39,10 @@ export interface Mac {
    * as UTF-8, so a non-ASCII character never passes for the ASCII one of its low byte.
    */
   check(text: string, length: number, signature: string): boolean;
+  /** The base64url MAC of `text` as UTF-8 (the `herald/2` signing input). */
+  ofUtf8(text: string): string;
+  /** True when `signature` is, as text, the canonical base64url MAC of `text` as UTF-8. */
+  checkUtf8(text: string, signature: string): boolean;
 }
 
 /**
@@ -65,10 +69,14 @@ export function createMac(
       nodeCrypto.timingSafeEqual(compare.subarray(0, n), compare.subarray(BLOCK, BLOCK + m))
     );
   };
+  const slowUtf8 = (text: string): string =>
+    nodeCrypto.createHmac('sha256', key.key).update(text, 'utf8').digest('base64url');
   if (oneShot === undefined) {
     return {
       of: slow,
       check: (text, length, signature) => sameText(slow(text, length), signature),
+      ofUtf8: slowUtf8,
+      checkUtf8: (text, signature) => sameText(slowUtf8(text), signature),
     };
   }
   // RFC 2104 §2: a key longer than the block is hashed first; a shorter one is padded with zeros.
@@ -88,5 +96,17 @@ export function createMac(
     oneShot('sha256', inner.subarray(0, BLOCK + length), 'buffer').copy(outer, BLOCK);
     return oneShot('sha256', outer, 'base64url');
   };
-  return { of, check: (text, length, signature) => sameText(of(text, length), signature) };
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a text that may not fit goes through createHmac.
+  const ofUtf8 = (text: string): string => {
+    if (text.length * 3 > SCRATCH) return slowUtf8(text);
+    const length = inner.write(text, BLOCK, 'utf8');
+    oneShot('sha256', inner.subarray(0, BLOCK + length), 'buffer').copy(outer, BLOCK);
+    return oneShot('sha256', outer, 'base64url');
+  };
+  return {
+    of,
+    check: (text, length, signature) => sameText(of(text, length), signature),
+    ofUtf8,
+    checkUtf8: (text, signature) => sameText(ofUtf8(text), signature),
+  };
 }

@@ -52,6 +52,12 @@ export function scanJson(text: string, maxDepth: number): JsonProblem | undefine
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const start = i + 1;
+      if (!expectKey || depth === 0) {
+        // A value: skip to its closing quote with native searches (long texts are values).
+        i = closingQuote(text, start);
+        if (i < 0) return 'malformed';
+        continue;
+      }
       let escaped = false;
       for (i++; i < n; i++) {
         const d = text.charCodeAt(i);
@@ -61,39 +67,37 @@ export function scanJson(text: string, maxDepth: number): JsonProblem | undefine
         } else if (d === QUOTE) break;
       }
       if (i >= n) return 'malformed';
-      if (expectKey && depth > 0) {
-        if (escaped) return scanWithKeySets(text, maxDepth);
-        const length = i - start;
-        if (length === 9 && text.startsWith('__proto__', start)) return 'forbidden_key';
-        if (length === 9 && underConstructor[depth - 1] && text.startsWith('prototype', start))
-          return 'forbidden_key';
-        const set = sets[depth - 1];
-        if (set !== undefined) {
-          const key = text.slice(start, i);
-          if (set.has(key)) return 'duplicate_key';
-          set.add(key);
-        } else {
-          const from = frames[depth - 1]!;
-          for (let j = from; j < keys; j++) {
-            if (keyLength[j] === length && sameText(text, keyStart[j]!, start, length))
-              return 'duplicate_key';
-          }
-          keyStart[keys] = start;
-          keyLength[keys] = length;
-          keys++;
-          if (keys - from >= SMALL_OBJECT) {
-            const big = new Set<string>();
-            for (let j = from; j < keys; j++) {
-              big.add(text.slice(keyStart[j]!, keyStart[j]! + keyLength[j]!));
-            }
-            sets[depth - 1] = big;
-            keys = from;
-          }
+      if (escaped) return scanWithKeySets(text, maxDepth);
+      const length = i - start;
+      if (length === 9 && text.startsWith('__proto__', start)) return 'forbidden_key';
+      if (length === 9 && underConstructor[depth - 1] && text.startsWith('prototype', start))
+        return 'forbidden_key';
+      const set = sets[depth - 1];
+      if (set !== undefined) {
+        const key = text.slice(start, i);
+        if (set.has(key)) return 'duplicate_key';
+        set.add(key);
+      } else {
+        const from = frames[depth - 1]!;
+        for (let j = from; j < keys; j++) {
+          if (keyLength[j] === length && sameText(text, keyStart[j]!, start, length))
+            return 'duplicate_key';
         }
-        lastKey = start;
-        lastLength = length;
-        expectKey = false;
+        keyStart[keys] = start;
+        keyLength[keys] = length;
+        keys++;
+        if (keys - from >= SMALL_OBJECT) {
+          const big = new Set<string>();
+          for (let j = from; j < keys; j++) {
+            big.add(text.slice(keyStart[j]!, keyStart[j]! + keyLength[j]!));
+          }
+          sets[depth - 1] = big;
+          keys = from;
+        }
       }
+      lastKey = start;
+      lastLength = length;
+      expectKey = false;
       continue;
     }
     switch (c) {
@@ -138,6 +142,21 @@ export function scanJson(text: string, maxDepth: number): JsonProblem | undefine
     }
   }
   return depth === 0 ? undefined : 'malformed';
+}
+
+/**
+ * Where the string that starts at `from` ends: its closing quote, the first one not escaped (an
+ * odd run of backslashes before a quote escapes it); -1 when there is none.
+ */
+function closingQuote(text: string, from: number): number {
+  let q = text.indexOf('"', from);
+  while (q > 0 && text.charCodeAt(q - 1) === BACKSLASH) {
+    let run = 1;
+    while (q - run - 1 >= from && text.charCodeAt(q - run - 1) === BACKSLASH) run++;
+    if (run % 2 === 0) break;
+    q = text.indexOf('"', q + 1);
+  }
+  return q;
 }
 
 /** True when the `length` characters of `text` at `a` and at `b` are the same. */

@@ -20,7 +20,7 @@ import {
 } from '../../src/adapters/postgres/index.js';
 import type { TransportEvent, TransportSink } from '../../src/adapters/transport.js';
 import { type Bus, createBus, ErrorCode, isHeraldError } from '../../src/index.js';
-import { createCodec, createKeyRing, isRejection } from '../../src/internal.js';
+import { createCodec, createKeyRing } from '../../src/internal.js';
 import { testKeys } from '../../src/testing/keys.js';
 import { newRunId, type TestTopics, testRegistry } from '../../src/testing/registry.js';
 import { freePort, sleep } from '../support/ports.js';
@@ -182,7 +182,7 @@ describe('claim markers', () => {
     expect(parseClaimMarker('~hc1:short:id')).toBeUndefined();
     const codec = createCodec(createKeyRing(testKeys()), 'n1');
     const decoded = codec.decode(marker);
-    expect(isRejection(decoded) && decoded.reason).toBe('malformed');
+    expect(!decoded.ok && decoded.reason).toBe('malformed');
   });
 });
 

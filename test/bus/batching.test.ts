@@ -14,7 +14,7 @@ import {
   type Rejection,
   type Transport,
 } from '../../src/index.js';
-import { BATCH_TYPE, createCodec, createKeyRing, itemJson } from '../../src/internal.js';
+import { createCodec, createKeyRing, itemJson } from '../../src/internal.js';
 import { keys, registry, settle } from '../fixtures/registry.js';
 
 type Defs = typeof registry.defs;
@@ -46,9 +46,9 @@ function recording(hub: Hub, batchBytes?: number, remote?: boolean) {
   return { transport, sent, inject: inner };
 }
 
-const typOf = (data: string): string =>
-  (JSON.parse(Buffer.from(data.split('.')[0] as string, 'base64url').toString()) as { typ: string })
-    .typ;
+/** How many messages a herald/2 message carries: the length of its body array (§3). */
+const countOf = (data: string): number =>
+  (JSON.parse(data.slice(data.indexOf(' [') + 1, data.lastIndexOf(' '))) as unknown[]).length;
 
 const buses: Bus<Defs>[] = [];
 afterEach(async () => {
@@ -87,7 +87,7 @@ describe('micro-batching', () => {
     );
     await settle(20);
     expect(wire.sent.map((s) => s.channel)).toEqual(['room:1', 'room:1', 'room:1', 'room:1']);
-    expect(wire.sent.map((s) => typOf(s.data) === BATCH_TYPE)).toEqual([false, true, true, true]);
+    expect(wire.sent.map((s) => countOf(s.data))).toEqual([1, 100, 100, 50]);
     // Every message arrives on its own, in order, with its own id and sequence number.
     expect(got.map((m) => (m.payload as { n: number }).n)).toEqual(
       Array.from({ length: 251 }, (_, n) => n),
@@ -111,7 +111,7 @@ describe('micro-batching', () => {
       await receipt;
     }
     await settle();
-    expect(wire.sent.map((s) => typOf(s.data) === BATCH_TYPE)).toEqual([false, false, false]);
+    expect(wire.sent.map((s) => countOf(s.data) > 1)).toEqual([false, false, false]);
     expect(got).toHaveLength(3);
   });
 
@@ -123,7 +123,7 @@ describe('micro-batching', () => {
       a.broadcast('room:2', 'message', { text: 'x', n: 2 }),
     ]);
     await settle();
-    expect(wire.sent.map((s) => [s.channel, typOf(s.data) === BATCH_TYPE])).toEqual([
+    expect(wire.sent.map((s) => [s.channel, countOf(s.data) > 1])).toEqual([
       ['room:1', false],
       ['room:2', false],
     ]);
@@ -136,7 +136,7 @@ describe('micro-batching', () => {
       await Promise.all([0, 1, 2].map((n) => a.broadcast('room:1', 'message', { text: 'x', n })));
       await settle();
       expect(got).toHaveLength(3);
-      expect(wire.sent.map((s) => typOf(s.data) === BATCH_TYPE)).toEqual(
+      expect(wire.sent.map((s) => countOf(s.data) > 1)).toEqual(
         remote === true ? [false, true] : [false, false, false],
       );
     }
@@ -147,7 +147,7 @@ describe('micro-batching', () => {
     await Promise.all([0, 1, 2].map((n) => a.broadcast('room:1', 'message', { text: 'x', n })));
     await settle();
     expect(got.map((m) => (m.payload as { n: number }).n)).toEqual([0, 1, 2]);
-    expect(wire.sent.map((s) => typOf(s.data) === BATCH_TYPE)).toEqual([false, false, false]);
+    expect(wire.sent.map((s) => countOf(s.data) > 1)).toEqual([false, false, false]);
   });
 
   it('keeps batches under the transport’s one-piece limit, and sends a message too large to share alone', async () => {
@@ -161,16 +161,17 @@ describe('micro-batching', () => {
     ]);
     await settle(20);
     expect(got).toHaveLength(41);
-    const batches = wire.sent.filter((s) => typOf(s.data) === BATCH_TYPE);
+    const batches = wire.sent.filter((s) => countOf(s.data) > 1);
     expect(batches.length).toBeGreaterThan(1);
     for (const b of batches) expect(b.data.length).toBeLessThanOrEqual(4000);
-    // The first of the tick and the big one went alone, as plain envelopes.
-    expect(wire.sent.filter((s) => typOf(s.data) !== BATCH_TYPE)).toHaveLength(2);
+    // The first of the tick and the big one went alone, as single messages.
+    expect(wire.sent.filter((s) => countOf(s.data) === 1)).toHaveLength(2);
+    expect(wire.sent.filter((s) => s.data.length > 3500)).toHaveLength(1);
     // Publish order holds: the batch open before the big one was sent before it.
     expect(got.map((m) => (m.payload as { n: number }).n)).toEqual(
       Array.from({ length: 41 }, (_, n) => n),
     );
-    expect(typOf(wire.sent.at(-1)?.data as string)).not.toBe(BATCH_TYPE);
+    expect(countOf(wire.sent.at(-1)?.data as string)).toBe(1);
   });
 
   it('refuses every message of a replayed batch as a replay, each counted', async () => {
@@ -181,7 +182,7 @@ describe('micro-batching', () => {
     await settle();
     expect(got).toHaveLength(5);
     // The first went alone, the four others in one batch: both replayed.
-    expect(wire.sent.map((s) => typOf(s.data) === BATCH_TYPE)).toEqual([false, true]);
+    expect(wire.sent.map((s) => countOf(s.data) > 1)).toEqual([false, true]);
     for (const { data } of wire.sent) await wire.inject.publish('room:1', data);
     await settle();
     expect(got).toHaveLength(5);
@@ -199,9 +200,10 @@ describe('micro-batching', () => {
     const { a, wire, got, rejected } = await pair(true);
     await Promise.all([0, 1, 2].map((n) => a.broadcast('room:1', 'message', { text: 'x', n })));
     await settle();
-    const batch = wire.sent.find((s) => typOf(s.data) === BATCH_TYPE)?.data as string;
-    const [h, p, sig] = batch.split('.') as [string, string, string];
-    const flipped = `${h}.${p.slice(0, 10)}${p[10] === 'A' ? 'B' : 'A'}${p.slice(11)}.${sig}`;
+    const batch = wire.sent.find((s) => countOf(s.data) > 1)?.data as string;
+    // One digit of the first message's time, inside the signed body.
+    const at = batch.indexOf(' [[') + 8;
+    const flipped = `${batch.slice(0, at)}${batch[at] === '1' ? '2' : '1'}${batch.slice(at + 1)}`;
     got.length = 0;
     await wire.inject.publish('room:1', flipped);
     await settle();

@@ -1,14 +1,14 @@
 /**
  * Property tests of the envelope codec (fast-check): encode→decode round-trips arbitrary
- * envelopes; arbitrary strings, bytes, JWS-shaped garbage and signed garbage never make the
- * decoder throw and always come back as a rejection; no mutation of a valid message verifies as
- * a different message.
+ * envelopes as `herald/2`; arbitrary strings, bytes, herald/2- and JWS-shaped garbage and signed
+ * garbage (herald/2, and herald/1 which receivers still read) never make the decoder throw and
+ * always come back as a rejection; no mutation of a valid message verifies as a different one.
  */
 import { isUtf8 } from 'node:buffer';
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createCodec, type EnvelopeFields, isRejection } from '../../src/security/codec.js';
+import { createCodec, type EnvelopeFields } from '../../src/security/codec.js';
 import { createKeyRing } from '../../src/security/keys.js';
 import { RejectReason } from '../../src/security/reasons.js';
 import { KEY_1, KEY_2, secretOf, signCompact } from '../security/harness.js';
@@ -74,14 +74,27 @@ function hasForbiddenKey(value: unknown): boolean {
 }
 
 function expectRejection(result: ReturnType<typeof receiver.decode>): void {
-  expect(isRejection(result)).toBe(true);
-  if (isRejection(result)) expect(reasons.has(result.reason)).toBe(true);
+  expect(result.ok).toBe(false);
+  if (!result.ok) expect(reasons.has(result.reason)).toBe(true);
 }
+
+/** The head of `sender`'s messages under KEY_1, epoch e1. */
+const HEAD = 'herald/2 HS256:k1 sender e1';
+
+/** Signs `body` under {@link HEAD} by hand with node:crypto, as docs/wire-format.md §4 says. */
+function signFrame(body: string | Buffer): Buffer {
+  const input = Buffer.concat([Buffer.from(`${HEAD} `), Buffer.from(body)]);
+  const mac = createHmac('sha256', secretOf(KEY_1)).update(input).digest('base64url');
+  return Buffer.concat([input, Buffer.from(` ${mac}`)]);
+}
+
+/** Well-formed text: a lone surrogate has no UTF-8 form. */
+const wellFormed = (wire: string): boolean => Buffer.from(wire, 'utf8').toString('utf8') === wire;
 
 describe('encode then decode', () => {
   it.each([
-    ['one signature (compact)', single, KEY_1.kid],
-    ['two signatures (general JSON)', rotating, KEY_1.kid],
+    ['one signature', single, KEY_1.kid],
+    ['two signatures (a key rotation)', rotating, KEY_1.kid],
   ] as const)('round-trips arbitrary envelopes with %s', (_name, codec, kid) => {
     fc.assert(
       fc.property(envelopeFields, (fields) => {
@@ -91,15 +104,18 @@ describe('encode then decode', () => {
           return;
         }
         const wire = codec.encode(fields);
-        expect(wire).toMatch(/^[\x20-\x7e]+$/);
+        expect(wire.startsWith('herald/2 ') && wellFormed(wire)).toBe(true);
         const result = receiver.decode(wire);
-        expect(result).toEqual({
+        const envelope = {
           ...fields,
           data: JSON.parse(JSON.stringify(fields.data)),
           node: 'sender',
           kid,
-          size: wire.length,
-        });
+          size: Buffer.byteLength(wire),
+        };
+        expect(result).toEqual({ ok: true, envelope });
+        // The same bytes, as a transport that delivers bytes hands them over.
+        expect(receiver.decode(Buffer.from(wire, 'utf8'))).toEqual({ ok: true, envelope });
       }),
       { numRuns: 1500 },
     );
@@ -113,14 +129,14 @@ describe('encode then decode', () => {
           : JSON.parse('['.repeat(depth) + ']'.repeat(depth));
         const fields = { epoch: 'e', seq: 1, time: 0, topic: 't', event: 'x', version: 1, data };
         if (depth <= 32) {
-          expect(isRejection(receiver.decode(single.encode(fields)))).toBe(false);
+          expect(receiver.decode(single.encode(fields)).ok).toBe(true);
           return;
         }
         // The sender refuses what every receiver would refuse ...
         expect(() => single.encode(fields)).toThrow(/cannot be sent: too deep/);
         // ... and a sender configured with a larger limit is refused by the receiver.
         const result = receiver.decode(permissive.encode(fields));
-        expect(isRejection(result) && result.reason).toBe('too_deep');
+        expect(!result.ok && result.reason).toBe('too_deep');
       }),
       { numRuns: 200 },
     );
@@ -129,8 +145,8 @@ describe('encode then decode', () => {
 
 describe('batch envelopes', () => {
   it.each([
-    ['one signature (compact)', single, KEY_1.kid],
-    ['two signatures (general JSON)', rotating, KEY_1.kid],
+    ['one signature', single, KEY_1.kid],
+    ['two signatures (a key rotation)', rotating, KEY_1.kid],
   ] as const)(
     'round-trip arbitrary batches of 1-20 messages with %s, each message whole',
     (_name, codec, kid) => {
@@ -145,10 +161,10 @@ describe('batch envelopes', () => {
             epoch,
             items.map((f) => codec.item(f)),
           );
-          expect(wire).toMatch(/^[\x20-\x7e]+$/);
+          expect(wellFormed(wire)).toBe(true);
           const result = receiver.decodeAll(wire);
-          const share = Math.ceil(wire.length / items.length);
-          expect(result).toEqual(
+          const share = Math.ceil(Buffer.byteLength(wire) / items.length);
+          expect(result.ok && result.envelopes).toEqual(
             items.map((f) => ({
               ...f,
               epoch,
@@ -159,7 +175,7 @@ describe('batch envelopes', () => {
             })),
           );
           // decode() expects exactly one message: a batch is refused there, never half-read.
-          expect(isRejection(receiver.decode(wire))).toBe(true);
+          expect(receiver.decode(wire).ok).toBe(items.length === 1);
         }),
         { numRuns: 300 },
       );
@@ -177,21 +193,21 @@ describe('batch envelopes', () => {
       data: data(depth),
     });
     const ok = receiver.decodeAll(single.encodeBatch('e', [single.item(fields(32))]));
-    expect(isRejection(ok)).toBe(false);
+    expect(ok.ok).toBe(true);
     expect(() => single.item(fields(33))).toThrow(/cannot be sent: too deep/);
     const deep = receiver.decodeAll(permissive.encodeBatch('e', [permissive.item(fields(33))]));
-    expect(isRejection(deep) && deep.reason).toBe('too_deep');
+    expect(!deep.ok && deep.reason).toBe('too_deep');
   });
 
   it('never throws on signed batch-typed garbage and always rejects it', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
-        // Well signed, batch header, but a payload that is not a batch of envelopes.
+        // Well signed, but a body whose message is arbitrary JSON.
         const wire = single.encodeBatch('e', [JSON.stringify(value)]);
         const result = receiver.decodeAll(wire);
-        if (!isRejection(result)) {
-          // Only an object with exactly an envelope's fields can pass.
-          expect(result).toHaveLength(1);
+        if (result.ok) {
+          // Only an array with exactly a message's members can pass.
+          expect(result.envelopes).toHaveLength(1);
           return;
         }
         expect(reasons.has(result.reason)).toBe(true);
@@ -220,21 +236,40 @@ describe('decoding untrusted input', () => {
     );
   });
 
-  it('rejects JWS-shaped garbage: three base64url segments, or a known header with random rest', () => {
+  it('rejects herald/2-shaped garbage: a known head with a random body and signatures', () => {
+    const wire = single.encode({
+      epoch: 'e',
+      seq: 1,
+      time: 0,
+      topic: 't',
+      event: 'x',
+      version: 1,
+      data: null,
+    });
+    const head = wire.slice(0, wire.indexOf(' ['));
+    const body = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+      fc.string({ maxLength: 80 }),
+    );
+    const sig = fc.oneof(
+      fc.string({ maxLength: 90 }),
+      fc.constant(wire.slice(wire.lastIndexOf(' ') + 1)),
+    );
+    fc.assert(
+      fc.property(body, sig, (b, s) => {
+        expectRejection(receiver.decode(`${head} ${b} ${s}`));
+      }),
+      fuzz(1500),
+    );
+  });
+
+  it('rejects JWS-shaped garbage (herald/1, still read): three base64url segments', () => {
     const segment = fc
       .uint8Array({ maxLength: 120 })
       .map((b) => Buffer.from(b).toString('base64url'));
-    const knownHeader = single
-      .encode({
-        epoch: 'e',
-        seq: 1,
-        time: 0,
-        topic: 't',
-        event: 'x',
-        version: 1,
-        data: null,
-      })
-      .split('.')[0]!;
+    const knownHeader = Buffer.from(
+      '{"alg":"HS256","kid":"k1","typ":"herald/1","nid":"sender"}',
+    ).toString('base64url');
     fc.assert(
       fc.property(fc.oneof(segment, fc.constant(knownHeader)), segment, segment, (h, p, s) => {
         expectRejection(receiver.decode(`${h}.${p}.${s}`));
@@ -268,10 +303,14 @@ describe('decoding untrusted input', () => {
           fc.string({ unit: 'binary', maxLength: 200 }),
         ),
         (payload) => {
-          const result = receiver.decode(signCompact(payload));
-          // Only a payload that happens to be a well-formed envelope may verify.
-          if (!isRejection(result)) expect(typeof result.epoch).toBe('string');
-          else expect(reasons.has(result.reason)).toBe(true);
+          for (const result of [
+            receiver.decode(signCompact(payload)),
+            receiver.decode(signFrame(payload)),
+          ]) {
+            // Only a payload that happens to be a well-formed envelope may verify.
+            if (result.ok) expect(typeof result.envelope.epoch).toBe('string');
+            else expect(reasons.has(result.reason)).toBe(true);
+          }
         },
       ),
       fuzz(1000),
@@ -335,11 +374,9 @@ function mutate(wire: string, m: Mutation): string {
 describe('payload bytes and tenants', () => {
   const payloadWith = (bytes: Uint8Array): Buffer =>
     Buffer.concat([
-      Buffer.from(
-        '{"epoch":"e1","seq":1,"time":0,"topic":"room:1","event":"message","version":1,"data":"',
-      ),
+      Buffer.from('[[1,0,"room:1","message",1,"'),
       Buffer.from(bytes),
-      Buffer.from('"}'),
+      Buffer.from('"]]'),
     ]);
   /** Bytes that are safe inside a JSON string whatever they are: no quote, backslash or control. */
   const stringBytes = fc
@@ -350,17 +387,13 @@ describe('payload bytes and tenants', () => {
     fc.assert(
       fc.property(stringBytes, (bytes) => {
         const payload = payloadWith(bytes);
-        // Signed by hand: the payload segment is these bytes, whatever they are.
-        const h = Buffer.from(
-          '{"alg":"HS256","kid":"k1","typ":"herald/1","nid":"sender"}',
-        ).toString('base64url');
-        const p = payload.toString('base64url');
-        const mac = createHmac('sha256', secretOf(KEY_1)).update(`${h}.${p}`).digest('base64url');
-        const result = receiver.decode(`${h}.${p}.${mac}`);
+        // Signed by hand: the body is these bytes, whatever they are.
+        const result = receiver.decode(signFrame(payload));
         const utf8 = isUtf8(payload);
-        expect(isRejection(result)).toBe(!utf8);
-        if (isRejection(result)) expect(result).toMatchObject({ reason: 'malformed' });
-        else expect(Buffer.from(result.data as string, 'utf8')).toEqual(Buffer.from(bytes));
+        expect(result.ok).toBe(utf8);
+        if (!result.ok) expect(result).toMatchObject({ reason: 'malformed' });
+        else
+          expect(Buffer.from(result.envelope.data as string, 'utf8')).toEqual(Buffer.from(bytes));
       }),
       fuzz(1000),
     );
@@ -382,7 +415,7 @@ describe('payload bytes and tenants', () => {
         });
         const at = (t?: string) =>
           createCodec(createKeyRing({ keys: [KEY_1] }), 'receiver', {}, t).decode(wire);
-        expect(isRejection(at(a))).toBe(false);
+        expect(at(a).ok).toBe(true);
         expect(at(undefined)).toMatchObject({ reason: 'wrong_tenant' });
         if (a !== b) expect(at(b)).toMatchObject({ reason: 'wrong_tenant' });
       }),
@@ -401,7 +434,7 @@ describe('mutating a valid message', () => {
     version: 1,
   };
 
-  it('never verifies a changed compact message', () => {
+  it('never verifies a changed message', () => {
     fc.assert(
       fc.property(
         fc.jsonValue({ maxDepth: 3 }),
@@ -420,7 +453,7 @@ describe('mutating a valid message', () => {
     );
   });
 
-  it('never verifies a changed general-JSON message as a different message', () => {
+  it('never verifies a changed message of two signatures as a different message', () => {
     fc.assert(
       fc.property(
         fc.jsonValue({ maxDepth: 3 }),
@@ -432,10 +465,10 @@ describe('mutating a valid message', () => {
           const mutated = edits.reduce(mutate, wire);
           fc.pre(mutated !== wire);
           const result = receiver.decode(mutated);
-          // JSON whitespace or a dropped second signature leaves the signed content intact.
-          if (!isRejection(result))
-            expect({ ...result, size: 0, kid: '' }).toEqual({
-              ...original,
+          // A broken second signature leaves the first, and the signed content, intact.
+          if (result.ok && original.ok)
+            expect({ ...result.envelope, size: 0, kid: '' }).toEqual({
+              ...original.envelope,
               size: 0,
               kid: '',
             });

@@ -49,9 +49,9 @@ describe('EdDSA between a signing node and a verify-only node', () => {
       const message = await pair.roundTrip('signed with Ed25519');
       expect(message.meta).toMatchObject({ kid: 'ed-1', node: 'sender', local: false });
       const wire = String(pair.transport.received.at(-1)?.data);
-      const header = JSON.parse(Buffer.from(wire.split('.')[0]!, 'base64url').toString());
-      expect(header).toEqual({ alg: 'EdDSA', kid: 'ed-1', typ: 'herald/1', nid: 'sender' });
-      expect(wire.split('.')[2]).toMatch(/^[A-Za-z0-9_-]{86}$/);
+      // herald/2 head: format, algorithm:key id, node, epoch; the signature after the last space.
+      expect(wire.split(' ').slice(0, 3)).toEqual(['herald/2', 'EdDSA:ed-1', 'sender']);
+      expect(wire.slice(wire.lastIndexOf(' ') + 1)).toMatch(/^[A-Za-z0-9_-]{86}$/);
     } finally {
       await pair.stop();
     }
@@ -106,6 +106,28 @@ describe('EdDSA between a signing node and a verify-only node', () => {
       nid: 'node-a',
     });
     expect(own.isOwn(forged, 'e')).toBe(false);
+    // The same head and body under another key's signature: not an echo either.
+    const other = createCodec(
+      createKeyRing({
+        keys: [
+          { kid: 'ed-1', alg: 'EdDSA', privateKey: generateKeyPairSync('ed25519').privateKey },
+        ],
+      }),
+      'node-a',
+    );
+    const otherWire = other.encode({
+      epoch: 'e',
+      seq: 1,
+      time: 0,
+      topic: 'room:1',
+      event: 'message',
+      version: 1,
+      data: 1,
+    });
+    expect(otherWire.slice(0, otherWire.lastIndexOf(' '))).toBe(
+      wire.slice(0, wire.lastIndexOf(' ')),
+    );
+    expect(own.isOwn(otherWire, 'e')).toBe(false);
     expect(createCodec(createKeyRing(SIGNER), 'node-b').isOwn(wire, 'e')).toBe(false);
   });
 
@@ -278,7 +300,10 @@ describe('a rotation from HS256 to EdDSA', () => {
       try {
         const message = await pair.roundTrip('migrating');
         expect(message.meta.kid).toBe(kid);
-        expect(String(pair.transport.received.at(-1)?.data).startsWith('{')).toBe(true);
+        // One head naming both keys, two signatures after the last space.
+        const wire = String(pair.transport.received.at(-1)?.data);
+        expect(wire.split(' ')[1]).toBe(`HS256:${KEY_1.kid},EdDSA:ed-1`);
+        expect(wire.slice(wire.lastIndexOf(' ') + 1).split(',')).toHaveLength(2);
       } finally {
         await pair.stop();
       }

@@ -1,10 +1,10 @@
 /**
- * The codec caches parsed protected headers (by segment, and the last one seen). Messages from
- * several senders, interleaved, must each be attributed to their own header; a header that is
- * not Herald's stays refused however often it comes back.
+ * The codec caches parsed heads (herald/2) and protected headers (herald/1, read only), by text
+ * and the last one seen. Messages from several senders, interleaved, must each be attributed to
+ * their own head; a head that is not Herald's stays refused however often it comes back.
  */
 import { describe, expect, it } from 'vitest';
-import { createCodec, type Envelope, isRejection } from '../../src/security/codec.js';
+import { createCodec } from '../../src/security/codec.js';
 import { createKeyRing } from '../../src/security/keys.js';
 import { KEY_1, KEY_2 } from './harness.js';
 
@@ -28,7 +28,9 @@ describe('header cache', () => {
     ];
     const order = [0, 0, 1, 0, 2, 2, 1, 1, 0, 2];
     const got = order.map((s, i) => receiver.decode(senders[s]!.encode(fields(i + 1))));
-    expect(got.map((e) => (isRejection(e) ? e.reason : `${e.node}/${e.kid}/${e.seq}`))).toEqual(
+    expect(
+      got.map((r) => (r.ok ? `${r.envelope.node}/${r.envelope.kid}/${r.envelope.seq}` : r.reason)),
+    ).toEqual(
       order.map((s, i) => `${['node-a', 'node-b', 'node-c'][s]}/${s === 1 ? 'k2' : 'k1'}/${i + 1}`),
     );
   });
@@ -36,12 +38,11 @@ describe('header cache', () => {
   it('keeps refusing a header that is not a Herald header, before and after a good one', () => {
     const receiver = createCodec(createKeyRing({ keys: [KEY_1] }), 'receiver');
     const good = createCodec(createKeyRing({ keys: [KEY_1] }), 'node-a').encode(fields(1));
-    const [, payload, sig] = good.split('.');
-    const jwt = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
-    const bad = `${jwt}.${payload}.${sig}`;
+    // The same body and signature under a head that is not a herald/2 head (a JWT-like alg list).
+    const bad = good.replace('herald/2 HS256:k1 ', 'herald/2 HS256:k1;typ=JWT ');
     const verdicts = [bad, good, bad, bad].map((m) => {
       const r = receiver.decode(m);
-      return isRejection(r) ? r.reason : (r as Envelope).node;
+      return r.ok ? r.envelope.node : r.reason;
     });
     expect(verdicts).toEqual(['malformed', 'node-a', 'malformed', 'malformed']);
   });

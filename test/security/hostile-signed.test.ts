@@ -24,6 +24,7 @@ import {
   expectRejected,
   forgedPayload,
   KEY_1,
+  KEY_2,
   MAX_MS,
   type Pair,
   registry,
@@ -78,13 +79,14 @@ describe('one flipped bit in a signed field, through the bus', () => {
   });
   afterAll(() => pair.stop());
 
-  const payloadReason = 'bad_signature';
-  const headerReasons: Record<string, RejectReason> = {
-    alg: 'algorithm_mismatch',
-    kid: 'unknown_key',
-    typ: 'malformed',
-    nid: 'bad_signature',
-  };
+  // herald/2 head tokens: format, algorithm:key id, node, epoch (docs/wire-format.md §2).
+  const headReasons: readonly RejectReason[] = [
+    'malformed',
+    'algorithm_mismatch',
+    'unknown_key',
+    'bad_signature',
+    'bad_signature',
+  ];
 
   it.each([
     ['a broadcast', undefined, 'room:1'],
@@ -94,34 +96,32 @@ describe('one flipped bit in a signed field, through the bus', () => {
     async (_what, to, channel) => {
       const fields = fullEnvelope(to);
       const wire = sender.encode(fields);
-      const [h, p, s] = wire.split('.') as [string, string, string];
-      const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
-      expect(Object.keys(payload).sort()).toEqual(
-        [
-          'epoch',
-          'seq',
-          'time',
-          'topic',
-          'event',
-          'version',
-          ...(to ? ['to'] : []),
-          'traceparent',
-          'tracestate',
-          'data',
-        ].sort(),
-      );
-      for (const field of Object.keys(payload)) {
-        const changed = Buffer.from(
-          JSON.stringify({ ...payload, [field]: flipValue(payload[field]) }),
-        ).toString('base64url');
-        await expectRejected(pair, channel, `${h}.${changed}.${s}`, payloadReason);
+      const start = wire.indexOf(' [');
+      const last = wire.lastIndexOf(' ');
+      const head = wire.slice(0, start);
+      const signature = wire.slice(last + 1);
+      const [item] = JSON.parse(wire.slice(start + 1, last)) as unknown[][];
+      // seq, time, topic, event, version, data, to (null when absent), traceparent, tracestate
+      expect(item).toHaveLength(9);
+      for (let i = 0; i < item!.length; i++) {
+        const changed = [...item!];
+        changed[i] = changed[i] === null ? 'receiver' : flipValue(changed[i]);
+        const body = JSON.stringify([changed]);
+        await expectRejected(pair, channel, `${head} ${body} ${signature}`, 'bad_signature');
       }
-      const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as Record<string, unknown>;
-      for (const field of Object.keys(header)) {
-        const changed = Buffer.from(
-          JSON.stringify({ ...header, [field]: flipValue(header[field]) }),
-        ).toString('base64url');
-        await expectRejected(pair, channel, `${changed}.${p}.${s}`, headerReasons[field]!);
+      // The head: format, key claim (its algorithm, its key id), node and epoch are signed too.
+      const tokens = [...head.split(' ')];
+      const [alg, kid] = tokens[1]!.split(':') as [string, string];
+      const variants = [
+        [flipValue(tokens[0]), tokens[1], tokens[2], tokens[3]],
+        [tokens[0], `${flipValue(alg)}:${kid}`, tokens[2], tokens[3]],
+        [tokens[0], `${alg}:${flipValue(kid)}`, tokens[2], tokens[3]],
+        [tokens[0], tokens[1], flipValue(tokens[2]), tokens[3]],
+        [tokens[0], tokens[1], tokens[2], flipValue(tokens[3])],
+      ];
+      for (const [i, variant] of variants.entries()) {
+        const changed = `${variant.join(' ')}${wire.slice(start)}`;
+        await expectRejected(pair, channel, changed, headReasons[i]!);
       }
       const before = pair.handled.length;
       pair.transport.inject(channel, wire);
@@ -270,13 +270,17 @@ describe('replays inside the window', () => {
     expect(pair.handled.at(-1)?.meta.seq).toBe(69);
   });
 
-  it('refuses a replay re-wrapped in the general serialization: the id, not the bytes, is what counts', async () => {
-    const wire = sender.encode({ ...fullEnvelope(), epoch: epoch() });
+  it('refuses a replay whose second signature was changed: the id, not the bytes, is what counts', async () => {
+    const rotating = createCodec(
+      createKeyRing({ keys: [KEY_1, KEY_2], sign: [KEY_1.kid, KEY_2.kid] }),
+      'sender',
+    );
+    const wire = rotating.encode({ ...fullEnvelope(), epoch: epoch() });
     pair.transport.inject('room:1', wire);
     await settleIo();
-    const [h, p, s] = wire.split('.');
-    const general = JSON.stringify({ payload: p, signatures: [{ protected: h, signature: s }] });
-    await expectRejected(pair, 'room:1', general, 'replay');
+    // The first signature still verifies, so the message is the same message: a replay.
+    const altered = `${wire.slice(0, -1)}${wire.endsWith('A') ? 'B' : 'A'}`;
+    await expectRejected(pair, 'room:1', altered, 'replay');
   });
 });
 
@@ -313,12 +317,10 @@ describe('trace context from the wire', () => {
 
   it('refuses a traceparent swapped into a signed message as bad_signature', async () => {
     const wire = sender.encode({ ...fullEnvelope(), epoch: epoch() });
-    const [h, p, s] = wire.split('.') as [string, string, string];
-    const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
-    const swapped = Buffer.from(
-      JSON.stringify({ ...payload, traceparent: `00-${BOGUS_TRACE}-${'cd'.repeat(8)}-01` }),
-    ).toString('base64url');
-    await expectRejected(pair, 'room:1', `${h}.${swapped}.${s}`, 'bad_signature');
+    const bogus = `00-${BOGUS_TRACE}-${'cd'.repeat(8)}-01`;
+    const swapped = wire.replace(/"00-[0-9a-f]{32}-[0-9a-f]{16}-01"/, JSON.stringify(bogus));
+    expect(swapped).not.toBe(wire);
+    await expectRejected(pair, 'room:1', swapped, 'bad_signature');
   });
 
   it.each([

@@ -1,5 +1,6 @@
 /**
- * Generates test/vectors/vectors.json: signed Herald envelopes with their TEST keys, the exact
+ * Generates test/vectors/vectors.json (herald/1, which Herald reads but no longer writes) and,
+ * through herald2.ts, test/vectors/herald2.json (herald/2, what Herald writes): signed Herald envelopes with their TEST keys, the exact
  * wire string, the decoded envelope and the verdict a receiver must reach; and
  * test/vectors/names.json (names.ts): channel names, tenant prefixes and claim-check rows.
  *
@@ -13,10 +14,10 @@
 import { createHmac, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createCodec, type EnvelopeFields } from '../../src/security/codec.js';
-import { createKeyRing, type KeySpec } from '../../src/security/keys.js';
+import type { EnvelopeFields } from '../../src/security/codec.js';
 import type { RejectReason } from '../../src/security/reasons.js';
 import { tenantTag } from '../../src/security/tenant.js';
+import { HERALD2_PATH, renderHerald2 } from './herald2.js';
 import { NAMES_PATH, renderNames } from './names.js';
 
 /** An HS256 key as written in a vector: the same text a Herald `KeyConfig` takes. */
@@ -97,43 +98,43 @@ export interface VectorFile {
 }
 
 // TEST keys, published on purpose. 32 random bytes each.
-const K1: HmacVectorKey = {
+export const K1: HmacVectorKey = {
   kid: 'k1',
   secret: 'base64url:cU4rgNUyfrf9DulvM9fHzGRRBH3z7XrVlkAc3Oqb_K0',
 };
-const K2: HmacVectorKey = {
+export const K2: HmacVectorKey = {
   kid: 'k2-2026',
   secret: `hex:${Buffer.from('tXPk5AIgZK7YllOdxMrei9EWxn0B1G3O3NnBP2CCn5k', 'base64url').toString('hex')}`,
 };
 /**
  * The Ed25519 key of RFC 8032 §7.1, TEST 1 (published there): private seed and public key.
  */
-const ED: EdVectorKey = {
+export const ED: EdVectorKey = {
   kid: 'ed-2026',
   alg: 'EdDSA',
   publicKey: `base64url:${Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex').toString('base64url')}`,
   privateKey: `base64url:${Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex').toString('base64url')}`,
 };
 /** What a verifier holds of ED: the public key only. */
-const ED_PUBLIC: EdVectorKey = { kid: ED.kid, alg: 'EdDSA', publicKey: ED.publicKey };
+export const ED_PUBLIC: EdVectorKey = { kid: ED.kid, alg: 'EdDSA', publicKey: ED.publicKey };
 
 /** DER prefixes of Ed25519 PKCS #8 and SPKI structures (RFC 8410), before the 32 raw bytes. */
-const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
+export const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+export const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
 /** The Ed25519 seed of RFC 8032 §7.1 TEST 2: the attacker's key pair, in no allow-list. */
-const ATTACKER_ED_SEED = Buffer.from(
+export const ATTACKER_ED_SEED = Buffer.from(
   '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
   'hex',
 );
 
 /** Not in any allow-list: the attacker's key. */
-const ATTACKER_SECRET = Buffer.from('SjPCP3JNsKdZriO8aSxMlu3BkFTe4b71V8_0Pt3xoqA', 'base64url');
+export const ATTACKER_SECRET = Buffer.from('SjPCP3JNsKdZriO8aSxMlu3BkFTe4b71V8_0Pt3xoqA', 'base64url');
 
-const SENDER = 'node-a';
-const RECEIVER = 'node-b';
-const EPOCH = '21e75fd8c279bdc1';
+export const SENDER = 'node-a';
+export const RECEIVER = 'node-b';
+export const EPOCH = '21e75fd8c279bdc1';
 /** 2026-01-01T00:00:00.000Z */
-const TIME = 1_767_225_600_000;
+export const TIME = 1_767_225_600_000;
 
 const b64 = (text: string | Buffer): string =>
   (typeof text === 'string' ? Buffer.from(text, 'utf8') : text).toString('base64url');
@@ -147,9 +148,6 @@ function secretBytes(key: HmacVectorKey): Buffer {
   return Buffer.from(body, 'base64url');
 }
 
-function spec(key: VectorKey): KeySpec {
-  return isEdKey(key) ? { ...key } : { kid: key.kid, secret: key.secret };
-}
 
 const rawOf = (text: string): Buffer => Buffer.from(text.slice('base64url:'.length), 'base64url');
 
@@ -194,17 +192,57 @@ function acceptBatch(signer: HmacVectorKey, messages: readonly EnvelopeFields[],
   };
 }
 
-function encodeBatchWith(key: HmacVectorKey, messages: readonly EnvelopeFields[]): string {
-  const codec = createCodec(createKeyRing({ keys: [spec(key)] }), SENDER);
-  return codec.encodeBatch(
-    messages[0]!.epoch,
-    messages.map(({ epoch: _epoch, ...item }) => codec.item(item)),
+/**
+ * A herald/1 JWS, written here from docs/wire-format.md §8: Herald reads herald/1 but no longer
+ * writes it, so these vectors are signed by this file alone (node:crypto, JSON.stringify).
+ */
+function v1Payload(fields: Record<string, unknown>): string {
+  const { epoch, seq, time, topic, event, version, to, traceparent, tracestate, data } = fields;
+  return JSON.stringify({ epoch, seq, time, topic, event, version, to, traceparent, tracestate, data: data ?? null });
+}
+
+function v1Sign(key: VectorKey, headerSeg: string, payloadSeg: string): string {
+  const input = `${headerSeg}.${payloadSeg}`;
+  if (!isEdKey(key)) return hmac('sha256', secretBytes(key), input);
+  const seed = rawOf(key.privateKey!);
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  return sign(null, Buffer.from(input, 'latin1'), privateKey).toString('base64url');
+}
+
+function v1Header(key: VectorKey, batch: boolean, tenant?: string): string {
+  const alg = isEdKey(key) ? 'EdDSA' : 'HS256';
+  const typ = batch ? 'herald/1+batch' : 'herald/1';
+  return header(
+    tenant === undefined
+      ? { alg, kid: key.kid, typ, nid: SENDER }
+      : { alg, kid: key.kid, typ, nid: SENDER, ten: tenantTag(tenant) },
   );
 }
 
+function v1Encode(keys: readonly VectorKey[], json: string, batch: boolean, tenant?: string): string {
+  const payload = b64(json);
+  if (keys.length === 1) {
+    const h = v1Header(keys[0]!, batch, tenant);
+    return `${h}.${payload}.${v1Sign(keys[0]!, h, payload)}`;
+  }
+  const signatures = keys.map((key) => {
+    const h = v1Header(key, batch, tenant);
+    return { protected: h, signature: v1Sign(key, h, payload) };
+  });
+  return JSON.stringify({ payload, signatures });
+}
+
+function encodeBatchWith(key: HmacVectorKey, messages: readonly EnvelopeFields[]): string {
+  const items = messages.map(({ epoch: _epoch, ...item }) => {
+    const json = v1Payload({ epoch: undefined, ...item });
+    return json;
+  });
+  return v1Encode([key], `{"epoch":${JSON.stringify(messages[0]!.epoch)},"batch":[${items.join(',')}]}`, true);
+}
+
 function encodeWith(keys: readonly VectorKey[], fields: EnvelopeFields, tenant?: string): string {
-  const ring = createKeyRing({ keys: keys.map(spec), sign: keys.map((k) => k.kid) });
-  return createCodec(ring, SENDER, {}, tenant).encode(fields);
+  return v1Encode(keys, v1Payload({ ...fields }), false, tenant);
 }
 
 /** Builds every vector. Pure: the same output on every run. */
@@ -679,6 +717,7 @@ export function renderVectors(): string {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const [path, text] of [
     [VECTORS_PATH, renderVectors()],
+    [HERALD2_PATH, renderHerald2()],
     [NAMES_PATH, renderNames()],
   ] as const) {
     if (process.argv.includes('--check')) {
