@@ -8,7 +8,7 @@ import type { ResolvedTopic } from '../schemas/define.js';
 import { authorizeAll, identify, resolveTopic } from './admit.js';
 import { Connection, type SseSink } from './connection.js';
 import { namedFrame, openingFrame } from './frames.js';
-import { trackPresence, watchPresence } from './presence.js';
+import { presenceError, trackPresence, watchPresence } from './presence.js';
 import { type Refusal, refuse } from './refusal.js';
 import { resume } from './resume.js';
 import type { GatewayState } from './state.js';
@@ -125,7 +125,7 @@ export async function openStream(
       for (const feed of feeds) feed.add(connection);
       const presence = trackPresence(state, request, connection);
       const watching = watchPresence(state, connection, presenceTopics).catch((error: unknown) => {
-        connection.control(namedFrame('presence_error', { message: String(error) }));
+        connection.control(presenceError(error));
         return undefined;
       });
       return {
