@@ -14,6 +14,7 @@ import {
   resolveOptions,
   type TransportConformanceOptions,
 } from './conformance-harness.js';
+import { templateCases } from './conformance-templates.js';
 
 export type { TransportConformanceOptions } from './conformance-harness.js';
 
@@ -22,7 +23,7 @@ export type { TransportConformanceOptions } from './conformance-harness.js';
  * broadcast, broadcastFrom, directBroadcast, localBroadcast, raw topics, 50 concurrent
  * subscribers) and contract cases (status, ordering per publisher, large payloads, no leaked
  * server-side subscriptions, rejection on a closed transport, foreign signatures rejected and
- * counted, counters). Each case runs 2-4 buses, each on a fresh transport from `createTransport`.
+ * counted, counters) and template subscriptions (docs/templates.md). Each case runs 2-4 buses, each on a fresh transport from `createTransport`.
  *
  * @example
  * // test/conformance/my-transport.test.ts
@@ -49,5 +50,6 @@ export function runTransportConformance(options: TransportConformanceOptions): v
     });
     describe('delivery', () => deliveryCases(harness, resolved.testTimeoutMs));
     describe('contract', () => contractCases(harness, resolved.testTimeoutMs));
+    describe('templates', () => templateCases(harness, resolved.testTimeoutMs));
   });
 }

@@ -18,11 +18,13 @@ import {
   type Transport,
   type TransportSink,
   type TransportStatus,
+  templateChannel,
 } from '../transport.js';
 import { createOfflineBuffer } from './buffer.js';
 import { ioredis } from './driver.js';
 import { type RedisTransportOptions, resolveOptions } from './options.js';
 import { createRouter, type Router, type RouterHooks } from './router.js';
+import { redisTemplates } from './templates.js';
 
 export type { RedisNode, RedisTransportOptions } from './options.js';
 
@@ -35,6 +37,18 @@ export function redisTransport(options: RedisTransportOptions = {}): Transport {
   const config = resolveOptions(options);
   const token = randomBytes(6).toString('hex');
   const channels = new Set<string>();
+  const sharded = config.mode === 'cluster';
+  // Templates: by PSUBSCRIBE pattern on a single server, by template channel on a cluster.
+  const templates = redisTemplates({
+    prefix: config.prefix,
+    sharded,
+    router: () => (usable() ? router : undefined),
+    subscribe: (channel) => subscribeChannel(channel),
+    unsubscribe: (channel) => unsubscribeChannel(channel),
+    fail: (text) => fail(ErrorCode.PublishFailed, text),
+    wrap: (error, text) => wrap(error, text),
+  });
+  const { patterns, mirrors } = templates;
   const buffer = createOfflineBuffer(config.offlineBuffer);
   let sink: TransportSink | undefined;
   let router: Router | undefined;
@@ -95,7 +109,13 @@ export function redisTransport(options: RedisTransportOptions = {}): Transport {
     message(name, data) {
       if (!name.startsWith(config.prefix)) return;
       const channel = name.slice(config.prefix.length);
-      if (channels.has(channel)) sink?.message(channel, data);
+      if (!channels.has(channel)) return;
+      sink?.message(channel, data, mirrors.size === 0 ? undefined : mirrors.get(channel));
+    },
+    patternMessage(pattern, name, data) {
+      const template = patterns.get(pattern);
+      if (template === undefined || !name.startsWith(config.prefix)) return;
+      sink?.message(name.slice(config.prefix.length), data, template);
     },
     down(_link, reason, lastGood) {
       if (state !== ConnectionState.Connected && state !== ConnectionState.Reconnecting) return;
@@ -113,7 +133,7 @@ export function redisTransport(options: RedisTransportOptions = {}): Transport {
       const ms = Date.now() - (downAt ?? Date.now());
       downAt = undefined;
       sink?.event({ type: 'connected' });
-      sink?.event({ type: 'resubscribed', channels: channels.size, ms });
+      sink?.event({ type: 'resubscribed', channels: channels.size + patterns.size, ms });
     },
     reconnecting(attempt, delayMs) {
       if (state === ConnectionState.Reconnecting) {
@@ -176,58 +196,32 @@ export function redisTransport(options: RedisTransportOptions = {}): Transport {
       next.event({ type: 'connected' });
     },
 
-    publish(channel, data) {
-      const r = router;
-      if (!r || !usable()) {
-        return Promise.reject(
-          fail(ErrorCode.PublishFailed, `publish on "${channel}" while ${state}`),
-        );
-      }
-      if (buffer.size > 0) flush();
-      const name = serverName(channel);
-      const link = r.linkFor(name);
-      if (link?.canPublish && (buffer.size === 0 || !buffer.holds((n) => r.linkFor(n) === link))) {
-        return send(name, data);
-      }
-      const held = buffer.hold(name, data);
-      if (held) return held;
-      const full = buffer.limit > 0 ? `; the offline buffer is full (${buffer.limit})` : '';
-      return Promise.reject(
-        fail(
-          ErrorCode.PublishFailed,
-          `publish on "${channel}" rejected: ${link ? `the connection to ${link.key} is down` : 'no server owns this channel'}${full}`,
-        ),
-      );
+    publish(channel, data, template) {
+      if (!sharded || template === undefined) return publishOne(channel, data);
+      // No patterns on sharded pub/sub: the template's channel gets the same bytes.
+      return Promise.all([
+        publishOne(channel, data),
+        publishOne(templateChannel(template), data),
+      ]).then(() => undefined);
     },
 
     async subscribe(channel) {
-      const r = router;
-      if (!r || !usable()) {
-        throw fail(ErrorCode.PublishFailed, `subscribe to "${channel}" while ${state}`);
-      }
-      channels.add(channel);
-      try {
-        await r.subscribe(serverName(channel));
-      } catch (error) {
-        channels.delete(channel);
-        throw wrap(error, `subscribe to "${channel}" failed`);
-      }
+      await subscribeChannel(channel);
     },
 
     async unsubscribe(channel) {
-      channels.delete(channel);
-      try {
-        await router?.unsubscribe(serverName(channel));
-      } catch (error) {
-        throw wrap(error, `unsubscribe from "${channel}" failed`);
-      }
+      await unsubscribeChannel(channel);
     },
+
+    subscribeTemplate: (template) => templates.subscribe(template),
+    unsubscribeTemplate: (template) => templates.unsubscribe(template),
 
     async close() {
       const r = router;
       router = undefined;
       setState(ConnectionState.Closed);
       channels.clear();
+      templates.clear();
       downAt = undefined;
       buffer.rejectAll(fail(ErrorCode.PublishFailed, 'closed before a held publish was sent'));
       await r?.close();
@@ -239,7 +233,7 @@ export function redisTransport(options: RedisTransportOptions = {}): Transport {
         name: 'redis',
         state,
         since,
-        channels: channels.size,
+        channels: channels.size + patterns.size,
         detail: {
           url: config.display,
           prefix: config.prefix,
@@ -252,4 +246,52 @@ export function redisTransport(options: RedisTransportOptions = {}): Transport {
       };
     },
   };
+
+  /** One publish on one channel (the hot path: no async frame). */
+  function publishOne(channel: string, data: string): Promise<void> {
+    const r = router;
+    if (!r || !usable()) {
+      return Promise.reject(
+        fail(ErrorCode.PublishFailed, `publish on "${channel}" while ${state}`),
+      );
+    }
+    if (buffer.size > 0) flush();
+    const name = serverName(channel);
+    const link = r.linkFor(name);
+    if (link?.canPublish && (buffer.size === 0 || !buffer.holds((n) => r.linkFor(n) === link))) {
+      return send(name, data);
+    }
+    const held = buffer.hold(name, data);
+    if (held) return held;
+    const full = buffer.limit > 0 ? `; the offline buffer is full (${buffer.limit})` : '';
+    return Promise.reject(
+      fail(
+        ErrorCode.PublishFailed,
+        `publish on "${channel}" rejected: ${link ? `the connection to ${link.key} is down` : 'no server owns this channel'}${full}`,
+      ),
+    );
+  }
+
+  async function subscribeChannel(channel: string): Promise<void> {
+    const r = router;
+    if (!r || !usable()) {
+      throw fail(ErrorCode.PublishFailed, `subscribe to "${channel}" while ${state}`);
+    }
+    channels.add(channel);
+    try {
+      await r.subscribe(serverName(channel));
+    } catch (error) {
+      channels.delete(channel);
+      throw wrap(error, `subscribe to "${channel}" failed`);
+    }
+  }
+
+  async function unsubscribeChannel(channel: string): Promise<void> {
+    channels.delete(channel);
+    try {
+      await router?.unsubscribe(serverName(channel));
+    } catch (error) {
+      throw wrap(error, `unsubscribe from "${channel}" failed`);
+    }
+  }
 }

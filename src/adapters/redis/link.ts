@@ -15,6 +15,8 @@ import { nodeKey } from './slots.js';
 export interface LinkHooks {
   /** A message on a Redis channel (probes are filtered out). */
   message(name: string, data: string): void;
+  /** A message on Redis channel `name` through the pattern subscription `pattern`. */
+  patternMessage(pattern: string, name: string, data: string): void;
   /** The link lost a connection; messages may be lost since `since`. */
   down(link: Link, reason: string, since: number): void;
   /** Both connections are back, every channel resubscribed and confirmed. */
@@ -40,6 +42,8 @@ export interface Link {
   readonly lastError: string | undefined;
   /** Redis channels this link is responsible for. */
   readonly names: ReadonlySet<string>;
+  /** Redis patterns (PSUBSCRIBE) this link is responsible for; never on a sharded link. */
+  readonly patterns: ReadonlySet<string>;
   /** Connects both connections (the caller bounds the time). */
   start(): Promise<void>;
   /** Connects in the background; the link reports `up` once ready. */
@@ -49,6 +53,8 @@ export interface Link {
   command(name: string, ...args: string[]): Promise<unknown>;
   subscribe(name: string): Promise<void>;
   unsubscribe(name: string): Promise<void>;
+  psubscribe(pattern: string): Promise<void>;
+  punsubscribe(pattern: string): Promise<void>;
   /** Takes over a channel moved from another link (subscribes now, or on recovery). */
   adopt(name: string): Promise<void>;
   close(): Promise<void>;
@@ -80,6 +86,7 @@ export function createLink(
   const pub = openConnection(config, node, 'publisher');
   const sub = openConnection(config, node, 'subscriber');
   const names = new Set<string>();
+  const patterns = new Set<string>();
   const pendingSubscribes = new Set<(error: Error) => void>();
   const probePrefix = `herald-probe:${probeToken}:`;
   let started = false;
@@ -216,9 +223,13 @@ export function createLink(
       await hooks.beforeResubscribe(link);
       if (gen !== generation) return;
       const wanted = [...names];
+      const wantedPatterns = [...patterns];
       await serverSubscribe(wanted);
+      if (wantedPatterns.length > 0) await tracked(sub.redis.psubscribe(...wantedPatterns));
       // Unsubscribed while the resubscribe was in flight: do not leave it on the server.
       await serverUnsubscribe(wanted.filter((n) => !names.has(n)));
+      const gone = wantedPatterns.filter((p) => !patterns.has(p));
+      if (gone.length > 0) await sub.redis.punsubscribe(...gone);
       await confirm();
       if (gen !== generation || closing || !ready(pub) || !ready(sub)) return;
       healthy = true;
@@ -270,6 +281,9 @@ export function createLink(
   watch(pub, 'publisher');
   watch(sub, 'subscriber');
   sub.redis.on(sharded ? 'smessage' : 'message', onMessage);
+  sub.redis.on('pmessage', (pattern: string, name: string, data: string) => {
+    if (!data.startsWith(probePrefix)) hooks.patternMessage(pattern, name, data);
+  });
   sub.redis.on('moved', () => {
     failPending(Object.assign(new Error(`MOVED reply from ${key}`), { moved: true }));
     hooks.moved(link);
@@ -288,6 +302,7 @@ export function createLink(
       return pub.lastError ?? sub.lastError;
     },
     names,
+    patterns,
     async start() {
       try {
         await Promise.all([pub.redis.connect(), sub.redis.connect()]);
@@ -326,6 +341,20 @@ export function createLink(
     async unsubscribe(name) {
       names.delete(name);
       if (ready(sub)) await serverUnsubscribe([name]);
+    },
+    async psubscribe(pattern) {
+      if (!ready(sub)) throw notReady('subscribe to', pattern);
+      patterns.add(pattern);
+      try {
+        await tracked(sub.redis.psubscribe(pattern));
+      } catch (error) {
+        patterns.delete(pattern);
+        throw error;
+      }
+    },
+    async punsubscribe(pattern) {
+      patterns.delete(pattern);
+      if (ready(sub)) await sub.redis.punsubscribe(pattern);
     },
     async adopt(name) {
       names.add(name);

@@ -22,6 +22,9 @@ export interface Router {
   publish(name: string, data: string): Promise<void>;
   subscribe(name: string): Promise<void>;
   unsubscribe(name: string): Promise<void>;
+  /** Pattern subscriptions: only on a single server (sharded pub/sub has none). */
+  readonly psubscribe?: (pattern: string) => Promise<void>;
+  readonly punsubscribe?: (pattern: string) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,8 @@ export function createRouter(
     publish: (name, data) => link.publish(name, data),
     subscribe: (name) => link.subscribe(name),
     unsubscribe: (name) => link.unsubscribe(name),
+    psubscribe: (pattern) => link.psubscribe(pattern),
+    punsubscribe: (pattern) => link.punsubscribe(pattern),
     close: () => link.close(),
   };
 }
