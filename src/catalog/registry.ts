@@ -55,6 +55,7 @@ const SeverityParam = Type.String({ pattern: `^(${severities.join('|')})$` });
 export const catalog = defineTopics(
   {
     system: topic('system:{node}', {
+      wildcard: true,
       description: 'Lifecycle and configuration of one node.',
       params: { node: NodeId },
       events: {
@@ -73,6 +74,7 @@ export const catalog = defineTopics(
       },
     }),
     nodeHealth: topic('health:node:{node}', {
+      wildcard: true,
       description: 'Health of one node: status, checks and memory usage.',
       params: { node: NodeId },
       events: {
@@ -94,6 +96,7 @@ export const catalog = defineTopics(
       presence: ClusterPresence,
     }),
     metrics: topic('metrics:{component}', {
+      wildcard: true,
       description: 'Measurements of one component, from every node that runs it.',
       params: { component: ComponentName },
       events: {
@@ -120,6 +123,7 @@ export const catalog = defineTopics(
       },
     }),
     alerts: topic('alerts:{severity}', {
+      wildcard: true,
       description: 'Alerts of one RFC 5424 severity (alerts:critical, alerts:warning, ...).',
       params: { severity: SeverityParam },
       events: {
@@ -160,6 +164,7 @@ export const catalog = defineTopics(
       },
     }),
     diagnostics: topic('diagnostics:{node}', {
+      wildcard: true,
       description: 'Debug traces and profiles of one node under investigation.',
       params: { node: NodeId },
       events: {
@@ -174,6 +179,7 @@ export const catalog = defineTopics(
       },
     }),
     lifecycle: topic('lifecycle:{node}', {
+      wildcard: true,
       description: 'Worker and child processes supervised by one node.',
       params: { node: NodeId },
       events: {
@@ -188,6 +194,7 @@ export const catalog = defineTopics(
       },
     }),
     logging: topic('logging:{node}', {
+      wildcard: true,
       description: 'Structured log entries and summaries of one node.',
       params: { node: NodeId },
       events: {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { createLocalHub, type LocalHub } from '../../src/adapters/local.js';
 import type { Message } from '../../src/bus/types.js';
 import { catalog } from '../../src/catalog/index.js';
@@ -148,6 +148,22 @@ describe('the operations broadcaster on start and stop', () => {
     const after = await cluster.next((m) => m.meta.node === 'api-1' && m.payload.totalNodes === 1);
     expect(after.payload).toMatchObject({ totalNodes: 1, lost: [] });
     expect(a.ops.cluster().lost).toEqual([]);
+  });
+});
+
+describe('a dashboard on templates', () => {
+  it('sees every node health through health:node:{node}, with the node as a typed parameter', async () => {
+    const hub = createLocalHub();
+    const dash = await dashboard(hub);
+    const nodes = new Map<string, string>();
+    await dash.subscribe('health:node:{node}', (m) => {
+      expectTypeOf(m.params.node).toEqualTypeOf<string>();
+      nodes.set(m.params.node, m.payload.status);
+    });
+    await node('api-1', hub);
+    await node('api-2', hub);
+    await vi.waitFor(() => expect([...nodes.keys()].sort()).toEqual(['api-1', 'api-2']));
+    expect(nodes.get('api-1')).toBe('healthy');
   });
 });
 
