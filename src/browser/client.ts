@@ -253,7 +253,7 @@ class Client implements GatewayClient {
   }
 
   #message(message: PageMessage): void {
-    const subs = this.#subs.get(message.topic);
+    const subs = this.#subs.get(message.template ?? message.topic);
     if (subs === undefined) return;
     const { validators, topicKey } = this.#o;
     if (validators !== undefined) {

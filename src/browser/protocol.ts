@@ -5,6 +5,8 @@
 
 /** The data of a `message` event: one verified, validated bus message. */
 export interface PageMessage<E extends string = string, P = unknown> {
+  /** The template the page subscribed to, when the message came through one. */
+  readonly template?: string;
   readonly topic: string;
   readonly event: E;
   readonly payload: P;

@@ -23,8 +23,23 @@ export async function identify(
   return identity;
 }
 
-/** Resolves a concrete topic against the registry, or a 404 refusal naming it. */
-export function resolveTopic(state: GatewayState, topic: string): ResolvedTopic | Refusal {
+/**
+ * Resolves a concrete topic against the registry, or a 404 refusal naming it. With `templates`,
+ * a topic's template itself (`room:{roomId}`) resolves too, when the topic is declared
+ * `wildcard` (docs/templates.md), with no params.
+ */
+export function resolveTopic(
+  state: GatewayState,
+  topic: string,
+  templates = false,
+): ResolvedTopic | Refusal {
+  if (templates && topic.includes('{')) {
+    const entry = state.bus.registry.entries.find((e) => e.def.template === topic);
+    if (entry?.def.wildcard === true) return { entry, topic, params: {} };
+    return refuse('unknown_topic', `"${topic}" is not the template of a topic declared wildcard`, {
+      topic,
+    });
+  }
   const resolved = state.bus.registry.resolve(topic);
   if (resolved === undefined) {
     return refuse('unknown_topic', `topic "${topic}" is not declared by this gateway's registry`, {

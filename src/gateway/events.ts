@@ -8,7 +8,7 @@ import type { ResolvedTopic } from '../schemas/define.js';
 import { authorizeAll, identify, resolveTopic } from './admit.js';
 import { Connection, type SseSink } from './connection.js';
 import { namedFrame, openingFrame } from './frames.js';
-import { trackPresence, watchPresence } from './presence.js';
+import { presenceError, trackPresence, watchPresence } from './presence.js';
 import { type Refusal, refuse } from './refusal.js';
 import { resume } from './resume.js';
 import type { GatewayState } from './state.js';
@@ -46,7 +46,7 @@ function askedOf(state: GatewayState, url: URL): Asked | Refusal {
     [presence, asked.presence],
   ] as const) {
     for (const topic of names) {
-      const one = resolveTopic(state, topic);
+      const one = resolveTopic(state, topic, into === asked.topics);
       if ('kind' in one) return one;
       if (into === asked.presence && one.entry.def.presence === undefined) {
         return refuse('unknown_topic', `topic "${topic}" tracks no presence`, { topic });
@@ -125,7 +125,7 @@ export async function openStream(
       for (const feed of feeds) feed.add(connection);
       const presence = trackPresence(state, request, connection);
       const watching = watchPresence(state, connection, presenceTopics).catch((error: unknown) => {
-        connection.control(namedFrame('presence_error', { message: String(error) }));
+        connection.control(presenceError(error));
         return undefined;
       });
       return {

@@ -93,7 +93,11 @@ export class Feed {
   #deliver(ctx: FeedContext, message: Message): void {
     const seq = ++ctx.seq;
     const span = ctx.tracer.begin(message, this.template);
-    const data = wireMessage(message, traceIdOf(message.meta.traceparent));
+    const data = wireMessage(
+      message,
+      traceIdOf(message.meta.traceparent),
+      this.topic.includes('{') ? this.template : undefined,
+    );
     const frame = messageFrame(`${ctx.epoch}.${seq}`, data);
     this.ring.push(seq, frame);
     for (const connection of this.connections) {

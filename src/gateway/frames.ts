@@ -21,9 +21,14 @@ export function traceIdOf(traceparent: string | undefined): string | undefined {
 }
 
 /** What the page receives for a bus message. */
-export function wireMessage(message: Message, traceId: string | undefined): WireMessage {
+export function wireMessage(
+  message: Message,
+  traceId: string | undefined,
+  template: string | undefined,
+): WireMessage {
   const { meta } = message;
   return {
+    ...(template === undefined ? {} : { template }),
     topic: message.topic,
     event: message.event,
     payload: message.payload,

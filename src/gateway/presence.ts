@@ -9,6 +9,7 @@
  *   connection's bounded queue under the name `$presence:<topic>`: a page that falls behind gets
  *   a `gap` on that name and reconnects for a fresh state.
  */
+import { isHeraldError } from '../errors.js';
 import type { PresenceEvent, PresenceSubscription } from '../presence/types.js';
 import type { Connection } from './connection.js';
 import { namedFrame } from './frames.js';
@@ -26,6 +27,13 @@ interface LoosePresence {
 
 /** The prefix of presence streams in a connection's queue and in their gap events. */
 export const PRESENCE_STREAM = '$presence:';
+
+/** The `presence_error` event of a refused track or watch: the error's code and first line. */
+export function presenceError(error: unknown): Uint8Array {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const code = isHeraldError(error) ? error.code : 'PRESENCE_FAILED';
+  return namedFrame('presence_error', { code, message });
+}
 
 /** Something to stop when the connection closes. */
 export interface Stoppable {
@@ -54,9 +62,7 @@ export function trackPresence(
       tracked = loose(state).track(chosen.topic, chosen.key, chosen.meta, { owner: connection.id });
       return tracked;
     })
-    .catch((error: unknown) => {
-      connection.control(namedFrame('presence_error', { message: String(error) }));
-    });
+    .catch((error: unknown) => connection.control(presenceError(error)));
   return {
     stop() {
       stopped = true;

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import { createGateway, type GatewayOptions } from '../../src/gateway/index.js';
+import type { Instrumentation } from '../../src/index.js';
 import {
   createBus,
   createLocalHub,
@@ -35,6 +36,7 @@ export const registry = defineTopics({
 /** Two started buses on one hub, a gateway on the first, served by node:http. */
 export async function world(
   options: GatewayOptions = { authorize: (_r, t) => t.startsWith('room:') },
+  instrumentation: Instrumentation | false = false,
 ) {
   const hub = createLocalHub();
   const keys = testKeys('gw-test');
@@ -43,6 +45,7 @@ export async function world(
     keys,
     transport: hub.transport(),
     nodeId: 'app-1',
+    instrumentation,
     log: false,
     presence: { heartbeatMs: 100, downAfterMs: 1000 },
   });
@@ -51,6 +54,7 @@ export async function world(
     keys,
     transport: hub.transport(),
     nodeId: 'peer-1',
+    instrumentation,
     log: false,
     presence: { heartbeatMs: 100, downAfterMs: 1000 },
   });

@@ -168,6 +168,7 @@ describe('the tarball installed with TypeBox alone', { timeout: 120_000 }, () =>
     expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(
       [
         '.',
+        './browser',
         './catalog',
         './codegen',
         './gateway',
