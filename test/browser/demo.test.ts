@@ -164,6 +164,8 @@ describe.runIf(chromiumOk && redis.ok)('the web demo in Chromium', () => {
       await alice.waitForSelector('#stream[data-state="reconnecting"]', { timeout: 5000 });
       const missed = ['during the cut 1', 'during the cut 2', 'during the cut 3'];
       for (const text of missed) await say(bob, text);
+      // They were published: bob's own page (not cut) shows each one.
+      for (const text of missed) await waitForChat(bob, text, 5000);
       await new Promise((resolve) => setTimeout(resolve, 5000));
       proxy.refuse(false);
       await alice.waitForSelector('#stream[data-state="open"]', { timeout: 10_000 });

@@ -40,16 +40,12 @@ interface State {
   readonly lost: readonly string[];
 }
 
-/** Severities whose alerts the panel shows. */
-const ALERT_SEVERITIES = ['emergency', 'alert', 'critical', 'error', 'warning'];
-
 const name =
   new URLSearchParams(location.search).get('name') ??
   `guest-${Math.random().toString(36).slice(2, 6)}`;
 const counter = counterView();
 const presence = presenceState();
 const ops = opsPanel();
-const watchedNodes = new Set<string>();
 const client = createGatewayClient({
   url: '/herald',
   // The instance tracks this page in the lobby's presence under this name (server/access.ts).
@@ -75,28 +71,16 @@ function showState(state: State): void {
 const resyncCounter = async (): Promise<void> =>
   counter.merge((await call<State>('/api/state')).counts);
 
-/** Follows the health of every instance the panel knows (one topic per instance). */
-function watchNodes(nodes: readonly string[]): void {
-  for (const node of nodes) {
-    if (watchedNodes.has(node)) continue;
-    watchedNodes.add(node);
-    client.subscribe(`health:node:${node}`, (message) => ops.node(message.payload as NodeHealth));
-  }
-}
-
+/** The operations topics, whole: one template subscription each, whatever the instances are. */
 function watchOperations(): void {
-  client.subscribe('health:cluster', (message) => {
-    ops.cluster(message.payload as ClusterHealth);
-    watchNodes(ops.nodes());
-  });
-  client.subscribe('metrics:herald', (message) => ops.metrics(message.payload as BusMetrics), {
+  client.subscribe('health:cluster', (message) => ops.cluster(message.payload as ClusterHealth));
+  client.subscribe('health:node:{node}', (message) => ops.node(message.payload as NodeHealth));
+  client.subscribe('metrics:{component}', (message) => ops.metrics(message.payload as BusMetrics), {
     events: ['bus'],
   });
-  for (const severity of ALERT_SEVERITIES) {
-    client.subscribe(`alerts:${severity}`, (message) => ops.alert(message.payload as AlertRaised), {
-      events: ['raised'],
-    });
-  }
+  client.subscribe('alerts:{severity}', (message) => ops.alert(message.payload as AlertRaised), {
+    events: ['raised'],
+  });
 }
 
 function onChat(message: PageMessage): void {
@@ -108,11 +92,14 @@ async function sendChat(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   const input = byId<HTMLInputElement>('chat-text');
   const error = byId('chat-error');
+  // Taken and cleared before the request: a person may type the next message meanwhile.
+  const text = input.value;
+  input.value = '';
   try {
-    await client.publish(ROOM, 'message', { user: name, text: input.value });
-    input.value = '';
+    await client.publish(ROOM, 'message', { user: name, text });
     error.hidden = true;
   } catch (failure) {
+    if (input.value === '') input.value = text;
     error.hidden = false;
     error.textContent =
       failure instanceof GatewayRefusal
@@ -175,4 +162,3 @@ client.presence(ROOM, (event) => {
 });
 // Subscribed in the same task as the others: the client opens one stream for all of them.
 watchOperations();
-watchNodes(ops.nodes());

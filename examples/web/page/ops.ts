@@ -1,9 +1,10 @@
 /**
- * The operations panel, fed by the operations broadcaster of every instance (`herald/ops`):
- * `health:cluster` says which instances are up and which were lost, `health:node:<node>` gives
- * each one's status, uptime, heap and event-loop delay, `metrics:herald` its bus counters per
- * window (the rejections by reason are summed here, since the page opened), and `alerts:*` the
- * alerts, one line per alert id with every instance that reported it.
+ * The operations panel, fed by the operations broadcaster of every instance (`herald/ops`)
+ * through template subscriptions: `health:cluster` says which instances are up and which were
+ * lost, `health:node:{node}` gives each one's status, uptime, heap and event-loop delay,
+ * `metrics:{component}` its bus counters per window (the rejections by reason are summed here,
+ * since the page opened), and `alerts:{severity}` the alerts, one line per alert id with every
+ * instance that reported it.
  */
 import { append, byId, duration, el, megabytes } from './dom.js';
 
@@ -114,7 +115,5 @@ export function opsPanel() {
       entry.reporters.add(raised.node);
       entry.item.textContent = `${raised.severity} ${raised.type}: ${raised.message} (reported by ${[...entry.reporters].sort().join(', ')})`;
     },
-    /** The instances the panel knows of, up or lost. */
-    nodes: (): string[] => [...new Set([...up, ...lost])],
   };
 }
