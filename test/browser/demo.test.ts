@@ -207,6 +207,7 @@ describe.runIf(chromiumOk && redis.ok)('the web demo in Chromium', () => {
         `web-3 killed: carol left presence after ${left} ms, web-3 shown lost after ${shownLost} ms`,
       );
       expect(await online(bob)).toEqual(['alice: web-1', 'bob: web-2']);
+      expect(await bob.textContent('#cluster')).toBe('2 up, lost: web-3');
       expect(await bob.locator('#alerts li[data-type="node.lost"]').textContent()).toContain(
         'critical node.lost: web-3 stopped answering (lost)',
       );

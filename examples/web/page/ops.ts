@@ -67,8 +67,9 @@ export function opsPanel() {
     byId('nodes')
       .querySelector('tbody')
       ?.replaceChildren(...rows);
-    byId('cluster').textContent =
-      `${up.size} up${lost.size ? `, lost: ${[...lost].sort().join(', ')}` : ''}`;
+    const live = [...up].filter((node) => !lost.has(node));
+    const gone = [...lost].sort().join(', ');
+    byId('cluster').textContent = `${live.length} up${gone ? `, lost: ${gone}` : ''}`;
   };
 
   const drawRejections = (): void => {
