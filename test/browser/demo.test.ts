@@ -19,7 +19,15 @@ import { startProxy, type TcpProxy } from '../support/proxy.js';
 import { requireRedis } from '../support/services.js';
 import { launchChromium, requireChromium } from './support/chromium.js';
 import { LOST_WITHIN_MS, startTestDemo, type TestDemo } from './support/demo.js';
-import { chatLines, online, openPage, say, waitForChat, waitForCounter } from './support/pages.js';
+import {
+  chatLines,
+  online,
+  openPage,
+  rejectedCount,
+  say,
+  waitForChat,
+  waitForCounter,
+} from './support/pages.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -114,6 +122,7 @@ describe.runIf(chromiumOk && redis.ok)('the web demo in Chromium', () => {
 
   it('never shows a tampered message injected with redis-cli PUBLISH', async () => {
     const channel = `${demo.prefix}:chat:lobby`;
+    const before = await rejectedCount(bob, 'bad_signature');
     const spy = new Redis(redis.url!);
     const captured = new Promise<string>((resolve) =>
       spy.on('message', (_c, data) => resolve(data)),
@@ -133,6 +142,11 @@ describe.runIf(chromiumOk && redis.ok)('the web demo in Chromium', () => {
       `${header}.${flipped}.${signature}`,
     ]);
     expect(Number(stdout.trim())).toBeGreaterThanOrEqual(3); // every instance heard it
+    // The rejection counter of the operations panel moves (bus metrics of every instance).
+    await bob
+      .locator('#rejections li[data-reason="bad_signature"]')
+      .filter({ hasNotText: `bad_signature: ${before}` })
+      .waitFor({ timeout: 5000 });
     await say(bob, 'after the tampered one');
     for (const page of [alice, bob, carol]) await waitForChat(page, 'after the tampered one', 5000);
     for (const page of [alice, bob, carol]) {
@@ -150,6 +164,8 @@ describe.runIf(chromiumOk && redis.ok)('the web demo in Chromium', () => {
       await alice.waitForSelector('#stream[data-state="reconnecting"]', { timeout: 5000 });
       const missed = ['during the cut 1', 'during the cut 2', 'during the cut 3'];
       for (const text of missed) await say(bob, text);
+      // They were published: bob's own page (not cut) shows each one.
+      for (const text of missed) await waitForChat(bob, text, 5000);
       await new Promise((resolve) => setTimeout(resolve, 5000));
       proxy.refuse(false);
       await alice.waitForSelector('#stream[data-state="open"]', { timeout: 10_000 });
@@ -172,7 +188,7 @@ describe.runIf(chromiumOk && redis.ok)('the web demo in Chromium', () => {
     });
   }, 30_000);
 
-  it('removes an instance killed with SIGKILL from presence within the down period', async () => {
+  it('removes an instance killed with SIGKILL from presence and shows it lost within the down period', async () => {
     await failWithOutput(async () => {
       await bob.locator('#presence li[data-name="carol"]').waitFor({ timeout: 10_000 });
       await bob.locator('#presence li').nth(2).waitFor({ timeout: 10_000 });
@@ -181,8 +197,20 @@ describe.runIf(chromiumOk && redis.ok)('the web demo in Chromium', () => {
       await bob
         .locator('#presence li[data-name="carol"]')
         .waitFor({ state: 'detached', timeout: LOST_WITHIN_MS });
-      console.log(`carol (web-3) left presence ${Date.now() - killed} ms after SIGKILL`);
+      const left = Date.now() - killed;
+      await bob
+        .locator('#nodes tr[data-node="web-3"][data-status="lost"]')
+        .waitFor({ timeout: Math.max(1, LOST_WITHIN_MS - left) });
+      const shownLost = Date.now() - killed;
+      await bob.locator('#alerts li[data-type="node.lost"]').waitFor({ timeout: 5000 });
+      console.log(
+        `web-3 killed: carol left presence after ${left} ms, web-3 shown lost after ${shownLost} ms`,
+      );
       expect(await online(bob)).toEqual(['alice: web-1', 'bob: web-2']);
+      expect(await bob.textContent('#cluster')).toBe('2 up, lost: web-3');
+      expect(await bob.locator('#alerts li[data-type="node.lost"]').textContent()).toContain(
+        'critical node.lost: web-3 stopped answering (lost)',
+      );
     });
     if (screenshots) {
       await alice.screenshot({ path: join(root, 'docs/images/demo-web-1.png'), fullPage: true });

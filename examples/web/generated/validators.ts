@@ -129,6 +129,47 @@ function check$nodeHealth$status$v1(format: FormatCheck): CheckFunction {
   }
 }
 
+/** `nodeHealth.status@2` on `health:node:{node}`: Periodic and on-change health report of a node. */
+function check$nodeHealth$status$v2(format: FormatCheck): CheckFunction {
+  const local_0 = /^[A-Za-z0-9_.-]+$/;
+  return function check(value: any): boolean {
+    return (
+      (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+      (typeof value['node'] === 'string') &&
+      value['node'].length <= 64 &&
+      value['node'].length >= 1 &&
+      local_0.test(value['node']) &&
+      (typeof value['timestamp'] === 'string') &&
+      value['timestamp'].length <= 64 &&
+      format('date-time', value['timestamp']) &&
+      (((value['status'] === 'healthy')) || ((value['status'] === 'degraded')) || ((value['status'] === 'unhealthy'))) &&
+      Number.isFinite(value['uptimeSeconds']) &&
+      value['uptimeSeconds'] >= 0 &&
+      (typeof value['memory'] === 'object' && value['memory'] !== null && !Array.isArray(value['memory'])) &&
+      Number.isInteger(value['memory']['rss']) &&
+      value['memory']['rss'] >= 0 &&
+      Number.isInteger(value['memory']['heapUsed']) &&
+      value['memory']['heapUsed'] >= 0 &&
+      Number.isInteger(value['memory']['heapTotal']) &&
+      value['memory']['heapTotal'] >= 0 &&
+      Number.isInteger(value['memory']['external']) &&
+      value['memory']['external'] >= 0 &&
+      (value['memory']['arrayBuffers'] !== undefined ? (Number.isInteger(value['memory']['arrayBuffers']) && value['memory']['arrayBuffers'] >= 0) : true) &&
+      Object.getOwnPropertyNames(value['memory']).every(key => ['rss', 'heapUsed', 'heapTotal', 'external', 'arrayBuffers'].includes(key)) &&
+      (value['cpuPercent'] !== undefined ? (Number.isFinite(value['cpuPercent']) && value['cpuPercent'] >= 0) : true) &&
+      Array.isArray(value['checks']) &&
+      value['checks'].length <= 64 &&
+      ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && value['name'].length <= 64 && value['name'].length >= 1 && (((value['status'] === 'pass')) || ((value['status'] === 'warn')) || ((value['status'] === 'fail'))) && Number.isFinite(value['durationMs']) && value['durationMs'] >= 0 && (value['message'] !== undefined ? ((typeof value['message'] === 'string') && value['message'].length <= 512 && value['message'].length >= 1) : true) && Object.getOwnPropertyNames(value).every(key => ['name', 'status', 'durationMs', 'message'].includes(key))))) { return false }; return true; })(value['checks']) &&
+      (value['hostname'] !== undefined ? ((typeof value['hostname'] === 'string') && value['hostname'].length <= 253 && value['hostname'].length >= 1) : true) &&
+      (value['pid'] !== undefined ? (Number.isInteger(value['pid']) && value['pid'] >= 1) : true) &&
+      (value['eventLoopDelayMs'] !== undefined ? ((typeof value['eventLoopDelayMs'] === 'object' && value['eventLoopDelayMs'] !== null && !Array.isArray(value['eventLoopDelayMs'])) && Number.isFinite(value['eventLoopDelayMs']['p50']) && value['eventLoopDelayMs']['p50'] >= 0 && Number.isFinite(value['eventLoopDelayMs']['p95']) && value['eventLoopDelayMs']['p95'] >= 0 && Number.isFinite(value['eventLoopDelayMs']['p99']) && value['eventLoopDelayMs']['p99'] >= 0 && Number.isFinite(value['eventLoopDelayMs']['max']) && value['eventLoopDelayMs']['max'] >= 0 && (value['eventLoopDelayMs']['mean'] !== undefined ? (Number.isFinite(value['eventLoopDelayMs']['mean']) && value['eventLoopDelayMs']['mean'] >= 0) : true) && Object.getOwnPropertyNames(value['eventLoopDelayMs']).every(key => ['p50', 'p95', 'p99', 'max', 'mean'].includes(key))) : true) &&
+      (value['transport'] !== undefined ? ((typeof value['transport'] === 'object' && value['transport'] !== null && !Array.isArray(value['transport'])) && (typeof value['transport']['name'] === 'string') && value['transport']['name'].length <= 64 && value['transport']['name'].length >= 1 && (typeof value['transport']['state'] === 'string') && value['transport']['state'].length <= 32 && value['transport']['state'].length >= 1 && (value['transport']['channels'] !== undefined ? (Number.isInteger(value['transport']['channels']) && value['transport']['channels'] >= 0) : true) && Object.getOwnPropertyNames(value['transport']).every(key => ['name', 'state', 'channels'].includes(key))) : true) &&
+      (value['bus'] !== undefined ? ((typeof value['bus'] === 'object' && value['bus'] !== null && !Array.isArray(value['bus'])) && Number.isInteger(value['bus']['published']) && value['bus']['published'] >= 0 && Number.isInteger(value['bus']['sent']) && value['bus']['sent'] >= 0 && Number.isInteger(value['bus']['received']) && value['bus']['received'] >= 0 && Number.isInteger(value['bus']['delivered']) && value['bus']['delivered'] >= 0 && Number.isInteger(value['bus']['rejected']) && value['bus']['rejected'] >= 0 && Number.isInteger(value['bus']['handlerErrors']) && value['bus']['handlerErrors'] >= 0 && Number.isInteger(value['bus']['overflowDrops']) && value['bus']['overflowDrops'] >= 0 && Number.isInteger(value['bus']['gaps']) && value['bus']['gaps'] >= 0 && Object.getOwnPropertyNames(value['bus']).length === 8) : true) &&
+      Object.getOwnPropertyNames(value).every(key => ['node', 'timestamp', 'status', 'uptimeSeconds', 'memory', 'cpuPercent', 'checks', 'hostname', 'pid', 'eventLoopDelayMs', 'transport', 'bus'].includes(key))
+    )
+  }
+}
+
 /** `clusterHealth.status@1` on `health:cluster`: How many nodes are healthy, degraded and unhealthy. */
 function check$clusterHealth$status$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
@@ -154,6 +195,37 @@ function check$clusterHealth$status$v1(format: FormatCheck): CheckFunction {
       value['unhealthyNodes'] >= 0 &&
       (value['nodes'] !== undefined ? (Array.isArray(value['nodes']) && value['nodes'].length <= 1024 && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['node'] === 'string') && value['node'].length <= 64 && value['node'].length >= 1 && local_1.test(value['node']) && (((value['status'] === 'healthy')) || ((value['status'] === 'degraded')) || ((value['status'] === 'unhealthy'))) && (typeof value['lastSeen'] === 'string') && value['lastSeen'].length <= 64 && format('date-time', value['lastSeen']) && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; })(value['nodes'])) : true) &&
       Object.getOwnPropertyNames(value).every(key => ['reporter', 'timestamp', 'status', 'totalNodes', 'healthyNodes', 'degradedNodes', 'unhealthyNodes', 'nodes'].includes(key))
+    )
+  }
+}
+
+/** `clusterHealth.status@2` on `health:cluster`: How many nodes are healthy, degraded and unhealthy. */
+function check$clusterHealth$status$v2(format: FormatCheck): CheckFunction {
+  const local_0 = /^[A-Za-z0-9_.-]+$/;
+  const local_1 = /^[A-Za-z0-9_.-]+$/;
+  const local_2 = /^[A-Za-z0-9_.-]+$/;
+  return function check(value: any): boolean {
+    return (
+      (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+      (typeof value['reporter'] === 'string') &&
+      value['reporter'].length <= 64 &&
+      value['reporter'].length >= 1 &&
+      local_0.test(value['reporter']) &&
+      (typeof value['timestamp'] === 'string') &&
+      value['timestamp'].length <= 64 &&
+      format('date-time', value['timestamp']) &&
+      (((value['status'] === 'healthy')) || ((value['status'] === 'degraded')) || ((value['status'] === 'unhealthy'))) &&
+      Number.isInteger(value['totalNodes']) &&
+      value['totalNodes'] >= 0 &&
+      Number.isInteger(value['healthyNodes']) &&
+      value['healthyNodes'] >= 0 &&
+      Number.isInteger(value['degradedNodes']) &&
+      value['degradedNodes'] >= 0 &&
+      Number.isInteger(value['unhealthyNodes']) &&
+      value['unhealthyNodes'] >= 0 &&
+      (value['nodes'] !== undefined ? (Array.isArray(value['nodes']) && value['nodes'].length <= 1024 && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['node'] === 'string') && value['node'].length <= 64 && value['node'].length >= 1 && local_1.test(value['node']) && (((value['status'] === 'healthy')) || ((value['status'] === 'degraded')) || ((value['status'] === 'unhealthy'))) && (typeof value['lastSeen'] === 'string') && value['lastSeen'].length <= 64 && format('date-time', value['lastSeen']) && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; })(value['nodes'])) : true) &&
+      (value['lost'] !== undefined ? (Array.isArray(value['lost']) && value['lost'].length <= 1024 && ((array) => { for(const value of array) if(!(((typeof value === 'string') && value.length <= 64 && value.length >= 1 && local_2.test(value)))) { return false }; return true; })(value['lost'])) : true) &&
+      Object.getOwnPropertyNames(value).every(key => ['reporter', 'timestamp', 'status', 'totalNodes', 'healthyNodes', 'degradedNodes', 'unhealthyNodes', 'nodes', 'lost'].includes(key))
     )
   }
 }
@@ -320,6 +392,64 @@ function check$metrics$persistence$v1(format: FormatCheck): CheckFunction {
       value['bytes'] >= 0 &&
       (value['queueDepth'] !== undefined ? (Number.isInteger(value['queueDepth']) && value['queueDepth'] >= 0) : true) &&
       Object.getOwnPropertyNames(value).every(key => ['node', 'component', 'timestamp', 'store', 'operation', 'windowMs', 'count', 'failures', 'durationMs', 'ratePerSecond', 'bytes', 'queueDepth'].includes(key))
+    )
+  }
+}
+
+/** `metrics.bus@1` on `metrics:{component}`: What a bus did over a window: messages, rejections, queues, handler time. */
+function check$metrics$bus$v1(format: FormatCheck): CheckFunction {
+  const local_0 = /^[A-Za-z0-9_.-]+$/;
+  const local_1 = /^[A-Za-z0-9_.-]+$/;
+  const local_2 = /^[a-z][a-z0-9_]{0,63}$/;
+  return function check(value: any): boolean {
+    return (
+      (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+      (typeof value['node'] === 'string') &&
+      value['node'].length <= 64 &&
+      value['node'].length >= 1 &&
+      local_0.test(value['node']) &&
+      (typeof value['component'] === 'string') &&
+      value['component'].length <= 64 &&
+      value['component'].length >= 1 &&
+      local_1.test(value['component']) &&
+      (typeof value['timestamp'] === 'string') &&
+      value['timestamp'].length <= 64 &&
+      format('date-time', value['timestamp']) &&
+      Number.isFinite(value['windowMs']) &&
+      value['windowMs'] > 0 &&
+      Number.isInteger(value['published']) &&
+      value['published'] >= 0 &&
+      Number.isInteger(value['sent']) &&
+      value['sent'] >= 0 &&
+      Number.isInteger(value['received']) &&
+      value['received'] >= 0 &&
+      Number.isInteger(value['delivered']) &&
+      value['delivered'] >= 0 &&
+      Number.isFinite(value['publishedPerSecond']) &&
+      value['publishedPerSecond'] >= 0 &&
+      Number.isFinite(value['deliveredPerSecond']) &&
+      value['deliveredPerSecond'] >= 0 &&
+      Array.isArray(value['rejected']) &&
+      value['rejected'].length <= 64 &&
+      ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['reason'] === 'string') && local_2.test(value['reason']) && Number.isInteger(value['count']) && value['count'] >= 0 && Object.getOwnPropertyNames(value).length === 2))) { return false }; return true; })(value['rejected']) &&
+      Number.isInteger(value['rejectedTotal']) &&
+      value['rejectedTotal'] >= 0 &&
+      Number.isInteger(value['handlerErrors']) &&
+      value['handlerErrors'] >= 0 &&
+      Number.isInteger(value['overflowDrops']) &&
+      value['overflowDrops'] >= 0 &&
+      Number.isInteger(value['gaps']) &&
+      value['gaps'] >= 0 &&
+      (typeof value['queues'] === 'object' && value['queues'] !== null && !Array.isArray(value['queues'])) &&
+      Number.isInteger(value['queues']['subscriptions']) &&
+      value['queues']['subscriptions'] >= 0 &&
+      Number.isInteger(value['queues']['pending']) &&
+      value['queues']['pending'] >= 0 &&
+      Number.isInteger(value['queues']['maxPending']) &&
+      value['queues']['maxPending'] >= 0 &&
+      Object.getOwnPropertyNames(value['queues']).length === 3 &&
+      (value['handlerMs'] !== undefined ? ((typeof value['handlerMs'] === 'object' && value['handlerMs'] !== null && !Array.isArray(value['handlerMs'])) && Number.isFinite(value['handlerMs']['p50']) && value['handlerMs']['p50'] >= 0 && Number.isFinite(value['handlerMs']['p95']) && value['handlerMs']['p95'] >= 0 && Number.isFinite(value['handlerMs']['p99']) && value['handlerMs']['p99'] >= 0 && Number.isFinite(value['handlerMs']['max']) && value['handlerMs']['max'] >= 0 && (value['handlerMs']['mean'] !== undefined ? (Number.isFinite(value['handlerMs']['mean']) && value['handlerMs']['mean'] >= 0) : true) && Object.getOwnPropertyNames(value['handlerMs']).every(key => ['p50', 'p95', 'p99', 'max', 'mean'].includes(key))) : true) &&
+      Object.getOwnPropertyNames(value).every(key => ['node', 'component', 'timestamp', 'windowMs', 'published', 'sent', 'received', 'delivered', 'publishedPerSecond', 'deliveredPerSecond', 'rejected', 'rejectedTotal', 'handlerErrors', 'overflowDrops', 'gaps', 'queues', 'handlerMs'].includes(key))
     )
   }
 }
@@ -788,11 +918,14 @@ export const validators: Readonly<Record<string, CheckFunction>> = {
   'system.stopping@1': check$system$stopping$v1(format),
   'system.config_changed@1': check$system$config_changed$v1(format),
   'nodeHealth.status@1': check$nodeHealth$status$v1(format),
+  'nodeHealth.status@2': check$nodeHealth$status$v2(format),
   'clusterHealth.status@1': check$clusterHealth$status$v1(format),
+  'clusterHealth.status@2': check$clusterHealth$status$v2(format),
   'metrics.metric@1': check$metrics$metric$v1(format),
   'metrics.performance@1': check$metrics$performance$v1(format),
   'metrics.throughput@1': check$metrics$throughput$v1(format),
   'metrics.persistence@1': check$metrics$persistence$v1(format),
+  'metrics.bus@1': check$metrics$bus$v1(format),
   'alerts.raised@1': check$alerts$raised$v1(format),
   'alerts.resolved@1': check$alerts$resolved$v1(format),
   'audit.data_change@1': check$audit$data_change$v1(format),

@@ -12,6 +12,13 @@ import {
 } from '../../../src/browser/index.js';
 import { call } from './api.js';
 import { byId } from './dom.js';
+import {
+  type AlertRaised,
+  type BusMetrics,
+  type ClusterHealth,
+  type NodeHealth,
+  opsPanel,
+} from './ops.js';
 import { presenceState } from './presence.js';
 import {
   type Counts,
@@ -29,6 +36,8 @@ interface State {
   readonly node: string;
   readonly transport: string;
   readonly counts: Counts;
+  readonly nodes: readonly string[];
+  readonly lost: readonly string[];
 }
 
 const name =
@@ -36,6 +45,7 @@ const name =
   `guest-${Math.random().toString(36).slice(2, 6)}`;
 const counter = counterView();
 const presence = presenceState();
+const ops = opsPanel();
 const client = createGatewayClient({
   url: '/herald',
   // The instance tracks this page in the lobby's presence under this name (server/access.ts).
@@ -48,12 +58,29 @@ const client = createGatewayClient({
   onGap: (gap: PageGap) => logStream(`gap on ${gap.topic} (${gap.reason}): resynchronising`),
 });
 
-async function loadState(): Promise<void> {
-  const state = await call<State>('/api/state');
+/** Shows what the instance says before the stream opens. */
+function showState(state: State): void {
   byId('instance').textContent = state.node;
   byId('transport').textContent = state.transport;
   document.title = `Herald demo: ${state.node}`;
   counter.merge(state.counts);
+  ops.seed(state.nodes, state.lost);
+}
+
+/** After a gap on the counter: the instance's vector has every click it saw. */
+const resyncCounter = async (): Promise<void> =>
+  counter.merge((await call<State>('/api/state')).counts);
+
+/** The operations topics, whole: one template subscription each, whatever the instances are. */
+function watchOperations(): void {
+  client.subscribe('health:cluster', (message) => ops.cluster(message.payload as ClusterHealth));
+  client.subscribe('health:node:{node}', (message) => ops.node(message.payload as NodeHealth));
+  client.subscribe('metrics:{component}', (message) => ops.metrics(message.payload as BusMetrics), {
+    events: ['bus'],
+  });
+  client.subscribe('alerts:{severity}', (message) => ops.alert(message.payload as AlertRaised), {
+    events: ['raised'],
+  });
 }
 
 function onChat(message: PageMessage): void {
@@ -65,11 +92,14 @@ async function sendChat(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   const input = byId<HTMLInputElement>('chat-text');
   const error = byId('chat-error');
+  // Taken and cleared before the request: a person may type the next message meanwhile.
+  const text = input.value;
+  input.value = '';
   try {
-    await client.publish(ROOM, 'message', { user: name, text: input.value });
-    input.value = '';
+    await client.publish(ROOM, 'message', { user: name, text });
     error.hidden = true;
   } catch (failure) {
+    if (input.value === '') input.value = text;
     error.hidden = false;
     error.textContent =
       failure instanceof GatewayRefusal
@@ -111,7 +141,7 @@ function tryTopic(event: SubmitEvent): void {
   );
 }
 
-await loadState();
+showState(await call<State>('/api/state'));
 byId('increment').addEventListener('click', () => void call('/api/counter', 'POST'));
 byId<HTMLFormElement>('chat-form').addEventListener('submit', (event) => void sendChat(event));
 byId('forge').addEventListener('click', () => void forge());
@@ -120,7 +150,7 @@ client.subscribe(
   'counter',
   (message) => counter.merge((message.payload as { counts: Counts }).counts),
   {
-    onGap: () => void loadState(),
+    onGap: () => void resyncCounter(),
   },
 );
 client.subscribe(ROOM, onChat, {
@@ -130,3 +160,5 @@ client.presence(ROOM, (event) => {
   presence.apply(event);
   showPresence(presence.online());
 });
+// Subscribed in the same task as the others: the client opens one stream for all of them.
+watchOperations();

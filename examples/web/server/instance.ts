@@ -1,7 +1,7 @@
 /**
  * One instance of the web demo: a bus (on the transport the launcher chose), the gateway that
  * carries its verified events to pages, the operations broadcaster that reports its health and
- * metrics, the shared counter, the forger behind the "wrong key" button, and the HTTP server
+ * metrics and raises the demo's alerts, the shared counter, the forger behind the "wrong key" button, and the HTTP server
  * that serves the page. `startInstance` is what each child process runs (instance entry) and
  * what the in-process mode runs three times on one hub.
  */
@@ -22,6 +22,7 @@ import { loadAssets } from './assets.js';
 import { type Counts, sharedCounter, total } from './counter.js';
 import { createForger } from './forge.js';
 import { close, GATEWAY_PATH, handler, listen } from './http.js';
+import { demoOperations, raiseAlerts } from './operations.js';
 
 /** What one instance needs. */
 export interface InstanceOptions {
@@ -52,11 +53,16 @@ export interface InstanceState {
   readonly counts: Counts;
   readonly total: number;
   readonly timings: DemoTimings;
+  /** The instances up, as this one's cluster view has them. */
+  readonly nodes: readonly string[];
+  /** The instances lost. */
+  readonly lost: readonly string[];
 }
 
 /** Starts an instance and resolves once its page is served. */
 export async function startInstance(options: InstanceOptions): Promise<Instance> {
   const { nodeId, timings } = options;
+  const ops = demoOperations(timings);
   const bus = createBus({
     registry,
     validators,
@@ -65,9 +71,11 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     transport: options.transport(),
     transportOptions: options.transportOptions,
     presence: { heartbeatMs: timings.heartbeatMs, downAfterMs: timings.downAfterMs },
+    features: [ops],
   });
   await bus.start();
   const client = createClient(bus);
+  const stopAlerts = await raiseAlerts(ops, bus, client);
   const counter = await sharedCounter(client, nodeId);
   const kid = options.keys.keys[0]?.kid ?? 'demo';
   const forger = await createForger({
@@ -79,7 +87,16 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const gateway = createGateway(bus, { basePath: GATEWAY_PATH, ...access(nodeId) });
   const state = (): InstanceState => {
     const counts = counter.counts();
-    return { node: nodeId, transport: bus.transport().name, counts, total: total(counts), timings };
+    const { nodes, lost } = ops.cluster();
+    return {
+      node: nodeId,
+      transport: bus.transport().name,
+      counts,
+      total: total(counts),
+      timings,
+      nodes: (nodes ?? []).map((member) => member.node),
+      lost: lost ?? [],
+    };
   };
   const demo = {
     state,
@@ -103,6 +120,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
       await gateway.close();
       await close(served.server);
       await forger.stop();
+      await stopAlerts();
       await counter.close();
       await bus.stop();
     },

@@ -47,3 +47,9 @@ export async function online(page: Page): Promise<string[]> {
     ),
   );
 }
+
+/** The rejections of `reason` the operations panel of `page` counts (0 when none). */
+export async function rejectedCount(page: Page, reason: string): Promise<number> {
+  const item = page.locator(`#rejections li[data-reason="${reason}"]`);
+  return (await item.count()) === 0 ? 0 : Number(await item.getAttribute('data-count'));
+}
