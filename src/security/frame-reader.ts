@@ -56,7 +56,8 @@ export function createFrameReader(
     let failed: ReturnType<typeof refuse> | undefined;
     const verified: Header[] = [];
     for (let i = 0; i < claims.length; i++) {
-      const result = verifier.one(claims[i]!, (key) => check(key, input, each[i]!));
+      const signature = each[i]!;
+      const result = verifier.one(claims[i]!, (key) => check(key, input, signature));
       if (result.ok) verified.push(result.header);
       else failed = worse(failed, result);
     }
