@@ -10,6 +10,7 @@ import type { BusCore, BusCoreOptions } from './bus/types.js';
 import { presenceFeature } from './presence/feature.js';
 import type { Presence, PresenceOptions } from './presence/types.js';
 import type { TopicDefs } from './schemas/define.js';
+import { otelInstrumentation } from './telemetry/otel.js';
 
 /**
  * A system feature the application adds to a bus (e.g. `operations()` of herald/ops). createBus
@@ -43,8 +44,10 @@ export interface Bus<D extends TopicDefs = TopicDefs> extends BusCore<D> {
 
 /** Creates a bus. Configuration errors (weak keys, bad node id) throw here, not at start. */
 export function createBus<const D extends TopicDefs>(options: BusOptions<D>): Bus<D> {
+  // The bus calls an instrumentation and imports none: OpenTelemetry's is the default, set here.
+  const instrumentation = options.instrumentation ?? otelInstrumentation();
   return assembleBus(
-    options,
+    { ...options, instrumentation },
     (install) => ({ presence: install(presenceFeature(options.registry, options.presence)) }),
     (bus, install) => {
       // A feature sees the bus through its public API, untyped by the registry: it checks at bind

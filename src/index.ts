@@ -28,6 +28,7 @@ export type {
   SubscriptionCounts,
   ThrottleOptions,
 } from './bus/helpers/options.js';
+export type { LogOption, LogWriter, ReportOptions } from './bus/report.js';
 export type {
   BatchHandler,
   BatchSubscribeOptions,
@@ -154,7 +155,6 @@ export type {
 export { attachLogger, DEFAULT_LOG_LEVELS } from './telemetry/logger.js';
 export type { OtelInstrumentationOptions } from './telemetry/otel.js';
 export { otelInstrumentation } from './telemetry/otel.js';
-export type { LogOption, LogWriter, ReportOptions } from './telemetry/report.js';
 export type {
   Instrumentation,
   ProcessInfo,

@@ -12,10 +12,10 @@ import type { DecodeLimits } from '../security/codec.js';
 import type { FreshnessOptions } from '../security/freshness.js';
 import type { KeyConfig } from '../security/keys.js';
 import type { Rejection, RejectReason } from '../security/reasons.js';
-import type { LogOption } from '../telemetry/report.js';
-import type { Instrumentation } from '../telemetry/types.js';
 import type { BatchingOptions } from './batcher.js';
 import type { DuplicateNode } from './duplicate-node.js';
+import type { Instrumentation } from './instrumentation.js';
+import type { LogOption } from './report.js';
 
 import type {
   BatchHandler,

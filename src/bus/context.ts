@@ -17,13 +17,11 @@ import { createFreshness, type Freshness, replayTtlMs } from '../security/freshn
 import { createKeyRing } from '../security/keys.js';
 import { type Rejection, RejectReason } from '../security/reasons.js';
 import { createReplayGate, type ReplayGate } from '../security/replay.js';
-import { otelInstrumentation } from '../telemetry/otel.js';
-import { createReporter, type Reporter } from '../telemetry/report.js';
-import type { Instrumentation } from '../telemetry/types.js';
 import type { Batcher } from './batcher.js';
 import { burstClock } from './clock.js';
 import type { DuplicateWatch } from './duplicate-node.js';
 import { Emitter } from './emitter.js';
+import type { Instrumentation } from './instrumentation.js';
 import {
   type BatchSettings,
   batchSettings,
@@ -31,6 +29,7 @@ import {
   freshnessDefaults,
   nodeIdOf,
 } from './options.js';
+import { createReporter, type Reporter } from './report.js';
 import type { SystemClient } from './system.js';
 import { type SubscriberState, SubscriptionTable } from './table.js';
 import type { BusCoreOptions, BusEvents, BusStats } from './types.js';
@@ -129,7 +128,7 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
   const codec = createCodec(ring, nodeId, options.limits, options.tenant);
   const maxBytes = options.limits?.maxBytes ?? DEFAULT_MAX_BYTES;
   const transport = resolveTransport(options.transport, options.transportOptions);
-  // Loud by default: events nobody listens to are written to stderr (telemetry/report.ts).
+  // Loud by default: events nobody listens to are written to stderr (report.ts).
   const reporter = createReporter(options.log);
   const precompiled = options.validators ?? {};
   const fresh = options.freshness;
@@ -150,10 +149,8 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
     validators: new Map(),
     rawEvents: new Set(),
     versions: createVersionReader({ precompiled, shared: options.schemas, nodeId, now }),
-    instrumentation:
-      options.instrumentation === false
-        ? undefined
-        : (options.instrumentation ?? otelInstrumentation()),
+    // The default (OpenTelemetry) instrumentation is passed in by createBus (src/create-bus.ts).
+    instrumentation: options.instrumentation === false ? undefined : options.instrumentation,
     batching: batchSettings(options.batching),
     channelOps: new Map(),
     templateKeys: new Set(),

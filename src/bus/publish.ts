@@ -9,7 +9,6 @@
 import { ErrorCode, HeraldError } from '../errors.js';
 import type { ResolvedTopic } from '../schemas/define.js';
 import type { EnvelopeFields } from '../security/codec.js';
-import type { PublishScope } from '../telemetry/types.js';
 import type { Batcher } from './batcher.js';
 import {
   checkPayload,
@@ -22,6 +21,7 @@ import {
 } from './checks.js';
 import type { BusContext } from './context.js';
 import { nodeChannel, notStarted } from './context.js';
+import type { PublishScope } from './instrumentation.js';
 import { SettledReceipt } from './receipt.js';
 import { excludedBy, leavesNode, type Route, reachesNode, staysLocal, targetOf } from './route.js';
 import { type Sent, send, sendBatched } from './send.js';

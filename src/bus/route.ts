@@ -1,10 +1,9 @@
 /**
  * Where a publish goes: one member per broadcast variant, and its `kind` is the publish span's
- * kind (messaging conventions, telemetry/types.ts). A new variant (Phoenix's
+ * kind (`PublishKind`, instrumentation.ts). A new variant (Phoenix's
  * `local_broadcast_from`, say) is one member here and one case in each switch below; the
  * compiler finds every place that must handle it.
  */
-import type { PublishKind } from '../telemetry/types.js';
 import type { SubscriberState } from './table.js';
 
 /** The route of one publish. */
@@ -24,9 +23,6 @@ export type Route =
 export const BROADCAST: Route = Object.freeze({ kind: 'broadcast' });
 export const LOCAL: Route = Object.freeze({ kind: 'local' });
 export const RAW: Route = Object.freeze({ kind: 'raw' });
-
-/** The span kind of a route: its own kind (a route kind the telemetry does not know fails here). */
-export const spanKind = (route: Route): PublishKind => route.kind;
 
 /** The node a route addresses, if one. */
 export function targetOf(route: Route): string | undefined {

@@ -4,9 +4,10 @@
  * span with the error and rejects the publish with a TransportError saying what was delivered
  * locally all the same.
  */
-import type { PublishScope } from '../telemetry/types.js';
+
 import type { Batcher } from './batcher.js';
 import { type BusContext, wrapTransport } from './context.js';
+import type { PublishScope } from './instrumentation.js';
 import { receiptOf } from './receipt.js';
 import type { PublishReceipt } from './types.js';
 

@@ -5,7 +5,7 @@
  * showed up only as a counter in `stats()` (issue 15). So a bus reports, while no listener and
  * no logger take them: rejections, handler errors, overflow drops, cancelled subscriptions,
  * disconnects, failovers, degraded starts and gaps, each line naming the topic, the event, the
- * reason and the fix. Lines are the ones `attachLogger` writes (logger.ts), plus the fix.
+ * reason and the fix. Lines are the ones `attachLogger` writes (event-lines.ts), plus the fix.
  *
  * Invariant: per reason (a rejection reason, a subscription, a transport), the first occurrence
  * is written at once, then at most one summary line per `intervalMs` with the count it
@@ -14,9 +14,9 @@
  * `bus.on(kind, ...)` takes one kind off it and `attachLogger(bus)` takes all.
  */
 import { SERVER_VARIABLES } from '../adapters/table.js';
-import type { BusEvents } from '../bus/types.js';
 import type { Rejection } from '../security/reasons.js';
-import { type LoggedEvent, lines } from './logger.js';
+import { type LoggedEvent, lines } from './event-lines.js';
+import type { BusEvents } from './types.js';
 
 /** Where report lines go: a function of one line, or a stream such as `process.stderr`. */
 export type LogWriter = ((line: string) => void) | { write(text: string): unknown };
