@@ -8,19 +8,45 @@
  * without building the tree. It does not check full JSON grammar; `JSON.parse` does that next.
  */
 
-/** Why a JSON text was refused by {@link scanJson}. */
-export type JsonProblem = 'too_deep' | 'duplicate_key' | 'forbidden_key' | 'malformed';
+import { scanWithKeySets } from './json-key-sets.js';
+import {
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  COMMA,
+  type JsonProblem,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+} from './json-tokens.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const COLON = 0x3a;
-const COMMA = 0x2c;
+export type { JsonProblem };
+
 /** Keys of one object compared pairwise; past this many, in a set. */
 const SMALL_OBJECT = 16;
+
+/** The state of one {@link scanJson}: the open containers and the keys of the open objects. */
+class KeyScan {
+  // Per open container: -1 for an array, else where its keys start in keyStart/keyLength.
+  readonly frames: number[] = [];
+  readonly sets: (Set<string> | undefined)[] = [];
+  // True for an object that is the value of a "constructor" key.
+  readonly underConstructor: boolean[] = [];
+  readonly keyStart: number[] = [];
+  readonly keyLength: number[] = [];
+  keys = 0;
+  depth = 0;
+  // Within an object: true when the next string is a key.
+  expectKey = false;
+  // The last key, while a value may still follow it (-1: none).
+  lastKey = -1;
+  lastLength = 0;
+  constructor(
+    readonly text: string,
+    readonly maxDepth: number,
+  ) {}
+}
 
 /**
  * Scans `text` and returns the first problem, or undefined when it may be parsed.
@@ -33,115 +59,119 @@ const SMALL_OBJECT = 16;
  * @param maxDepth deepest nesting of objects and arrays allowed.
  */
 export function scanJson(text: string, maxDepth: number): JsonProblem | undefined {
-  // Per open container: -1 for an array, else where its keys start in keyStart/keyLength.
-  const frames: number[] = [];
-  const sets: (Set<string> | undefined)[] = [];
-  // True for an object that is the value of a "constructor" key.
-  const underConstructor: boolean[] = [];
-  const keyStart: number[] = [];
-  const keyLength: number[] = [];
-  let keys = 0;
-  let depth = 0;
-  // Within an object: true when the next string is a key.
-  let expectKey = false;
-  // The last key, while a value may still follow it (-1: none).
-  let lastKey = -1;
-  let lastLength = 0;
+  const s = new KeyScan(text, maxDepth);
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      const start = i + 1;
-      if (!expectKey || depth === 0) {
-        // A value: skip to its closing quote with native searches (long texts are values).
-        i = closingQuote(text, start);
-        if (i < 0) return 'malformed';
-        continue;
-      }
-      let escaped = false;
-      for (i++; i < n; i++) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) {
-          escaped = true;
-          i++;
-        } else if (d === QUOTE) break;
-      }
-      if (i >= n) return 'malformed';
-      if (escaped) return scanWithKeySets(text, maxDepth);
-      const length = i - start;
-      if (length === 9 && text.startsWith('__proto__', start)) return 'forbidden_key';
-      if (length === 9 && underConstructor[depth - 1] && text.startsWith('prototype', start))
-        return 'forbidden_key';
-      const set = sets[depth - 1];
-      if (set !== undefined) {
-        const key = text.slice(start, i);
-        if (set.has(key)) return 'duplicate_key';
-        set.add(key);
-      } else {
-        const from = frames[depth - 1]!;
-        for (let j = from; j < keys; j++) {
-          if (keyLength[j] === length && sameText(text, keyStart[j]!, start, length))
-            return 'duplicate_key';
-        }
-        keyStart[keys] = start;
-        keyLength[keys] = length;
-        keys++;
-        if (keys - from >= SMALL_OBJECT) {
-          const big = new Set<string>();
-          for (let j = from; j < keys; j++) {
-            big.add(text.slice(keyStart[j]!, keyStart[j]! + keyLength[j]!));
-          }
-          sets[depth - 1] = big;
-          keys = from;
-        }
-      }
-      lastKey = start;
-      lastLength = length;
-      expectKey = false;
+    if (c !== QUOTE) {
+      const problem = structure(s, c);
+      if (problem !== undefined) return problem;
       continue;
     }
-    switch (c) {
-      case OPEN_OBJECT:
-        if (++depth > maxDepth) return 'too_deep';
-        underConstructor[depth - 1] =
-          lastKey >= 0 &&
-          !expectKey &&
-          lastLength === 11 &&
-          text.startsWith('constructor', lastKey);
-        frames[depth - 1] = keys;
-        sets[depth - 1] = undefined;
-        expectKey = true;
-        lastKey = -1;
-        break;
-      case OPEN_ARRAY:
-        if (++depth > maxDepth) return 'too_deep';
-        underConstructor[depth - 1] = false;
-        frames[depth - 1] = -1;
-        expectKey = false;
-        lastKey = -1;
-        break;
-      case CLOSE_OBJECT:
-      case CLOSE_ARRAY:
-        if (depth === 0) return 'malformed';
-        depth--;
-        // The keys of a closed object are forgotten; its parent's are below them.
-        if (frames[depth]! >= 0) keys = frames[depth]!;
-        expectKey = false;
-        lastKey = -1;
-        break;
-      case COMMA:
-        // After a comma, an object expects a key again; an array does not.
-        expectKey = depth > 0 && frames[depth - 1]! >= 0;
-        lastKey = -1;
-        break;
-      case COLON:
-        break;
-      default:
-        // Any scalar after a key's colon ends that key's "constructor" context.
-        if (c > 0x20) lastKey = -1;
+    const start = i + 1;
+    if (!s.expectKey || s.depth === 0) {
+      // A value: skip to its closing quote with native searches (long texts are values).
+      i = closingQuote(text, start);
+      if (i < 0) return 'malformed';
+      continue;
     }
+    let escaped = false;
+    for (i++; i < n; i++) {
+      const d = text.charCodeAt(i);
+      if (d === BACKSLASH) {
+        escaped = true;
+        i++;
+      } else if (d === QUOTE) break;
+    }
+    if (i >= n) return 'malformed';
+    if (escaped) return scanWithKeySets(text, maxDepth);
+    const problem = key(s, start, i - start);
+    if (problem !== undefined) return problem;
   }
-  return depth === 0 ? undefined : 'malformed';
+  return s.depth === 0 ? undefined : 'malformed';
+}
+
+/** One key of the innermost object, unescaped, `length` characters at `start`: checks, keeps it. */
+function key(s: KeyScan, start: number, length: number): JsonProblem | undefined {
+  const { text, depth } = s;
+  if (length === 9 && text.startsWith('__proto__', start)) return 'forbidden_key';
+  if (length === 9 && s.underConstructor[depth - 1] && text.startsWith('prototype', start))
+    return 'forbidden_key';
+  const set = s.sets[depth - 1];
+  if (set !== undefined) {
+    const value = text.slice(start, start + length);
+    if (set.has(value)) return 'duplicate_key';
+    set.add(value);
+  } else {
+    const from = s.frames[depth - 1]!;
+    for (let j = from; j < s.keys; j++) {
+      if (s.keyLength[j] === length && sameText(text, s.keyStart[j]!, start, length))
+        return 'duplicate_key';
+    }
+    s.keyStart[s.keys] = start;
+    s.keyLength[s.keys] = length;
+    s.keys++;
+    if (s.keys - from >= SMALL_OBJECT) toSet(s, from);
+  }
+  s.lastKey = start;
+  s.lastLength = length;
+  s.expectKey = false;
+  return undefined;
+}
+
+/** The innermost object's keys, from `from`, move into a set: it holds SMALL_OBJECT of them. */
+function toSet(s: KeyScan, from: number): void {
+  const big = new Set<string>();
+  for (let j = from; j < s.keys; j++) {
+    big.add(s.text.slice(s.keyStart[j]!, s.keyStart[j]! + s.keyLength[j]!));
+  }
+  s.sets[s.depth - 1] = big;
+  s.keys = from;
+}
+
+/** A character outside strings: opens or closes a container, separates, or is a scalar's. */
+function structure(s: KeyScan, c: number): JsonProblem | undefined {
+  switch (c) {
+    case OPEN_OBJECT:
+      if (++s.depth > s.maxDepth) return 'too_deep';
+      s.underConstructor[s.depth - 1] =
+        s.lastKey >= 0 &&
+        !s.expectKey &&
+        s.lastLength === 11 &&
+        s.text.startsWith('constructor', s.lastKey);
+      s.frames[s.depth - 1] = s.keys;
+      s.sets[s.depth - 1] = undefined;
+      s.expectKey = true;
+      s.lastKey = -1;
+      break;
+    case OPEN_ARRAY:
+      if (++s.depth > s.maxDepth) return 'too_deep';
+      s.underConstructor[s.depth - 1] = false;
+      s.frames[s.depth - 1] = -1;
+      s.expectKey = false;
+      s.lastKey = -1;
+      break;
+    case CLOSE_OBJECT:
+    case CLOSE_ARRAY:
+      if (s.depth === 0) return 'malformed';
+      s.depth--;
+      // The keys of a closed object are forgotten; its parent's are below them.
+      if (s.frames[s.depth]! >= 0) s.keys = s.frames[s.depth]!;
+      s.expectKey = false;
+      s.lastKey = -1;
+      break;
+    case COMMA:
+      // After a comma, an object expects a key again; an array does not.
+      s.expectKey = s.depth > 0 && s.frames[s.depth - 1]! >= 0;
+      s.lastKey = -1;
+      break;
+    case COLON:
+      break;
+    default:
+      // Any scalar after a key's colon ends that key's "constructor" context.
+      if (c > 0x20) s.lastKey = -1;
+  }
+  return undefined;
 }
 
 /**
@@ -164,94 +194,6 @@ function sameText(text: string, a: number, b: number, length: number): boolean {
   for (let k = 0; k < length; k++)
     if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
   return true;
-}
-
-/**
- * The scan with each key unescaped and kept in a set: {@link scanJson} hands it texts whose keys
- * hold an escape, so every key is compared by its value (`"\u005f_proto__"` is `__proto__`).
- */
-function scanWithKeySets(text: string, maxDepth: number): JsonProblem | undefined {
-  // One frame per open object: its keys so far, and whether it is the value of a
-  // "constructor" key (then a "prototype" key inside it is refused: constructor.prototype).
-  const keys: (Set<string> | null)[] = [];
-  const underConstructor: boolean[] = [];
-  let depth = 0;
-  // Within an object: true when the next string is a key.
-  let expectKey = false;
-  let lastKey = '';
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      const start = i + 1;
-      let escaped = false;
-      i++;
-      for (; i < n; i++) {
-        const d = text.charCodeAt(i);
-        if (d === BACKSLASH) {
-          escaped = true;
-          i++;
-        } else if (d === QUOTE) break;
-      }
-      if (i >= n) return 'malformed';
-      if (expectKey && depth > 0) {
-        let key = text.slice(start, i);
-        if (escaped) {
-          try {
-            key = JSON.parse(text.slice(start - 1, i + 1)) as string;
-          } catch {
-            return 'malformed';
-          }
-        }
-        if (key === '__proto__') return 'forbidden_key';
-        if (key === 'prototype' && underConstructor[depth - 1]) return 'forbidden_key';
-        let seen = keys[depth - 1];
-        if (seen === null || seen === undefined) {
-          seen = new Set();
-          keys[depth - 1] = seen;
-        }
-        if (seen.has(key)) return 'duplicate_key';
-        seen.add(key);
-        lastKey = key;
-        expectKey = false;
-      }
-      continue;
-    }
-    switch (c) {
-      case OPEN_OBJECT:
-        if (++depth > maxDepth) return 'too_deep';
-        underConstructor[depth - 1] = lastKey === 'constructor' && !expectKey;
-        keys[depth - 1] = null;
-        expectKey = true;
-        lastKey = '';
-        break;
-      case OPEN_ARRAY:
-        if (++depth > maxDepth) return 'too_deep';
-        underConstructor[depth - 1] = false;
-        keys[depth - 1] = undefined as unknown as null;
-        expectKey = false;
-        lastKey = '';
-        break;
-      case CLOSE_OBJECT:
-      case CLOSE_ARRAY:
-        if (depth === 0) return 'malformed';
-        depth--;
-        expectKey = false;
-        lastKey = '';
-        break;
-      case COMMA:
-        // After a comma, an object expects a key again; an array does not.
-        expectKey = depth > 0 && keys[depth - 1] !== undefined;
-        lastKey = '';
-        break;
-      case COLON:
-        break;
-      default:
-        // Any scalar after a key's colon ends that key's "constructor" context.
-        if (c > 0x20 && lastKey !== '') lastKey = '';
-    }
-  }
-  return depth === 0 ? undefined : 'malformed';
 }
 
 /**
