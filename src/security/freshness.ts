@@ -109,13 +109,6 @@ export function createFreshness(
   let floor = Number.NEGATIVE_INFINITY;
   let nextSweep = 0;
 
-  function sweep(at: number): void {
-    for (const [key, w] of publishers) {
-      if (at - w.lastSeen > ttl) publishers.delete(key);
-    }
-    nextSweep = at + Math.min(ttl, 10_000);
-  }
-
   /**
    * Frees one slot (only when full, so a linear scan is fine): expired entries go first, since
    * their messages are all refused as `expired` anyway; otherwise the least recently seen one is
@@ -154,7 +147,7 @@ export function createFreshness(
       const at = now();
       if (time < at - maxPast) return RejectReason.Expired;
       if (time > at + maxFuture) return RejectReason.Future;
-      if (at >= nextSweep) sweep(at);
+      if (at >= nextSweep) nextSweep = sweep(publishers, at, ttl);
       const key = `${node}\u0000${epoch}`;
       let w = publishers.get(key);
       if (w === undefined) {
@@ -165,34 +158,14 @@ export function createFreshness(
         // earlier entry of this one was evicted before now, so `created` already covers them.
         const created = floor;
         if (publishers.size >= maxPublishers) makeRoom(at);
-        w = {
-          highest: 0,
-          bits: new Uint32Array(windowBits / 32),
-          lastSeen: at,
-          newest: Number.NEGATIVE_INFINITY,
-          floor: created,
-        };
+        w = newWindow(windowBits, at, created);
         publishers.set(key, w);
       }
       w.lastSeen = at;
       // Below the floor this entry cannot tell: an evicted entry of the same publisher may have
       // accepted that message (the same rule as a sequence number older than the bitmap).
       if (time <= w.floor) return RejectReason.Replay;
-      if (seq > w.highest) {
-        const advance = seq - w.highest;
-        if (advance >= windowBits) w.bits.fill(0);
-        else for (let s = w.highest + 1; s < seq; s++) clear(w.bits, s % windowBits);
-        w.highest = seq;
-        set(w.bits, seq % windowBits);
-        if (time > w.newest) w.newest = time;
-        return undefined;
-      }
-      if (seq <= w.highest - windowBits) return RejectReason.Replay;
-      const bit = seq % windowBits;
-      if (get(w.bits, bit)) return RejectReason.Replay;
-      set(w.bits, bit);
-      if (time > w.newest) w.newest = time;
-      return undefined;
+      return admit(w, seq, time, windowBits);
     },
   };
 }
@@ -204,3 +177,49 @@ const set = (bits: Uint32Array, i: number): void => {
 const clear = (bits: Uint32Array, i: number): void => {
   bits[i >>> 5]! &= ~(1 << (i & 31));
 };
+
+/** Forgets the publishers not seen for `ttl` ms; returns when to sweep next. */
+function sweep(publishers: Map<string, PublisherWindow>, at: number, ttl: number): number {
+  for (const [key, w] of publishers) {
+    if (at - w.lastSeen > ttl) publishers.delete(key);
+  }
+  return at + Math.min(ttl, 10_000);
+}
+
+/** A publisher's window when first seen at `at`: nothing accepted, `floor` as its own floor. */
+function newWindow(windowBits: number, at: number, floor: number): PublisherWindow {
+  return {
+    highest: 0,
+    bits: new Uint32Array(windowBits / 32),
+    lastSeen: at,
+    newest: Number.NEGATIVE_INFINITY,
+    floor,
+  };
+}
+
+/**
+ * The sequence step of one message inside the time window: a number above the highest slides
+ * the bitmap; one inside it is accepted once; one older than the bitmap is a replay.
+ */
+function admit(
+  w: PublisherWindow,
+  seq: number,
+  time: number,
+  windowBits: number,
+): RejectReason | undefined {
+  if (seq > w.highest) {
+    const advance = seq - w.highest;
+    if (advance >= windowBits) w.bits.fill(0);
+    else for (let s = w.highest + 1; s < seq; s++) clear(w.bits, s % windowBits);
+    w.highest = seq;
+    set(w.bits, seq % windowBits);
+    if (time > w.newest) w.newest = time;
+    return undefined;
+  }
+  if (seq <= w.highest - windowBits) return RejectReason.Replay;
+  const bit = seq % windowBits;
+  if (get(w.bits, bit)) return RejectReason.Replay;
+  set(w.bits, bit);
+  if (time > w.newest) w.newest = time;
+  return undefined;
+}
