@@ -21,12 +21,13 @@ import {
 } from './checks.js';
 import type { BusContext } from './context.js';
 import { nodeChannel, notStarted } from './context.js';
+import { dispatchHere } from './dispatch-local.js';
 import type { PublishScope } from './instrumentation.js';
 import { SettledReceipt } from './receipt.js';
-import { excludedBy, leavesNode, type Route, reachesNode, staysLocal, targetOf } from './route.js';
+import { leavesNode, type Route, reachesNode, staysLocal, targetOf } from './route.js';
 import { type Sent, send, sendBatched } from './send.js';
-import { mirrorTemplate, templateStateOf } from './templates.js';
-import type { Message, MessageMeta, PublishReceipt } from './types.js';
+import { mirrorTemplate } from './templates.js';
+import type { PublishReceipt } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -122,31 +123,23 @@ function transmit(
         to,
         scope,
       );
-      // Batching: the first message of its channel in this tick goes alone, at once; the next
-      // ones leave their JSON to be signed with the others of their channel and tick.
-      const batcher = batcherFor(ctx);
-      if (batcher !== undefined && !batcher.first(channel)) {
-        item = ctx.codec.item(fields);
-        // Too large to share an envelope: it goes alone, after the batch open before it.
-        if (!batcher.fits(item)) {
-          item = undefined;
-          batcher.cut(channel);
-        }
-      }
+      item = batchItem(ctx, channel, fields);
       if (item === undefined) encoded = encodeChecked(ctx, fields, topic);
     }
     ctx.counters.published++;
     if (reachesNode(route, nodeId)) {
-      const topicState = ctx.table.get(resolved.topic);
-      const templateState = ctx.templateKeys.size > 0 ? templateStateOf(ctx, resolved) : undefined;
-      if (topicState || templateState) {
-        const meta = localMeta(nodeId, id, sequence, time, version, resolved, scope);
-        const params = resolved.params;
-        const message: Message = { topic: resolved.topic, event, payload, params, meta };
-        const exclude = excludedBy(route);
-        if (topicState) localDeliveries = ctx.table.dispatch(topicState, message, exclude);
-        if (templateState) localDeliveries += ctx.table.dispatch(templateState, message, exclude);
-      }
+      localDeliveries = dispatchHere(
+        ctx,
+        resolved,
+        event,
+        payload,
+        route,
+        scope,
+        id,
+        sequence,
+        time,
+        version,
+      );
     }
   } catch (error) {
     scope?.end({ id, localDeliveries, sent: false, error });
@@ -168,6 +161,20 @@ function transmit(
   return item === undefined
     ? send(ctx, channel, encoded as string, sent)
     : sendBatched(ctx, channel, item, sent);
+}
+
+/**
+ * Batching: the first message of its channel in this tick goes alone, at once (undefined); the
+ * next ones return their JSON, to be signed with the others of their channel and tick.
+ */
+function batchItem(ctx: BusContext, channel: string, fields: EnvelopeFields): string | undefined {
+  const batcher = batcherFor(ctx);
+  if (batcher === undefined || batcher.first(channel)) return undefined;
+  const item = ctx.codec.item(fields);
+  if (batcher.fits(item)) return item;
+  // Too large to share an envelope: it goes alone, after the batch open before it.
+  batcher.cut(channel);
+  return undefined;
 }
 
 /** The batcher a publish uses now: on over remote transports, or everywhere when asked. */
@@ -223,30 +230,6 @@ function envelope(
   if (trace?.traceparent !== undefined) fields.traceparent = trace.traceparent;
   if (trace?.tracestate !== undefined) fields.tracestate = trace.tracestate;
   return fields;
-}
-
-/** The meta of a message delivered on this node, as it was published. */
-function localMeta(
-  node: string,
-  id: string,
-  seq: number,
-  time: number,
-  version: number,
-  resolved: ResolvedTopic,
-  trace: TraceContext | undefined,
-): MessageMeta {
-  const meta: Mutable<MessageMeta> = {
-    id,
-    node,
-    seq,
-    time,
-    version,
-    params: resolved.params,
-    local: true,
-  };
-  if (trace?.traceparent !== undefined) meta.traceparent = trace.traceparent;
-  if (trace?.tracestate !== undefined) meta.tracestate = trace.tracestate;
-  return meta;
 }
 
 /** Encodes and signs one envelope, refusing it when it is larger than `limits.maxBytes`. */
