@@ -91,17 +91,7 @@ export function postgresReplayStore(
   pool: PgClient,
   options: PostgresReplayStoreOptions = {},
 ): PostgresReplayStore {
-  const table = options.table ?? 'herald_replay';
-  if (typeof table !== 'string' || !SQL_TABLE_PATTERN.test(table)) {
-    throw new ConfigError(`postgresReplayStore: table "${String(table)}" is invalid`, {
-      hint: 'use a table such as "herald_replay" or "myschema.herald_replay" (identifiers of up to 40 characters of [A-Za-z0-9_])',
-    });
-  }
-  if (typeof pool?.query !== 'function') {
-    throw new ConfigError('postgresReplayStore needs a pg pool or client', {
-      hint: 'pass a pg.Pool: postgresReplayStore(new pg.Pool({ connectionString }))',
-    });
-  }
+  const table = checkedTable(pool, options.table ?? 'herald_replay');
   const cleanupMs = options.cleanupMs ?? 60_000;
   const parts = table.split('.');
   const qualified = parts.map((p) => `"${p}"`).join('.');
@@ -129,53 +119,7 @@ export function postgresReplayStore(
     return ensured;
   };
 
-  async function run(waiters: Waiter[]): Promise<void> {
-    // One row per key: a key twice in one statement would make ON CONFLICT fail; the second
-    // claim of a key in a batch is a replay of the first.
-    const first = new Map<string, Waiter>();
-    const repeats: Waiter[] = [];
-    for (const w of waiters) {
-      if (first.has(w.key)) repeats.push(w);
-      else first.set(w.key, w);
-    }
-    try {
-      await ensure();
-      const keys = [...first.keys()];
-      const ttls = [...first.values()].map((w) => Math.max(1, Math.ceil(w.ttlMs)));
-      const result = await pool.query(
-        `INSERT INTO ${qualified} AS t (id, expires_at)
-           SELECT k, now() + ms * interval '1 millisecond' FROM unnest($1::text[], $2::float8[]) AS x(k, ms)
-         ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE t.expires_at < now()
-         RETURNING id`,
-        [keys, ttls],
-      );
-      const fresh = new Set((result.rows as { id: string }[]).map((r) => r.id));
-      for (const [key, w] of first) w.resolve(fresh.has(key));
-      for (const w of repeats) w.resolve(false);
-    } catch (error) {
-      for (const w of waiters) w.reject(error);
-    }
-  }
-
-  /** Deletes expired rows in batches of {@link SWEEP_BATCH}, so no statement runs long. */
-  async function sweep(): Promise<number> {
-    let total = 0;
-    try {
-      for (let i = 0; i < MAX_SWEEP_BATCHES; i++) {
-        const result = await pool.query(
-          `DELETE FROM ${qualified} WHERE id IN
-             (SELECT id FROM ${qualified} WHERE expires_at < now() LIMIT ${SWEEP_BATCH})`,
-        );
-        const deleted = result.rowCount ?? 0;
-        total += deleted;
-        if (deleted < SWEEP_BATCH) break;
-      }
-      return total;
-    } catch (error) {
-      if (serverCode(error) === '42P01') return total; // no table yet: nothing to sweep
-      throw error;
-    }
-  }
+  const sweep = (): Promise<number> => sweepExpired(pool, qualified);
 
   return {
     claim(key, ttlMs) {
@@ -187,7 +131,7 @@ export function postgresReplayStore(
           setImmediate(() => {
             const waiters = batch;
             batch = [];
-            void run(waiters);
+            void claimBatch(pool, qualified, ensure, waiters);
           });
         }
         batch.push({ key, ttlMs, resolve, reject });
@@ -199,4 +143,73 @@ export function postgresReplayStore(
       timer = undefined;
     },
   };
+}
+
+/** The table name, checked, and the pool, checked to be one: configuration errors throw here. */
+function checkedTable(pool: PgClient, table: string): string {
+  if (typeof table !== 'string' || !SQL_TABLE_PATTERN.test(table)) {
+    throw new ConfigError(`postgresReplayStore: table "${String(table)}" is invalid`, {
+      hint: 'use a table such as "herald_replay" or "myschema.herald_replay" (identifiers of up to 40 characters of [A-Za-z0-9_])',
+    });
+  }
+  if (typeof pool?.query !== 'function') {
+    throw new ConfigError('postgresReplayStore needs a pg pool or client', {
+      hint: 'pass a pg.Pool: postgresReplayStore(new pg.Pool({ connectionString }))',
+    });
+  }
+  return table;
+}
+
+/** Claims one turn's keys in one statement; each waiter learns whether its key was fresh. */
+async function claimBatch(
+  pool: PgClient,
+  qualified: string,
+  ensure: () => Promise<void>,
+  waiters: Waiter[],
+): Promise<void> {
+  // One row per key: a key twice in one statement would make ON CONFLICT fail; the second
+  // claim of a key in a batch is a replay of the first.
+  const first = new Map<string, Waiter>();
+  const repeats: Waiter[] = [];
+  for (const w of waiters) {
+    if (first.has(w.key)) repeats.push(w);
+    else first.set(w.key, w);
+  }
+  try {
+    await ensure();
+    const keys = [...first.keys()];
+    const ttls = [...first.values()].map((w) => Math.max(1, Math.ceil(w.ttlMs)));
+    const result = await pool.query(
+      `INSERT INTO ${qualified} AS t (id, expires_at)
+         SELECT k, now() + ms * interval '1 millisecond' FROM unnest($1::text[], $2::float8[]) AS x(k, ms)
+       ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE t.expires_at < now()
+       RETURNING id`,
+      [keys, ttls],
+    );
+    const fresh = new Set((result.rows as { id: string }[]).map((r) => r.id));
+    for (const [key, w] of first) w.resolve(fresh.has(key));
+    for (const w of repeats) w.resolve(false);
+  } catch (error) {
+    for (const w of waiters) w.reject(error);
+  }
+}
+
+/** Deletes expired rows in batches of {@link SWEEP_BATCH}, so no statement runs long. */
+async function sweepExpired(pool: PgClient, qualified: string): Promise<number> {
+  let total = 0;
+  try {
+    for (let i = 0; i < MAX_SWEEP_BATCHES; i++) {
+      const result = await pool.query(
+        `DELETE FROM ${qualified} WHERE id IN
+           (SELECT id FROM ${qualified} WHERE expires_at < now() LIMIT ${SWEEP_BATCH})`,
+      );
+      const deleted = result.rowCount ?? 0;
+      total += deleted;
+      if (deleted < SWEEP_BATCH) break;
+    }
+    return total;
+  } catch (error) {
+    if (serverCode(error) === '42P01') return total; // no table yet: nothing to sweep
+    throw error;
+  }
 }
