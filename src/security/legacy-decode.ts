@@ -4,7 +4,7 @@
  * signature's key checks are the verifier's (verify.ts); the MAC covers the base64url segments
  * exactly as received (`H "." P`, RFC 7515 §5.1).
  */
-import type { DecodeAllResult, Header } from './envelope.js';
+import type { CodecRejection, DecodeAllResult, Header } from './envelope.js';
 import { refuse } from './envelope.js';
 import type { Mac } from './hmac.js';
 import { scanJson } from './json-guard.js';
@@ -29,17 +29,7 @@ export function createLegacyReader(
   macs: ReadonlyMap<ResolvedKey, Mac>,
   maxDepth: number,
 ): LegacyReader {
-  const cache = new Map<string, Header | null>();
-  function cachedHeader(segment: string): Header | null {
-    let header = cache.get(segment);
-    if (header === undefined) {
-      header = readHeader(segment);
-      if (cache.size >= HEADER_CACHE_SIZE) cache.clear();
-      // A copy that does not keep the whole message alive (V8 slices view their parent).
-      cache.set(` ${segment}`.slice(1), header);
-    }
-    return header;
-  }
+  const cachedHeader = headerCache();
 
   function verifyOne(h: string, p: string, signature: string, wire?: string) {
     const header = cachedHeader(h);
@@ -68,39 +58,16 @@ export function createLegacyReader(
   }
 
   function general(text: string): DecodeAllResult {
-    if (scanJson(text, 3) !== undefined)
-      return refuse(RejectReason.Malformed, 'not a JWS JSON serialization');
-    let outer: unknown;
-    try {
-      outer = JSON.parse(text);
-    } catch {
-      return refuse(RejectReason.Malformed, 'not JSON');
-    }
-    const o = outer as { payload?: unknown; signatures?: unknown };
-    const sigs = o?.signatures;
-    if (
-      typeof o !== 'object' ||
-      o === null ||
-      typeof o.payload !== 'string' ||
-      !BASE64URL.test(o.payload) ||
-      !Array.isArray(sigs) ||
-      sigs.length === 0 ||
-      sigs.length > MAX_SIGNATURES
-    )
-      return refuse(RejectReason.Malformed, 'not a JWS JSON serialization with 1-4 signatures');
-    const payload = o.payload;
+    const outer = readOuter(text);
+    if (!outer.ok) return outer;
+    const { payload, sigs } = outer;
     let first: ReturnType<typeof refuse> | undefined;
     let node: string | undefined;
     const verified: Header[] = [];
-    for (const sig of sigs as unknown[]) {
-      const s = sig as { protected?: unknown; signature?: unknown };
-      if (
-        typeof s !== 'object' ||
-        s === null ||
-        typeof s.protected !== 'string' ||
-        typeof s.signature !== 'string'
-      )
+    for (const sig of sigs) {
+      if (!isSignatureEntry(sig))
         return refuse(RejectReason.Malformed, 'a signature entry is malformed');
+      const s = sig;
       const result = verifyOne(s.protected, payload, s.signature);
       const nid = result.ok ? result.header.nid : result.node;
       if (nid !== undefined) {
@@ -127,4 +94,59 @@ export function createLegacyReader(
       );
     return text.charCodeAt(0) === 0x7b ? general(text) : compact(text);
   };
+}
+
+/** Protected headers read once per segment text, the last HEADER_CACHE_SIZE of them. */
+function headerCache(): (segment: string) => Header | null {
+  const cache = new Map<string, Header | null>();
+  return (segment) => {
+    let header = cache.get(segment);
+    if (header === undefined) {
+      header = readHeader(segment);
+      if (cache.size >= HEADER_CACHE_SIZE) cache.clear();
+      // A copy that does not keep the whole message alive (V8 slices view their parent).
+      cache.set(` ${segment}`.slice(1), header);
+    }
+    return header;
+  };
+}
+
+/** The general serialization's outer object: its payload and 1-4 signature entries, or why not. */
+function readOuter(
+  text: string,
+):
+  | { readonly ok: true; readonly payload: string; readonly sigs: readonly unknown[] }
+  | CodecRejection {
+  if (scanJson(text, 3) !== undefined)
+    return refuse(RejectReason.Malformed, 'not a JWS JSON serialization');
+  let outer: unknown;
+  try {
+    outer = JSON.parse(text);
+  } catch {
+    return refuse(RejectReason.Malformed, 'not JSON');
+  }
+  const o = outer as { payload?: unknown; signatures?: unknown };
+  const sigs = o?.signatures;
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    typeof o.payload !== 'string' ||
+    !BASE64URL.test(o.payload) ||
+    !Array.isArray(sigs) ||
+    sigs.length === 0 ||
+    sigs.length > MAX_SIGNATURES
+  )
+    return refuse(RejectReason.Malformed, 'not a JWS JSON serialization with 1-4 signatures');
+  return { ok: true, payload: o.payload, sigs };
+}
+
+/** One entry of `signatures`: a protected header and a signature, both strings. */
+function isSignatureEntry(sig: unknown): sig is { protected: string; signature: string } {
+  const s = sig as { protected?: unknown; signature?: unknown };
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.protected === 'string' &&
+    typeof s.signature === 'string'
+  );
 }
