@@ -94,30 +94,7 @@ export function createReplayGate(
   ttlMs: number,
   now: () => number = Date.now,
 ): ReplayGate {
-  const { store } = options;
-  if (typeof store?.claim !== 'function') {
-    throw new ConfigError('freshness.shared.store is not a replay store', {
-      hint: 'pass store: redisReplayStore(redisClient) or postgresReplayStore(pool)',
-    });
-  }
-  const group = options.group ?? nodeId;
-  if (typeof group !== 'string' || !ID_PATTERN.test(group)) {
-    throw new ConfigError(`freshness.shared.group "${String(group)}" is invalid`, {
-      hint: 'a group is 1-64 characters of [A-Za-z0-9_.-]',
-    });
-  }
-  const timeoutMs = options.timeoutMs ?? 1000;
-  const maxPending = options.maxPending ?? 10_000;
-  for (const [name, value] of [
-    ['timeoutMs', timeoutMs],
-    ['maxPending', maxPending],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new ConfigError(`freshness.shared.${name} must be a positive integer`, {
-        hint: `leave ${name} out for the default`,
-      });
-    }
-  }
+  const { store, group, timeoutMs, maxPending } = sharedSettings(options, nodeId);
   const failOpen = options.failOpen === true;
   const queues = new Map<string, Entry[]>();
   let pending = 0;
@@ -125,36 +102,12 @@ export function createReplayGate(
   let generation = 0;
   let timer: NodeJS.Timeout | undefined;
 
-  function flush(publisher: string): void {
-    const queue = queues.get(publisher);
-    if (queue === undefined) return;
-    while (queue.length > 0 && queue[0]!.settled) {
-      const entry = queue.shift()!;
-      try {
-        entry.done(entry.reason, entry.detail);
-      } catch {
-        // `done` reports its own failures; one that throws must not stall this publisher.
-      }
-    }
-    if (queue.length === 0) queues.delete(publisher);
-  }
-
   function settle(publisher: string, entry: Entry, isNew: boolean | Error): void {
     if (entry.settled) return;
     entry.settled = true;
     pending--;
-    if (isNew === true) entry.reason = undefined;
-    else if (isNew === false) {
-      entry.reason = RejectReason.Replay;
-      entry.detail = 'already accepted (shared replay store)';
-    } else if (failOpen) {
-      unchecked++;
-      entry.reason = undefined;
-    } else {
-      entry.reason = RejectReason.ReplayUnchecked;
-      entry.detail = `the shared replay store did not answer: ${isNew.message}`;
-    }
-    flush(publisher);
+    if (judge(entry, isNew, failOpen)) unchecked++;
+    flush(queues, publisher);
     if (pending === 0 && timer !== undefined) {
       clearInterval(timer);
       timer = undefined;
@@ -188,29 +141,12 @@ export function createReplayGate(
         return;
       }
       const publisher = `${node}\u0000${epoch}`;
-      const entry: Entry = {
-        started: now(),
-        done,
-        settled: false,
-        reason: undefined,
-        detail: '',
-      };
-      let queue = queues.get(publisher);
-      if (queue === undefined) {
-        queue = [];
-        queues.set(publisher, queue);
-      }
-      queue.push(entry);
+      const entry: Entry = { started: now(), done, settled: false, reason: undefined, detail: '' };
+      enqueue(queues, publisher, entry);
       pending++;
       timer ??= setInterval(sweep, Math.max(10, timeoutMs >> 2)).unref();
       const mine = generation;
-      let claim: Promise<boolean>;
-      try {
-        claim = store.claim(`${group}|${node}:${epoch}:${seq}`, ttlMs);
-      } catch (error) {
-        claim = Promise.reject(error);
-      }
-      Promise.resolve(claim).then(
+      claimOf(store, `${group}|${node}:${epoch}:${seq}`, ttlMs).then(
         (isNew) => {
           if (mine === generation) settle(publisher, entry, isNew === true);
         },
@@ -229,6 +165,84 @@ export function createReplayGate(
       timer = undefined;
     },
   };
+}
+
+/** The checked settings of `freshness.shared`: configuration errors throw here. */
+function sharedSettings(options: SharedReplayOptions, nodeId: string) {
+  const { store } = options;
+  if (typeof store?.claim !== 'function') {
+    throw new ConfigError('freshness.shared.store is not a replay store', {
+      hint: 'pass store: redisReplayStore(redisClient) or postgresReplayStore(pool)',
+    });
+  }
+  const group = options.group ?? nodeId;
+  if (typeof group !== 'string' || !ID_PATTERN.test(group)) {
+    throw new ConfigError(`freshness.shared.group "${String(group)}" is invalid`, {
+      hint: 'a group is 1-64 characters of [A-Za-z0-9_.-]',
+    });
+  }
+  const timeoutMs = options.timeoutMs ?? 1000;
+  const maxPending = options.maxPending ?? 10_000;
+  for (const [name, value] of [
+    ['timeoutMs', timeoutMs],
+    ['maxPending', maxPending],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new ConfigError(`freshness.shared.${name} must be a positive integer`, {
+        hint: `leave ${name} out for the default`,
+      });
+    }
+  }
+  return { store, group, timeoutMs, maxPending };
+}
+
+/** The store's answer as the entry's verdict; true when it lets a message through unchecked. */
+function judge(entry: Entry, isNew: boolean | Error, failOpen: boolean): boolean {
+  entry.reason = undefined;
+  if (isNew === true) return false;
+  if (isNew === false) {
+    entry.reason = RejectReason.Replay;
+    entry.detail = 'already accepted (shared replay store)';
+    return false;
+  }
+  if (failOpen) return true;
+  entry.reason = RejectReason.ReplayUnchecked;
+  entry.detail = `the shared replay store did not answer: ${isNew.message}`;
+  return false;
+}
+
+/** Reports a publisher's settled claims, in order, up to its first unsettled one. */
+function flush(queues: Map<string, Entry[]>, publisher: string): void {
+  const queue = queues.get(publisher);
+  if (queue === undefined) return;
+  while (queue.length > 0 && queue[0]!.settled) {
+    const entry = queue.shift()!;
+    try {
+      entry.done(entry.reason, entry.detail);
+    } catch {
+      // `done` reports its own failures; one that throws must not stall this publisher.
+    }
+  }
+  if (queue.length === 0) queues.delete(publisher);
+}
+
+/** Queues a claim behind the publisher's earlier ones. */
+function enqueue(queues: Map<string, Entry[]>, publisher: string, entry: Entry): void {
+  let queue = queues.get(publisher);
+  if (queue === undefined) {
+    queue = [];
+    queues.set(publisher, queue);
+  }
+  queue.push(entry);
+}
+
+/** The store's claim as a promise, even when `claim` throws or returns a plain value. */
+function claimOf(store: ReplayStore, key: string, ttlMs: number): Promise<boolean> {
+  try {
+    return Promise.resolve(store.claim(key, ttlMs));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**
