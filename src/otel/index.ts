@@ -20,9 +20,15 @@
  * ```
  */
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
-import type * as SdkTrace from '@opentelemetry/sdk-trace';
-import { ConfigError } from '../errors.js';
-import { OpenSpans, type OtelLog, reportFailures, within } from './lifecycle.js';
+import { OpenSpans, type OtelLog, within } from './lifecycle.js';
+import {
+  checkOptions,
+  type Exporters,
+  metricReadersOf,
+  resourceOf,
+  type Sdk,
+  spanProcessorsOf,
+} from './providers.js';
 import { loadSdk } from './sdk.js';
 
 /** Options of {@link startOtel}. */
@@ -118,23 +124,7 @@ const stderr: OtelLog = (line) => void process.stderr.write(`${line}\n`);
  * @example const otel = startOtel({ serviceName: 'orders', otlpEndpoint: 'http://collector:4318', samplingRatio: 0.1 })
  */
 export function startOtel(options: StartOtelOptions): OtelHandle {
-  if (typeof options?.serviceName !== 'string' || options.serviceName.length === 0) {
-    throw new ConfigError('startOtel needs a serviceName', {
-      hint: "pass startOtel({ serviceName: 'my-service' })",
-    });
-  }
-  const ratio = options.samplingRatio ?? 1;
-  if (!(ratio >= 0 && ratio <= 1)) {
-    throw new ConfigError(`samplingRatio ${String(ratio)} is not between 0 and 1`, {
-      hint: 'use 1 to record every trace, 0.1 for one in ten, 0 for none (context still propagates)',
-    });
-  }
-  const timeoutMs = options.exportTimeoutMs ?? 5000;
-  if (!(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
-    throw new ConfigError(`exportTimeoutMs ${String(timeoutMs)} is not a positive integer`, {
-      hint: 'use a time in ms, e.g. 5000',
-    });
-  }
+  const { ratio, timeoutMs } = checkOptions(options);
   // The SDK's own switch, which sdk-node honoured too: nothing is loaded or registered.
   if (process.env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') {
     return { flush: async () => undefined, shutdown: async () => undefined };
@@ -142,76 +132,31 @@ export function startOtel(options: StartOtelOptions): OtelHandle {
   const sdk = loadSdk();
   const log = options.log ?? stderr;
   const endpoint = options.otlpEndpoint;
-  const exporterOptions = (path: string) => ({
-    ...(endpoint === undefined ? {} : { url: signalUrl(endpoint, path) }),
-    ...(options.headers === undefined ? {} : { headers: { ...options.headers } }),
-    timeoutMillis: timeoutMs,
-  });
-  const where = (path: string): string =>
-    endpoint === undefined ? `over OTLP (${path})` : `to ${signalUrl(endpoint, path)}`;
-
-  const resource = sdk.resources
-    .defaultResource()
-    .merge(
-      sdk.resources.detectResources({
-        detectors: [sdk.resources.envDetector, sdk.resources.processDetector],
-      }),
-    )
-    .merge(
-      sdk.resources.resourceFromAttributes({
-        ...options.resourceAttributes,
-        'service.name': options.serviceName,
-        ...(options.serviceVersion === undefined
-          ? {}
-          : { 'service.version': options.serviceVersion }),
-      }),
-    );
-
+  const exporters: Exporters = {
+    options: (path) => ({
+      ...(endpoint === undefined ? {} : { url: signalUrl(endpoint, path) }),
+      ...(options.headers === undefined ? {} : { headers: { ...options.headers } }),
+      timeoutMillis: timeoutMs,
+    }),
+    where: (path) =>
+      endpoint === undefined ? `over OTLP (${path})` : `to ${signalUrl(endpoint, path)}`,
+    timeoutMs,
+    log,
+  };
+  const resource = resourceOf(sdk, options);
   const open = new OpenSpans();
-  const spanProcessors: SdkTrace.SpanProcessor[] = [];
-  if (options.traces !== false) {
-    const exporter = reportFailures(
-      new sdk.traceExporter.OTLPTraceExporter(exporterOptions('v1/traces')),
-      `spans ${where('v1/traces')}`,
-      log,
-    );
-    spanProcessors.push(
-      new sdk.trace.BatchSpanProcessor({
-        exporter,
-        scheduledDelayMillis: options.spanDelayMs ?? 5000,
-        exportTimeoutMillis: timeoutMs,
-      }),
-    );
-    if (options.console === true) {
-      spanProcessors.push(
-        new sdk.trace.SimpleSpanProcessor({ exporter: new sdk.trace.ConsoleSpanExporter() }),
-      );
-    }
-  }
   const tracerProvider = new sdk.trace.TracerProvider({
     resource,
     sampler: new sdk.trace.ParentBasedSampler({
       root: new sdk.trace.TraceIdRatioBasedSampler(ratio),
     }),
     // Last, so a span has reached the batch when `open` sees it end.
-    spanProcessors: [...spanProcessors, open],
+    spanProcessors: [...spanProcessorsOf(sdk, options, exporters), open],
   });
-  const readers: InstanceType<typeof sdk.metrics.PeriodicExportingMetricReader>[] = [];
-  if (options.metrics !== false) {
-    readers.push(
-      new sdk.metrics.PeriodicExportingMetricReader({
-        exporter: reportFailures(
-          new sdk.metricsExporter.OTLPMetricExporter(exporterOptions('v1/metrics')),
-          `metrics ${where('v1/metrics')}`,
-          log,
-        ),
-        exportIntervalMillis: options.metricIntervalMs ?? 60_000,
-        exportTimeoutMillis: Math.min(timeoutMs, options.metricIntervalMs ?? 60_000),
-      }),
-    );
-  }
-  const meterProvider = new sdk.metrics.MeterProvider({ resource, readers });
-
+  const meterProvider = new sdk.metrics.MeterProvider({
+    resource,
+    readers: metricReadersOf(sdk, options, exporters),
+  });
   context.setGlobalContextManager(
     new sdk.contextManager.AsyncLocalStorageContextManager().enable(),
   );
@@ -222,7 +167,17 @@ export function startOtel(options: StartOtelOptions): OtelHandle {
   );
   trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
+  return handleOf(tracerProvider, meterProvider, open, timeoutMs, log);
+}
 
+/** The handle: flush, and a shutdown that waits for the caller's own span (if open) to end. */
+function handleOf(
+  tracerProvider: InstanceType<Sdk['trace']['TracerProvider']>,
+  meterProvider: InstanceType<Sdk['metrics']['MeterProvider']>,
+  open: OpenSpans,
+  timeoutMs: number,
+  log: OtelLog,
+): OtelHandle {
   const flushAll = (): Promise<unknown> =>
     Promise.all([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
   const stopAll = (deadline: number): Promise<boolean> =>

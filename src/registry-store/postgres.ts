@@ -58,28 +58,10 @@ function fromRow(row: unknown): StoredSchema | undefined {
 
 const isStored = (r: StoredSchema | undefined): r is StoredSchema => r !== undefined;
 
-/** A schema store on a PostgreSQL table. The pool stays yours. */
-export function postgresSchemaStore(
-  pool: PgClient,
-  options: PostgresSchemaStoreOptions = {},
-): SchemaStore {
-  const table = options.table ?? 'herald_schemas';
-  if (typeof table !== 'string' || !SQL_TABLE_PATTERN.test(table)) {
-    throw new ConfigError(`postgresSchemaStore: table "${String(table)}" is invalid`, {
-      hint: 'use a table such as "herald_schemas" or "myschema.herald_schemas"',
-    });
-  }
-  if (typeof pool?.query !== 'function') {
-    throw new ConfigError('postgresSchemaStore needs a pg pool or client', {
-      hint: 'pass a pg.Pool: postgresSchemaStore(new pg.Pool({ connectionString }))',
-    });
-  }
-  const qualified = table
-    .split('.')
-    .map((p) => `"${p}"`)
-    .join('.');
+/** Creates the table once, on first use; a failed attempt is tried again by the next call. */
+function tableEnsurer(pool: PgClient, qualified: string): () => Promise<void> {
   let ensured: Promise<void> | undefined;
-  const ensure = (): Promise<void> => {
+  return () => {
     ensured ??= pool
       .query(
         `CREATE TABLE IF NOT EXISTS ${qualified} (
@@ -106,6 +88,29 @@ export function postgresSchemaStore(
     });
     return ensured;
   };
+}
+
+/** A schema store on a PostgreSQL table. The pool stays yours. */
+export function postgresSchemaStore(
+  pool: PgClient,
+  options: PostgresSchemaStoreOptions = {},
+): SchemaStore {
+  const table = options.table ?? 'herald_schemas';
+  if (typeof table !== 'string' || !SQL_TABLE_PATTERN.test(table)) {
+    throw new ConfigError(`postgresSchemaStore: table "${String(table)}" is invalid`, {
+      hint: 'use a table such as "herald_schemas" or "myschema.herald_schemas"',
+    });
+  }
+  if (typeof pool?.query !== 'function') {
+    throw new ConfigError('postgresSchemaStore needs a pg pool or client', {
+      hint: 'pass a pg.Pool: postgresSchemaStore(new pg.Pool({ connectionString }))',
+    });
+  }
+  const qualified = table
+    .split('.')
+    .map((p) => `"${p}"`)
+    .join('.');
+  const ensure = tableEnsurer(pool, qualified);
   const select = async (where: string, values: unknown[]): Promise<StoredSchema[]> => {
     await ensure();
     const { rows } = await pool.query(
