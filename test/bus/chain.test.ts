@@ -66,6 +66,22 @@ describe('fallback chain', () => {
     expect(got).toEqual([{ text: 'via fallback', n: 1 }]);
   });
 
+  it('is remote exactly when its active member is, so the bus batches by default only then', async () => {
+    const hub = createLocalHub();
+    const remoteMember: Transport = { ...hub.transport(), name: 'net', remote: true };
+    const wrapped = hub.transport();
+    const network = resolveTransport([remoteMember]);
+    const fallback = resolveTransport([deadTransport('down', 'refuse'), wrapped], {
+      connectTimeoutMs: 100,
+    });
+    expect(network.remote).toBe(false);
+    await network.connect({ message: () => undefined, event: () => undefined });
+    await fallback.connect({ message: () => undefined, event: () => undefined });
+    expect(network.remote).toBe(true);
+    expect(fallback.remote).toBe(false);
+    await Promise.all([network.close(), fallback.close()]);
+  });
+
   it('fails to start with every candidate’s reason when none connects', async () => {
     const bus = createBus({
       registry,
