@@ -48,6 +48,7 @@ const SeverityParam = Type.String({ pattern: `^(${severities.join('|')})$` });
 export const catalog = defineTopics(
   {
     system: topic('system:{node}', {
+      wildcard: true,
       description: 'Lifecycle and configuration of one node.',
       params: { node: NodeId },
       events: {
@@ -66,6 +67,7 @@ export const catalog = defineTopics(
       },
     }),
     nodeHealth: topic('health:node:{node}', {
+      wildcard: true,
       description: 'Health of one node: status, checks and memory usage.',
       params: { node: NodeId },
       events: {
@@ -85,6 +87,7 @@ export const catalog = defineTopics(
       },
     }),
     metrics: topic('metrics:{component}', {
+      wildcard: true,
       description: 'Measurements of one component, from every node that runs it.',
       params: { component: ComponentName },
       events: {
@@ -107,6 +110,7 @@ export const catalog = defineTopics(
       },
     }),
     alerts: topic('alerts:{severity}', {
+      wildcard: true,
       description: 'Alerts of one RFC 5424 severity (alerts:critical, alerts:warning, ...).',
       params: { severity: SeverityParam },
       events: {
@@ -147,6 +151,7 @@ export const catalog = defineTopics(
       },
     }),
     diagnostics: topic('diagnostics:{node}', {
+      wildcard: true,
       description: 'Debug traces and profiles of one node under investigation.',
       params: { node: NodeId },
       events: {
@@ -161,6 +166,7 @@ export const catalog = defineTopics(
       },
     }),
     lifecycle: topic('lifecycle:{node}', {
+      wildcard: true,
       description: 'Worker and child processes supervised by one node.',
       params: { node: NodeId },
       events: {
@@ -175,6 +181,7 @@ export const catalog = defineTopics(
       },
     }),
     logging: topic('logging:{node}', {
+      wildcard: true,
       description: 'Structured log entries and summaries of one node.',
       params: { node: NodeId },
       events: {
