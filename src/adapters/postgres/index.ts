@@ -20,8 +20,10 @@ import {
   type Transport,
   type TransportSink,
   type TransportStatus,
+  templateChannel,
 } from '../transport.js';
 import { byteLength, channelName, probeChannelName } from './channels.js';
+import { claimFetcher, startSweeper } from './claim-fetch.js';
 import { type ClaimStore, createClaimStore, parseClaimMarker } from './claims.js';
 import { pgModule } from './driver.js';
 import { createInbox } from './inbox.js';
@@ -78,8 +80,11 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
   const state = (): ConnectionState => session?.state ?? idleState;
   const live = (): boolean =>
     state() === ConnectionState.Connected || state() === ConnectionState.Reconnecting;
+  // Template channels (a mirror: LISTEN has no patterns), by Herald channel.
+  const templates = new Map<string, string>();
   const inbox = createInbox((channel, data) => {
-    if (live()) sink?.message(channel, data);
+    if (live())
+      sink?.message(channel, data, templates.size === 0 ? undefined : templates.get(channel));
   });
 
   const serverName = (channel: string): string => {
@@ -99,56 +104,16 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
       hint: hint ?? `check that PostgreSQL at ${o.host}:${o.port}/${o.database} is reachable`,
     });
 
-  /**
-   * Fetches a claim-checked envelope, retrying within its TTL. A row that does not exist is a
-   * refusal, not a loss: anyone who can NOTIFY can send a marker, and a marker must not make
-   * every subscriber resync (a real row lives `ttlMs`, far longer than a fetch takes). A row that
-   * cannot be READ (the pool failing until the TTL ends) is a loss, signalled as a gap.
-   */
-  async function fetchClaim(
-    id: string,
-    channel: string,
-    serverChannel: string,
-    arrived: number,
-  ): Promise<string | undefined> {
-    const store = claims as ClaimStore;
-    const deadline = Date.now() + o.ttlMs;
-    let reason = '';
-    for (let attempt = 0; live() && Date.now() < deadline; attempt++) {
-      try {
-        const body = await store.fetch(id, serverChannel, o.publishTimeoutMs);
-        if (body === undefined) {
-          counts.claimsMissing++;
-          sink?.refused?.(
-            channel,
-            `claim-check marker names row ${id}, which does not exist on "${serverChannel}" (forged, or expired after claimCheck.ttlMs)`,
-          );
-          return undefined;
-        }
-        counts.claimsFetched++;
-        return body;
-      } catch (cause) {
-        reason = describe(cause);
-      }
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.min(100 * 2 ** attempt, 2000)).unref(),
-      );
-    }
-    counts.claimsLost++;
-    if (live()) {
-      // A lost message must be visible. Connected: the bus turns this pair into a gap from the
-      // marker's arrival. Reconnecting: `since` stretches the pending outage gap back to it.
-      sink?.event({
-        type: 'disconnected',
-        reason: `claim ${id} unreadable: ${reason || 'no answer'}`,
-        since: arrived,
-      });
-      if (state() === ConnectionState.Connected) {
-        sink?.event({ type: 'resubscribed', channels: names.size, ms: 0 });
-      }
-    }
-    return undefined;
-  }
+  const fetchClaim = claimFetcher({
+    ttlMs: o.ttlMs,
+    timeoutMs: o.publishTimeoutMs,
+    store: () => claims as ClaimStore,
+    live,
+    connected: () => state() === ConnectionState.Connected,
+    sink: () => sink,
+    counts,
+    channels: () => names.size,
+  });
 
   function received(serverChannel: string, payload: string): void {
     const channel = names.get(serverChannel);
@@ -158,21 +123,6 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
     if (!marker) inbox.push(channel, payload);
     else if (marker.instance !== instance)
       inbox.push(channel, fetchClaim(marker.id, channel, serverChannel, Date.now()));
-  }
-
-  function startSweeper(store: ClaimStore): void {
-    let sweeping = false;
-    sweeper = setInterval(() => {
-      if (sweeping || state() !== ConnectionState.Connected) return;
-      sweeping = true;
-      store
-        .sweep(o.publishTimeoutMs)
-        .catch(() => 0)
-        .finally(() => {
-          sweeping = false;
-        });
-    }, o.sweepMs);
-    sweeper.unref();
   }
 
   return {
@@ -228,21 +178,25 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
           cause,
         );
       }
-      startSweeper(claims);
+      sweeper = startSweeper(claims, o.sweepMs, o.publishTimeoutMs, () => state());
       nextSink.event({ type: 'connected' });
     },
-    async publish(channel, data) {
+    async publish(channel, data, template) {
       if (!notifier || !claims || !live()) {
         throw fail(ErrorCode.PublishFailed, `publish while ${state()}`, undefined, 'connect first');
       }
       const name = serverName(channel);
+      // LISTEN has no patterns: a wildcard topic's messages also go to its template's channel.
+      const mirror = template === undefined ? undefined : serverName(templateChannel(template));
       try {
         const bytes = byteLength(data);
         if (bytes <= o.thresholdBytes) {
-          await notifier.notify(name, data, bytes);
+          await notifier.notify(name, data, bytes, mirror);
         } else {
-          // Through the notifier too, so a large message keeps its place in publish order.
+          // Through the notifier too, so a large message keeps its place in publish order; a
+          // claim row belongs to one channel, so a mirror takes a row of its own.
           await notifier.large(name, data, bytes);
+          if (mirror !== undefined) await notifier.large(mirror, data, bytes);
           counts.claimChecks++;
         }
       } catch (cause) {
@@ -282,6 +236,19 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
       if (!names.delete(serverName(channel))) return;
       await session?.sync().catch(() => undefined);
     },
+    async subscribeTemplate(template) {
+      const channel = templateChannel(template);
+      templates.set(channel, template);
+      await this.subscribe(channel).catch((error: unknown) => {
+        templates.delete(channel);
+        throw error;
+      });
+    },
+    async unsubscribeTemplate(template) {
+      const channel = templateChannel(template);
+      templates.delete(channel);
+      await this.unsubscribe(channel);
+    },
     close() {
       closing ??= (async () => {
         const ending = session;
@@ -293,6 +260,7 @@ export function postgresTransport(options: PostgresTransportOptions = {}): Postg
         notifier = undefined;
         clearInterval(sweeper);
         names.clear();
+        templates.clear();
         idleState = ConnectionState.Closed;
         idleSince = Date.now();
         await ending?.stop();

@@ -55,8 +55,11 @@ export interface NotifierOptions {
 
 /** Sends NOTIFYs through a pool. */
 export interface Notifier {
-  /** NOTIFYs `payload` (of `bytes` UTF-8 bytes) on `channel`; resolves once committed. */
-  notify(channel: string, payload: string, bytes: number): Promise<void>;
+  /**
+   * NOTIFYs `payload` (of `bytes` UTF-8 bytes) on `channel`, and on `mirror` too when given (a
+   * template's channel: both in one statement, so both or neither); resolves once committed.
+   */
+  notify(channel: string, payload: string, bytes: number, mirror?: string): Promise<void>;
   /** Sends a large envelope through `sendLarge`, in its place in the queue. */
   large(channel: string, payload: string, bytes: number): Promise<void>;
   /** Publishes waiting for a connection. */
@@ -67,6 +70,8 @@ export interface Notifier {
 
 interface Pending {
   readonly channel: string;
+  /** A second channel for the same payload (a template's), or undefined. */
+  readonly mirror: string | undefined;
   readonly payload: string;
   readonly bytes: number;
   readonly deadline: number;
@@ -101,6 +106,24 @@ function values(batch: readonly Pending[]): string[] {
     out[2 * i + 1] = p.payload;
   }
   return out;
+}
+
+/**
+ * A statement with mirrors: a mirrored message adds `pg_notify($m, $payload)` right after its
+ * own, reusing its payload parameter (mirror channels are appended to the parameters).
+ */
+function mirrored(batch: readonly Pending[]): { text: string; params: string[] } {
+  const params = values(batch);
+  const calls: string[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    calls.push(`pg_notify($${2 * i + 1}, $${2 * i + 2})`);
+    const mirror = (batch[i] as Pending).mirror;
+    if (mirror !== undefined) {
+      params.push(mirror);
+      calls.push(`pg_notify($${params.length}, $${2 * i + 2})`);
+    }
+  }
+  return { text: `SELECT ${calls.join(', ')}`, params };
 }
 
 /** Creates a notifier over `pool`. */
@@ -151,9 +174,7 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
     // The oldest message has the earliest deadline (a FIFO under one timeout).
     const ms = Math.max(1, first.deadline - Date.now());
     const sent =
-      first.large && sendLarge
-        ? sendLarge(first.channel, first.payload, ms)
-        : poolQuery(pool, notifyStatement(batch.length), values(batch), ms);
+      first.large && sendLarge ? sendLarge(first.channel, first.payload, ms) : query(batch, ms);
     sent.then(
       () => {
         inFlight = false;
@@ -187,10 +208,26 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
     }
   }
 
-  function enqueue(channel: string, payload: string, bytes: number, large: boolean) {
+  /** One statement for the batch; with mirrors only when some message has one. */
+  function query(batch: readonly Pending[], ms: number): Promise<unknown> {
+    if (!batch.some((p) => p.mirror !== undefined)) {
+      return poolQuery(pool, notifyStatement(batch.length), values(batch), ms);
+    }
+    const { text, params } = mirrored(batch);
+    return poolQuery(pool, text, params, ms);
+  }
+
+  function enqueue(
+    channel: string,
+    payload: string,
+    bytes: number,
+    large: boolean,
+    mirror?: string,
+  ) {
     return new Promise<void>((resolve, reject) => {
       queue.push({
         channel,
+        mirror,
         payload,
         bytes,
         deadline: Date.now() + timeoutMs,
@@ -207,8 +244,8 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
   }
 
   return {
-    notify(channel, payload, bytes) {
-      return enqueue(channel, payload, bytes, false);
+    notify(channel, payload, bytes, mirror) {
+      return enqueue(channel, payload, bytes, false, mirror);
     },
     large(channel, payload, bytes) {
       return enqueue(channel, payload, bytes, true);
