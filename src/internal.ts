@@ -7,7 +7,7 @@ export { escapeTenantId } from './adapters/redis/channels.js';
 export { nodeChannel } from './bus/bus.js';
 export { DeliveryQueue } from './bus/queue.js';
 export type { ClientCalls } from './client/runtime.js';
-export { eventClient, rawTopicClient, topicClient } from './client/runtime.js';
+export { eventClient, rawTopicClient, templateClient, topicClient } from './client/runtime.js';
 export { checkFormat, formats } from './schemas/formats.js';
 export type { ParsedTemplate, Segment } from './schemas/template.js';
 export { formatTopic, matchTopic, parseTemplate, templatesOverlap } from './schemas/template.js';

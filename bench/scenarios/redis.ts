@@ -34,6 +34,7 @@ export const redisOneToOne: Scenario = {
       heraldRedisSystem(LOAD),
       heraldRedisSystem(LOAD, 'pipelined'),
       heraldRedisSystem(LOAD, 'batched'),
+      heraldRedisSystem(LOAD, 'template'),
       rawRedisSystem({
         id: 'signed-json-ioredis',
         label: 'hand-written signed JSON on ioredis',

@@ -126,22 +126,37 @@ export function rawNotifySystem(options: RawNotifyOptions): System {
 }
 
 /** Herald's PostgreSQL transport, publishing through a pool of `poolSize`. */
-export function heraldPostgresSystem(load: Load, poolSize: number, batching = false): System {
+export function heraldPostgresSystem(
+  load: Load,
+  poolSize: number,
+  batching = false,
+  template = false,
+): System {
   const pgVersion = versionOf('pg');
   const pools: pg.Pool[] = [];
   return heraldPairSystem({
-    id: batching ? 'herald-postgres-batched' : 'herald-postgres',
-    label: batching
-      ? `Herald, PostgreSQL, micro-batching (pool of ${poolSize})`
-      : `Herald, PostgreSQL transport (pool of ${poolSize})`,
-    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} (the publishes of one tick, and those that wait for a busy pool, share one SELECT pg_notify(...), pg_notify(...) round trip, each still its own NOTIFY) and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on${batching ? '; micro-batching on (batches of up to 100 messages kept under the 8000-byte NOTIFY limit)' : ''}`,
+    id: template
+      ? 'herald-postgres-template'
+      : batching
+        ? 'herald-postgres-batched'
+        : 'herald-postgres',
+    label: template
+      ? `Herald, PostgreSQL, template subscription (pool of ${poolSize})`
+      : batching
+        ? `Herald, PostgreSQL, micro-batching (pool of ${poolSize})`
+        : `Herald, PostgreSQL transport (pool of ${poolSize})`,
+    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} (the publishes of one tick, and those that wait for a busy pool, share one SELECT pg_notify(...), pg_notify(...) round trip, each still its own NOTIFY) and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on${batching ? '; micro-batching on (batches of up to 100 messages kept under the 8000-byte NOTIFY limit)' : ''}${template ? '; publishes round-robin on 1,000 topics of the wildcard template fleet:{node} (each also NOTIFYed on the template channel, in the same statement), the subscriber LISTENs on the template channel' : ''}`,
     load,
     batching,
+    template,
     versions: { pg: pgVersion },
     transport() {
       const pool = postgresPool(poolSize);
       pools.push(pool);
-      return postgresTransport({ pool, prefix: batching ? 'hbenchb' : 'hbench' });
+      return postgresTransport({
+        pool,
+        prefix: template ? 'hbencht' : batching ? 'hbenchb' : 'hbench',
+      });
     },
     started: () => Promise.all(pools.map((p) => warmPool(p, poolSize))).then(() => undefined),
     async cleanup() {

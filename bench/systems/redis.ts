@@ -92,7 +92,7 @@ export function rawRedisSystem(options: RawRedisOptions): System {
  * PUBLISH); `batched` is opt-in micro-batching (the publishes of one tick to one channel become
  * one message under one signature).
  */
-export type HeraldRedisMode = 'per-publish' | 'pipelined' | 'batched';
+export type HeraldRedisMode = 'per-publish' | 'pipelined' | 'batched' | 'template';
 
 const MODES: Record<HeraldRedisMode, { id: string; label: string; note: string }> = {
   'per-publish': {
@@ -104,6 +104,11 @@ const MODES: Record<HeraldRedisMode, { id: string; label: string; note: string }
     id: 'herald-redis-pipelined',
     label: 'Herald, Redis, pipeline: true',
     note: 'pipeline: true (the publishes of one tick share one socket write, each its own PUBLISH)',
+  },
+  template: {
+    id: 'herald-redis-template',
+    label: 'Herald, Redis, template subscription',
+    note: 'default options; publishes round-robin on 1,000 topics of a wildcard template (fleet:n0 … fleet:n999), the subscriber subscribes to the template fleet:{node} (one PSUBSCRIBE)',
   },
   batched: {
     id: 'herald-redis-batched',
@@ -122,6 +127,7 @@ export function heraldRedisSystem(load: Load, mode: HeraldRedisMode = 'per-publi
     note: `herald ${heraldVersion()} redisTransport on ioredis ${ioredis}, ${note}, publishes ${describeLoad(load)}, two buses, each with its own publish and subscribe connections; validation, HMAC signing, verification and replay check on`,
     load,
     batching: mode === 'batched',
+    template: mode === 'template',
     versions: { ioredis },
     transport: () =>
       redisTransport({
