@@ -129,3 +129,39 @@ describe('template subscriptions', () => {
     expect(isHeraldError(await partial) && (await partial).code).toBe(ErrorCode.InvalidParams);
   });
 });
+
+describe('the typed client', () => {
+  it('subscribes to a wildcard topic of the catalogue by template, with typed params', async () => {
+    const { catalog } = await import('../../src/catalog/index.js');
+    const { createClient } = await import('../../src/catalog/generated/client.js');
+    const hub = createLocalHub();
+    const make = (nodeId: string) =>
+      createBus({ registry: catalog, keys: testKeys(), nodeId, transport: hub.transport() });
+    const a = make('a');
+    const b = make('b');
+    await Promise.all([a.start(), b.start()]);
+    try {
+      const seen: string[] = [];
+      const client = createClient(b);
+      expect(client.nodeHealth.template).toBe('health:node:{node}');
+      await client.nodeHealth.subscribeAll((m) => {
+        expectTypeOf(m.params.node).toEqualTypeOf<string>();
+        seen.push(`${m.params.node}:${m.payload.status}`);
+      });
+      const health = (node: string) => ({
+        node,
+        timestamp: new Date().toISOString(),
+        status: 'healthy' as const,
+        uptimeSeconds: 1,
+        memory: { rss: 1, heapUsed: 1, heapTotal: 1, external: 1 },
+        checks: [],
+      });
+      await createClient(a).nodeHealth.status.publish({ node: 'n1' }, health('n1'));
+      await createClient(a).nodeHealth.status.publish({ node: 'n2' }, health('n2'));
+      await settle();
+      expect(seen).toEqual(['n1:healthy', 'n2:healthy']);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});
