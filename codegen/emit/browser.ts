@@ -64,46 +64,46 @@ function member(names: TopicNames): string {
   return lines.join('\n');
 }
 
+/** The runtime names and types of herald/browser the module uses: only those are imported. */
+function browserImports(topics: readonly TopicNames[]): string[] {
+  const has = {
+    pageEvent: topics.some((t) => !t.entry.def.raw && t.events.length > 0),
+    pageTemplate: topics.some((t) => t.entry.def.wildcard === true),
+    pagePresence: topics.some((t) => t.entry.def.presence !== undefined),
+  };
+  const runtime = [
+    'pageTopic',
+    'topicKeys',
+    ...Object.keys(has).filter((k) => has[k as keyof typeof has]),
+  ];
+  const types: Record<string, boolean> = {
+    GatewayClient: true,
+    PageEventClient: has.pageEvent,
+    PageMessage: topics.some((t) => t.entry.def.raw),
+    PageMessageOf: topics.some((t) => !t.entry.def.raw),
+    PagePresenceClient: has.pagePresence,
+    PageTemplateClient: has.pageTemplate,
+    PageTopicClient: true,
+  };
+  const typeNames = Object.keys(types)
+    .filter((t) => types[t])
+    .map((t) => `type ${t}`);
+  return [...runtime, ...typeNames].sort(sortName);
+}
+
+/** The names of client.ts the module imports (types only). */
+function clientImports(topics: readonly TopicNames[]): string[] {
+  const names = new Set<string>(['Defs']);
+  for (const { entry, base, events } of topics) {
+    names.add(`${base}Params`).add(`${base}Topic`);
+    if (!entry.def.raw) for (const ev of events) names.add(ev.type);
+  }
+  return [...names].sort();
+}
+
 /** Emits the typed browser client module. */
 export function emitBrowserClient(registry: Registry, browser: string, source: string): string {
   const topics = nameTopics(registry);
-  const typeNames = new Set<string>(['Defs']);
-  for (const { entry, base, events } of topics) {
-    typeNames.add(`${base}Params`).add(`${base}Topic`);
-    if (!entry.def.raw) for (const ev of events) typeNames.add(ev.type);
-  }
-  const runtime = [
-    'createGatewayClient',
-    'pageEvent',
-    'pagePresence',
-    'pageTemplate',
-    'pageTopic',
-    'topicKeys',
-  ].filter(
-    (name) =>
-      name === 'topicKeys' ||
-      name === 'pageTopic' ||
-      (name === 'pageEvent' && topics.some((t) => !t.entry.def.raw && t.events.length > 0)) ||
-      (name === 'pageTemplate' && topics.some((t) => t.entry.def.wildcard === true)) ||
-      (name === 'pagePresence' && topics.some((t) => t.entry.def.presence !== undefined)),
-  );
-  const used = (kind: string): boolean =>
-    ({
-      PageMessage: topics.some((t) => t.entry.def.raw),
-      PageMessageOf: topics.some((t) => !t.entry.def.raw),
-      PageEventClient: runtime.includes('pageEvent'),
-      PageTemplateClient: runtime.includes('pageTemplate'),
-      PagePresenceClient: runtime.includes('pagePresence'),
-    })[kind] ?? true;
-  const types = [
-    'GatewayClient',
-    'PageEventClient',
-    'PageMessage',
-    'PageMessageOf',
-    'PagePresenceClient',
-    'PageTemplateClient',
-    'PageTopicClient',
-  ].filter(used);
   return renderModule({
     header: [
       banner(source),
@@ -118,15 +118,8 @@ export function emitBrowserClient(registry: Registry, browser: string, source: s
       ]),
     ],
     imports: [
-      namedList(
-        'import',
-        [
-          ...runtime.filter((n) => n !== 'createGatewayClient'),
-          ...types.map((t) => `type ${t}`),
-        ].sort(sortName),
-        browser,
-      ),
-      namedList('import type', [...typeNames].sort(), './client.js'),
+      namedList('import', browserImports(topics), browser),
+      namedList('import type', clientImports(topics), './client.js'),
       '',
       `export { createGatewayClient } from ${quote(browser)};`,
     ],

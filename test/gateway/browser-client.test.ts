@@ -135,3 +135,28 @@ describe('generated browser client', () => {
     expect(refusals).toHaveLength(1);
   });
 });
+
+describe('the browser bundle', () => {
+  it('bundles for the browser platform with no Node module, and stays small', async () => {
+    // esbuild comes with tsx (a dev dependency); platform 'browser' fails on any node: import.
+    const { build } = await import('esbuild');
+    const { gzipSync } = await import('node:zlib');
+    const result = await build({
+      stdin: {
+        contents: "export * from './browser.ts'; export * from './browser-validators.ts';",
+        resolveDir: new URL('./fixture/generated/', import.meta.url).pathname,
+        loader: 'ts',
+      },
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    });
+    const code = result.outputFiles[0]!.contents;
+    expect(new TextDecoder().decode(code)).not.toMatch(/node:|require\(/);
+    // docs/gateway.md states the size; this only guards against a Node-sized dependency creeping in.
+    expect(gzipSync(code).length).toBeLessThan(8 * 1024);
+  });
+});
