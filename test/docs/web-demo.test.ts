@@ -6,6 +6,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,6 +29,19 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** Sends one raw request line and resolves the response's status line. */
+function rawStatusLine(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(`${line}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+    );
+    let data = '';
+    socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+    socket.on('end', () => resolve(data.split('\r\n')[0] ?? ''));
+    socket.on('error', reject);
+  });
+}
 
 /** Runs the demo until it printed three URLs; returns its output so far. */
 async function startDemo(
@@ -104,6 +118,10 @@ describe('npm run demo (examples/web/main.ts)', () => {
     const { out, exit } = await startDemo({ HERALD_TRANSPORT: 'local' });
     expect(out()).toContain('three buses in this process on an in-process hub');
     expect(await checkInstances(out())).toEqual([]);
+    // A request target that is no path is a 400, and the instance keeps serving.
+    const port = Number(/web-1 {2}http:\/\/127\.0\.0\.1:(\d+)\//.exec(out())?.[1]);
+    expect(await rawStatusLine(port, 'GET //: HTTP/1.1')).toBe('HTTP/1.1 400 Bad Request');
+    expect((await fetch(`http://127.0.0.1:${port}/api/state`)).status).toBe(200);
     demo!.kill('SIGINT');
     expect(await exit).toBe(0);
   }, 120_000);
