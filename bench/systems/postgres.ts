@@ -141,7 +141,11 @@ export function heraldPostgresSystem(
   const pools: pg.Pool[] = [];
   const off = batching === false;
   return heraldPairSystem({
-    id: template ? 'herald-postgres-template' : off ? 'herald-postgres-unbatched' : 'herald-postgres',
+    id: template
+      ? 'herald-postgres-template'
+      : off
+        ? 'herald-postgres-unbatched'
+        : 'herald-postgres',
     label: template
       ? `Herald, PostgreSQL, template subscription (pool of ${poolSize})`
       : off

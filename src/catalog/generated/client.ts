@@ -49,7 +49,7 @@ export type SystemEvent = MessageOf<Defs['system']>;
 export type NodeHealthParams = ParamsOf<Defs['nodeHealth']>;
 /** A concrete `health:node:{node}` topic. */
 export type NodeHealthTopic = TopicPattern<Defs['nodeHealth']['template']>;
-/** Payload of `nodeHealth.status` (version 1): Periodic and on-change health report of a node. */
+/** Payload of `nodeHealth.status` (version 2): Periodic and on-change health report of a node. */
 export type NodeHealthStatus = PayloadOf<Defs['nodeHealth'], 'status'>;
 /** Any message on `health:node:{node}`, discriminated by `event`. */
 export type NodeHealthEvent = MessageOf<Defs['nodeHealth']>;
@@ -58,7 +58,7 @@ export type NodeHealthEvent = MessageOf<Defs['nodeHealth']>;
 export type ClusterHealthParams = ParamsOf<Defs['clusterHealth']>;
 /** A concrete `health:cluster` topic. */
 export type ClusterHealthTopic = TopicPattern<Defs['clusterHealth']['template']>;
-/** Payload of `clusterHealth.status` (version 1): How many nodes are healthy, degraded and unhealthy. */
+/** Payload of `clusterHealth.status` (version 2): How many nodes are healthy, degraded and unhealthy. */
 export type ClusterHealthStatus = PayloadOf<Defs['clusterHealth'], 'status'>;
 /** Any message on `health:cluster`, discriminated by `event`. */
 export type ClusterHealthEvent = MessageOf<Defs['clusterHealth']>;
@@ -75,6 +75,8 @@ export type MetricsPerformance = PayloadOf<Defs['metrics'], 'performance'>;
 export type MetricsThroughput = PayloadOf<Defs['metrics'], 'throughput'>;
 /** Payload of `metrics.persistence` (version 1): Storage activity over a window: operations, bytes, time, failures. */
 export type MetricsPersistence = PayloadOf<Defs['metrics'], 'persistence'>;
+/** Payload of `metrics.bus` (version 1): What a bus did over a window: messages, rejections, queues, handler time. */
+export type MetricsBus = PayloadOf<Defs['metrics'], 'bus'>;
 /** Any message on `metrics:{component}`, discriminated by `event`. */
 export type MetricsEvent = MessageOf<Defs['metrics']>;
 
@@ -160,14 +162,14 @@ export interface SystemClient
 export interface NodeHealthClient
   extends TopicClient<NodeHealthParams, NodeHealthEvent, NodeHealthTopic>,
     TemplateClient<NodeHealthEvent> {
-  /** `status` (version 1): Periodic and on-change health report of a node. */
+  /** `status` (version 2): Periodic and on-change health report of a node. */
   readonly status: EventClient<NodeHealthParams, NodeHealthStatus, 'status'>;
 }
 
 /** `health:cluster`: Health of the whole cluster, aggregated from node reports. */
 export interface ClusterHealthClient
   extends TopicClient<ClusterHealthParams, ClusterHealthEvent, ClusterHealthTopic> {
-  /** `status` (version 1): How many nodes are healthy, degraded and unhealthy. */
+  /** `status` (version 2): How many nodes are healthy, degraded and unhealthy. */
   readonly status: EventClient<ClusterHealthParams, ClusterHealthStatus, 'status'>;
 }
 
@@ -183,6 +185,8 @@ export interface MetricsClient
   readonly throughput: EventClient<MetricsParams, MetricsThroughput, 'throughput'>;
   /** `persistence` (version 1): Storage activity over a window: operations, bytes, time, failures. */
   readonly persistence: EventClient<MetricsParams, MetricsPersistence, 'persistence'>;
+  /** `bus` (version 1): What a bus did over a window: messages, rejections, queues, handler time. */
+  readonly bus: EventClient<MetricsParams, MetricsBus, 'bus'>;
 }
 
 /** `alerts:{severity}`: Alerts of one RFC 5424 severity (alerts:critical, alerts:warning, ...). */
@@ -343,6 +347,7 @@ export function createClient(bus: Bus<Defs>): Client {
         at('metrics'),
         'persistence',
       ),
+      bus: eventClient<MetricsParams, MetricsBus, 'bus'>(bus, at('metrics'), 'bus'),
     },
     alerts: {
       ...topicClient<AlertsParams, AlertsEvent, AlertsTopic>(bus, at('alerts')),
