@@ -35,6 +35,11 @@ export const registry = defineTopics({
     description: 'Chat posts of one room.',
     events: { posted: event(PostedSchema, { description: 'A post.' }) },
   }),
+  fleet: topic('fleet:{node}', {
+    description: 'One topic per node, declared wildcard: the template-subscription rows.',
+    wildcard: true,
+    events: { posted: event(PostedSchema, { description: 'A post.' }) },
+  }),
   firehose: rawTopic('raw:{roomId}', {
     description: 'Unvalidated JSON, for the validation-off rows.',
   }),
@@ -43,6 +48,9 @@ export const registry = defineTopics({
 /** The concrete topics the scenarios publish on. */
 export const TOPIC = 'room:bench' as const;
 export const RAW_TOPIC = 'raw:bench' as const;
+/** The template of the template-subscription rows, and how many concrete topics they cycle. */
+export const FLEET_TEMPLATE = 'fleet:{node}' as const;
+export const FLEET_TOPICS = 1000;
 /** The same topic in mqemitter's `/`-separated syntax. */
 export const MQ_TOPIC = 'room/bench';
 

@@ -34,6 +34,8 @@ export interface CodegenFlags {
   readonly export?: string | undefined;
   readonly herald?: string | undefined;
   readonly 'allow-breaking'?: boolean | undefined;
+  /** Also emit the typed page client (`browser.ts`, `browser-validators.ts`). */
+  readonly browser?: boolean | undefined;
 }
 
 /** Runs `herald codegen`; with `--watch`, until `stopped` resolves. Returns the exit code. */
@@ -48,6 +50,7 @@ export async function codegen(args: string[], stopped: Promise<void>): Promise<n
       herald: { type: 'string' },
       'allow-breaking': { type: 'boolean' },
       watch: { type: 'boolean' },
+      browser: { type: 'boolean' },
     },
   });
   const registryArg = values.registry;
@@ -82,6 +85,7 @@ export async function compareOutput(values: CodegenFlags): Promise<Comparison> {
     registryExport: loaded.exportName,
     herald: values.herald ?? 'herald',
     source: sourceLabel(loaded.path),
+    browser: values.browser === true,
   });
   const { report, skipped } = await gateOutput(outDir, loaded.registry);
   return { files, diff: await diffOutput(outDir, files), gate: report, gateSkipped: skipped };
@@ -140,6 +144,7 @@ export function regenerateArgs(values: CodegenFlags): string {
     `--out ${values.out}`,
     ...(values.export ? [`--export ${values.export}`] : []),
     ...(values.herald ? [`--herald ${values.herald}`] : []),
+    ...(values.browser ? ['--browser'] : []),
   ].join(' ');
 }
 

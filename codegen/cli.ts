@@ -43,6 +43,8 @@ Usage:
                            relative to --out holding index.js and internal.js
       --allow-breaking     write even when the compatibility gate finds a change
                            that breaks a mode against the existing lock file
+      --browser            also emit the typed page client of herald/gateway:
+                           browser.ts and browser-validators.ts
       Both modes run the compatibility gate against <dir>/herald.lock.json;
       draft event versions (event(schema, { draft: true })) are not frozen.
 

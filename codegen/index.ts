@@ -12,6 +12,7 @@
 import { posix, relative, resolve, sep } from 'node:path';
 import type { Registry } from '../src/index.js';
 import { emitAsyncApi } from './emit/asyncapi.js';
+import { browserImport, emitBrowserClient, emitBrowserValidators } from './emit/browser.js';
 import { emitClient } from './emit/client.js';
 import { emitJsonSchemas } from './emit/json-schema.js';
 import { emitLock, LOCK_FILE } from './emit/lock.js';
@@ -54,6 +55,12 @@ export interface GenerateOptions {
    * @example '../../../src' (a project inside the Herald repository)
    */
   readonly herald?: string;
+  /**
+   * Also emit the typed page client (`browser.ts`, over `herald/browser`) and its precompiled
+   * checks (`browser-validators.ts`): docs/gateway.md#the-browser-client.
+   * @default false
+   */
+  readonly browser?: boolean;
   /**
    * Where the registry came from, named in the banner of generated files.
    * @default the value of `registryImport`
@@ -118,5 +125,13 @@ export function generate(registry: Registry, options: GenerateOptions): Map<stri
     ['validators.ts', emitValidators(registry, herald, source)],
     ...emitJsonSchemas(registry),
   ]);
+  if (options.browser === true) {
+    const browser = browserImport(options.herald ?? 'herald');
+    files.set('browser.ts', emitBrowserClient(registry, browser.runtime, source));
+    files.set(
+      'browser-validators.ts',
+      emitBrowserValidators(registry, herald, browser.checks, source),
+    );
+  }
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

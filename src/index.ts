@@ -19,7 +19,7 @@ export type {
   TransportSink,
   TransportStatus,
 } from './adapters/transport.js';
-export { ConnectionState } from './adapters/transport.js';
+export { ConnectionState, TEMPLATE_CHANNEL_PREFIX, templateChannel } from './adapters/transport.js';
 export type { BatchingOptions } from './bus/batcher.js';
 export type { DuplicateNode } from './bus/duplicate-node.js';
 export type {
@@ -48,6 +48,7 @@ export type {
   Subscription,
   TopicName,
   TopicParams,
+  TopicParamValues,
   TypedTopicName,
 } from './bus/types.js';
 export { OverflowPolicy } from './bus/types.js';
@@ -55,6 +56,7 @@ export type {
   EventClient,
   EventSubscribeOptions,
   RawTopicClient,
+  TemplateClient,
   TopicClient,
 } from './client/runtime.js';
 export { type Bus, type BusFeature, type BusOptions, createBus } from './create-bus.js';

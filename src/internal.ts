@@ -14,7 +14,7 @@ export type {
   SystemPort,
 } from './bus/system.js';
 export type { ClientCalls } from './client/runtime.js';
-export { eventClient, rawTopicClient, topicClient } from './client/runtime.js';
+export { eventClient, rawTopicClient, templateClient, topicClient } from './client/runtime.js';
 export { checkFormat, formats } from './schemas/formats.js';
 export type { ParsedTemplate, Segment } from './schemas/template.js';
 export { formatTopic, matchTopic, parseTemplate, templatesOverlap } from './schemas/template.js';

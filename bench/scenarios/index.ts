@@ -2,6 +2,7 @@
  * Every scenario, in run order. A new scenario is one file in this folder and one line here.
  */
 import type { Scenario } from '../harness.js';
+import { gatewayFanout, gatewayLatency } from './gateway.js';
 import { inprocFanout } from './inproc-fanout.js';
 import { inprocOne } from './inproc-one.js';
 import { postgresLatency, redisLatency } from './latency.js';
@@ -28,4 +29,6 @@ export const SCENARIOS: readonly Scenario[] = [
   tracing,
   securityCost,
   securityReplay,
+  gatewayFanout,
+  gatewayLatency,
 ];

@@ -26,6 +26,7 @@ export const postgresOneToOne: Scenario = {
     return [
       heraldPostgresSystem(LOAD, POOL),
       heraldPostgresSystem(LOAD, POOL, false),
+      heraldPostgresSystem(LOAD, POOL, undefined, true),
       rawNotifySystem({
         id: 'pg-notify-pool4',
         label: `raw pg_notify, pool of ${POOL}`,

@@ -35,6 +35,7 @@ export const redisOneToOne: Scenario = {
       heraldRedisSystem(LOAD),
       heraldRedisSystem(LOAD, 'unbatched'),
       heraldRedisSystem(LOAD, 'pipelined'),
+      heraldRedisSystem(LOAD, 'template'),
       rawRedisSystem({
         id: 'signed-json-ioredis',
         label: 'hand-written signed JSON on ioredis',

@@ -5,9 +5,20 @@
  * Each message carries its number in `payload.n`, so every delivery records a latency.
  */
 import { type Bus, createBus, type Message, type Transport } from '../../src/index.js';
-import { KEYS, PAYLOADS, type Posted, registry, TOPIC } from '../fixtures.js';
+import {
+  FLEET_TEMPLATE,
+  FLEET_TOPICS,
+  KEYS,
+  PAYLOADS,
+  type Posted,
+  registry,
+  TOPIC,
+} from '../fixtures.js';
 import type { System } from '../harness.js';
 import { Deliveries, Latencies, type Load, runLoad } from '../support.js';
+
+/** The concrete topics the template rows publish on. */
+const fleet = Array.from({ length: FLEET_TOPICS }, (_, i) => `fleet:n${i}` as const);
 
 /** Message `i` of a run: a pooled payload carrying its number. */
 export const numbered = (i: number): Posted => ({ ...PAYLOADS[i & 63]!, n: i });
@@ -28,6 +39,11 @@ export interface HeraldPairOptions {
   cleanup?(): Promise<void>;
   /** The publisher bus's `batching` option. @default unset: the bus's default (on over remote transports) */
   readonly batching?: boolean;
+  /**
+   * Publish round-robin on FLEET_TOPICS concrete topics of a wildcard template and subscribe to
+   * the template itself (docs/templates.md). @default false: one concrete topic
+   */
+  readonly template?: boolean;
 }
 
 /** Herald: bus A publishes, bus B's handler receives. */
@@ -61,7 +77,7 @@ export function heraldPairSystem(options: HeraldPairOptions): System {
       });
       await publisher.start();
       await subscriber.start();
-      await subscriber.subscribe(TOPIC, (message: Message) => {
+      await subscriber.subscribe(options.template ? FLEET_TEMPLATE : TOPIC, (message: Message) => {
         latencies.received((message.payload as Posted).n);
         deliveries.hit();
       });
@@ -72,6 +88,7 @@ export function heraldPairSystem(options: HeraldPairOptions): System {
       const bus = publisher!;
       await runLoad(n, options.load, deliveries, (i, at) => {
         latencies.sent(i, at);
+        if (options.template) return bus.broadcast(fleet[i % FLEET_TOPICS]!, 'posted', numbered(i));
         return bus.broadcast(TOPIC, 'posted', numbered(i));
       });
       return { latencyMs: latencies.result() };

@@ -127,25 +127,39 @@ export function rawNotifySystem(options: RawNotifyOptions): System {
 
 /**
  * Herald's PostgreSQL transport, publishing through a pool of `poolSize`: default options
- * (micro-batching on), or `batching: false` (one envelope, one NOTIFY per publish).
+ * (micro-batching on), or `batching: false` (one envelope, one NOTIFY per publish); with
+ * `template`, publishes spread over 1,000 topics of a wildcard template, received by one template
+ * subscription.
  */
-export function heraldPostgresSystem(load: Load, poolSize: number, batching?: false): System {
+export function heraldPostgresSystem(
+  load: Load,
+  poolSize: number,
+  batching?: false,
+  template = false,
+): System {
   const pgVersion = versionOf('pg');
   const pools: pg.Pool[] = [];
   const off = batching === false;
   return heraldPairSystem({
-    id: off ? 'herald-postgres-unbatched' : 'herald-postgres',
-    label: off
-      ? `Herald, PostgreSQL, batching: false (pool of ${poolSize})`
-      : `Herald, PostgreSQL transport (pool of ${poolSize})`,
-    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} (the publishes of one tick, and those that wait for a busy pool, share one SELECT pg_notify(...), pg_notify(...) round trip) and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on; ${off ? 'batching: false (one envelope and one NOTIFY per publish)' : 'default options: micro-batching (the first publish of a tick alone, then batches of up to 100 messages kept under the 8000-byte NOTIFY limit)'}`,
+    id: template
+      ? 'herald-postgres-template'
+      : off
+        ? 'herald-postgres-unbatched'
+        : 'herald-postgres',
+    label: template
+      ? `Herald, PostgreSQL, template subscription (pool of ${poolSize})`
+      : off
+        ? `Herald, PostgreSQL, batching: false (pool of ${poolSize})`
+        : `Herald, PostgreSQL transport (pool of ${poolSize})`,
+    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} (the publishes of one tick, and those that wait for a busy pool, share one SELECT pg_notify(...), pg_notify(...) round trip) and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on; ${off ? 'batching: false (one envelope and one NOTIFY per publish)' : 'default options: micro-batching (the first publish of a tick alone, then batches of up to 100 messages kept under the 8000-byte NOTIFY limit)'}${template ? '; publishes round-robin on 1,000 topics of the wildcard template fleet:{node} (each also NOTIFYed on the template channel, in the same statement), the subscriber LISTENs on the template channel' : ''}`,
     load,
     ...(off ? { batching: false } : {}),
+    template,
     versions: { pg: pgVersion },
     transport() {
       const pool = postgresPool(poolSize);
       pools.push(pool);
-      return postgresTransport({ pool, prefix: off ? 'hbenchu' : 'hbench' });
+      return postgresTransport({ pool, prefix: template ? 'hbencht' : off ? 'hbenchu' : 'hbench' });
     },
     started: () => Promise.all(pools.map((p) => warmPool(p, poolSize))).then(() => undefined),
     async cleanup() {

@@ -93,7 +93,7 @@ export function rawRedisSystem(options: RawRedisOptions): System {
  * `pipelined` is `batching: false, pipeline: true` (the publishes of one tick share one socket
  * write, each its own PUBLISH).
  */
-export type HeraldRedisMode = 'default' | 'unbatched' | 'pipelined';
+export type HeraldRedisMode = 'default' | 'unbatched' | 'pipelined' | 'template';
 
 const MODES: Record<HeraldRedisMode, { id: string; label: string; note: string }> = {
   default: {
@@ -111,6 +111,11 @@ const MODES: Record<HeraldRedisMode, { id: string; label: string; note: string }
     label: 'Herald, Redis, batching: false, pipeline: true',
     note: 'batching: false, pipeline: true (the publishes of one tick share one socket write, each its own PUBLISH)',
   },
+  template: {
+    id: 'herald-redis-template',
+    label: 'Herald, Redis, template subscription',
+    note: 'default options; publishes round-robin on 1,000 topics of a wildcard template (fleet:n0 … fleet:n999), the subscriber subscribes to the template fleet:{node} (one PSUBSCRIBE)',
+  },
 };
 
 /** Herald's Redis transport, validation and signing on, written as `mode` says. */
@@ -122,7 +127,8 @@ export function heraldRedisSystem(load: Load, mode: HeraldRedisMode = 'default')
     label,
     note: `herald ${heraldVersion()} redisTransport on ioredis ${ioredis}, ${note}, publishes ${describeLoad(load)}, two buses, each with its own publish and subscribe connections; validation, HMAC signing, verification and replay check on`,
     load,
-    ...(mode === 'default' ? {} : { batching: false }),
+    ...(mode === 'default' || mode === 'template' ? {} : { batching: false }),
+    template: mode === 'template',
     versions: { ioredis },
     transport: () =>
       redisTransport({

@@ -21,18 +21,25 @@ export const HERALD_TYPES: readonly string[] = [
   'ParamsOf',
   'PayloadOf',
   'RawTopicClient',
+  'TemplateClient',
   'TopicClient',
   'TopicPattern',
 ];
 
 /** The builders of topic and event entries the client may import from `herald/internal`. */
-export const HERALD_BUILDERS: readonly string[] = ['eventClient', 'rawTopicClient', 'topicClient'];
+export const HERALD_BUILDERS: readonly string[] = [
+  'eventClient',
+  'rawTopicClient',
+  'templateClient',
+  'topicClient',
+];
 
 /** The helper types of `herald` the client re-exports, so users can name them from it. */
 export const CLIENT_TYPES: readonly string[] = [
   'EventClient',
   'EventSubscribeOptions',
   'RawTopicClient',
+  'TemplateClient',
   'TopicClient',
 ];
 

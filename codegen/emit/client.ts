@@ -94,16 +94,29 @@ function topicInterface(names: TopicNames): string {
       ),
     ].join('\n');
   });
+  const header = interfaceHeader(`${base}Client`, 'TopicClient', [
+    `${base}Params`,
+    `${base}Event`,
+    `${base}Topic`,
+  ]);
   return [
     doc([about]),
-    interfaceHeader(`${base}Client`, 'TopicClient', [
-      `${base}Params`,
-      `${base}Event`,
-      `${base}Topic`,
-    ]),
+    // A wildcard topic also subscribes by template (docs/templates.md).
+    wildcard(entry) ? withTemplate(header, base) : header,
     ...members,
     '}',
   ].join('\n');
+}
+
+/** Whether a topic may be subscribed by its template: declared `wildcard`, with a parameter. */
+const wildcard = (entry: TopicNames['entry']): boolean =>
+  entry.def.wildcard === true && entry.parsed.params.length > 0;
+
+/** `extends TopicClient<...>` plus `TemplateClient<Event>`, each base on its own line. */
+function withTemplate(header: string, base: string): string {
+  const open = header.replace(/ \{$/, '');
+  const split = open.includes('\n') ? open : open.replace(' extends ', '\n  extends ');
+  return `${split},\n    TemplateClient<${base}Event> {`;
 }
 
 function clientInterface(topics: readonly TopicNames[]): string {
@@ -144,6 +157,16 @@ function factory(topics: readonly TopicNames[]): string {
         [`${base}Params`, `${base}Event`, `${base}Topic`],
         ['bus', at],
       ),
+      ...(wildcard(entry)
+        ? [
+            genericCall(
+              '      ...',
+              'templateClient',
+              [`${base}Event`],
+              ['bus', quote(entry.def.template)],
+            ),
+          ]
+        : []),
       ...events.map((ev) =>
         genericCall(
           `      ${ev.name}: `,
@@ -182,6 +205,7 @@ function heraldNames(topics: readonly TopicNames[]): { types: string[]; builders
       ? ['Message', 'RawTopicClient', 'rawTopicClient']
       : ['MessageOf', 'TopicClient', 'topicClient'];
     if (events.length > 0) names.push('PayloadOf', 'EventClient', 'eventClient');
+    if (!entry.def.raw && wildcard(entry)) names.push('TemplateClient', 'templateClient');
     for (const name of names) used.add(name);
   }
   return {

@@ -4,7 +4,6 @@
  * the precompiled checks it can validate with (`browser-validators.ts`).
  */
 
-export { checkFormat } from '../schemas/formats.js';
 export type { GatewayClient, PageHandler, PagePresenceEvent } from './client.js';
 export { createGatewayClient } from './client.js';
 export type {
@@ -23,3 +22,18 @@ export type {
   PublishAnswer,
   RefusalBody,
 } from './protocol.js';
+export type {
+  PageEventClient,
+  PageMessageOf,
+  PagePresenceClient,
+  PageTemplateClient,
+  PageTopicClient,
+} from './typed.js';
+export {
+  fillTemplate,
+  pageEvent,
+  pagePresence,
+  pageTemplate,
+  pageTopic,
+  topicKeys,
+} from './typed.js';

@@ -57,6 +57,24 @@ export interface TopicClient<P, M extends Message, N extends string> {
   ): AsyncIterableIterator<Extract<M, { event: E }>>;
 }
 
+/**
+ * Operations on every topic of a `wildcard` template (docs/templates.md): `M` its messages, whose
+ * `params` say which concrete topic each came from.
+ */
+export interface TemplateClient<M extends Message> {
+  /** The template, e.g. `health:node:{node}`. */
+  readonly template: string;
+  /** Subscribes to every concrete topic of the template (`bus.subscribe(template)`). */
+  subscribeAll<E extends M['event'] = M['event']>(
+    handler: Handler<Extract<M, { event: E }>>,
+    options?: SubscribeOptions<E>,
+  ): Promise<Subscription>;
+  /** Every topic's messages as an async iterator; `break` unsubscribes. */
+  streamAll<E extends M['event'] = M['event']>(
+    options?: SubscribeOptions<E>,
+  ): AsyncIterableIterator<Extract<M, { event: E }>>;
+}
+
 /** Operations on a raw topic: any event name, any JSON payload, signed but not validated. */
 export interface RawTopicClient<P, N extends string> extends TopicClient<P, Message, N> {
   /** Publishes an unvalidated (still signed) payload under any event name. */
@@ -158,5 +176,23 @@ export function rawTopicClient<P, N extends string>(
   return {
     ...topicClient<P, Message, N>(calls, at),
     publishRaw: async (params, event, payload) => calls.broadcastRaw(at(params), event, payload),
+  };
+}
+
+/**
+ * The template operations of a `wildcard` topic, over `calls`.
+ * @example
+ * const fleet = templateClient<NodeHealthEvent>(bus, 'health:node:{node}');
+ */
+export function templateClient<M extends Message>(
+  calls: ClientCalls,
+  template: string,
+): TemplateClient<M> {
+  return {
+    template,
+    subscribeAll: async (handler, options) =>
+      calls.subscribe(template, handler as Handler<Message>, options),
+    streamAll: <E extends M['event']>(options?: SubscribeOptions<E>) =>
+      calls.stream(template, options) as AsyncIterableIterator<Extract<M, { event: E }>>,
   };
 }

@@ -10,9 +10,9 @@ import { ConfigError } from '../errors.js';
 import { checkRegistry } from './bind.js';
 import { createHelpers } from './helpers.js';
 import { Runner } from './runner.js';
-import { applyIntervals, resolveSettings } from './settings.js';
+import { applyIntervals, type OpsSettings, resolveSettings } from './settings.js';
 import { HandlerTimes, timingInstrumentation } from './timing.js';
-import type { Operations, OperationsOptions } from './types.js';
+import type { Operations, OperationsOptions, OperationsStatus } from './types.js';
 
 /** The reserved channel of the broadcaster (it only sends on registry topics: never listened). */
 export const OPS_CHANNEL = '$ops';
@@ -21,6 +21,52 @@ const unbound = (what: string): ConfigError =>
   new ConfigError(`operations: cannot ${what} before the broadcaster is on a bus`, {
     hint: 'pass it to createBus({ features: [ops] }) first',
   });
+
+/** The state one broadcaster's methods share. */
+interface State {
+  readonly settings: OpsSettings;
+  readonly options: OperationsOptions;
+  readonly times: HandlerTimes;
+  enabled: boolean;
+  runner: Runner | undefined;
+}
+
+/** Binds a broadcaster to its bus: checks the registry, and returns the feature to install. */
+function bindTo(state: State, bus: Bus): SystemFeature<unknown> {
+  if (state.runner !== undefined) {
+    throw new ConfigError('operations: this broadcaster is already on a bus', {
+      hint: 'create one operations() per bus',
+    });
+  }
+  const opsBus = checkRegistry(bus);
+  const { settings, options, times } = state;
+  return {
+    channel: { topic: OPS_CHANNEL, label: 'operations', tooLargeHint: 'unused' },
+    create(port) {
+      const checks = { ...options.checks };
+      const enabled = () => state.enabled;
+      const r = new Runner(opsBus, port, settings, checks, times, enabled, options.onError);
+      state.runner = r;
+      return {
+        client: { listens: false, started: () => r.started(), stopping: () => r.stopping() },
+        api: undefined,
+      };
+    },
+  };
+}
+
+/** Settings and counters of a broadcaster. */
+function statusOf({ enabled, runner, settings }: State): OperationsStatus {
+  return {
+    enabled,
+    running: runner?.running ?? false,
+    healthIntervalMs: settings.healthIntervalMs,
+    metricsIntervalMs: settings.metricsIntervalMs,
+    jitter: settings.jitter,
+    sent: { ...(runner?.sent ?? { health: 0, metrics: 0, cluster: 0, system: 0, helper: 0 }) },
+    errors: runner?.errors ?? 0,
+  };
+}
 
 /**
  * Creates the operations broadcaster of one bus (docs/operations.md). Invalid options or
@@ -33,13 +79,16 @@ const unbound = (what: string): ConfigError =>
  */
 export function operations(options: OperationsOptions = {}): Operations {
   const settings = resolveSettings(options);
-  const checks = { ...options.checks };
-  const times = new HandlerTimes();
-  let enabled = settings.enabled;
-  let runner: Runner | undefined;
+  const state: State = {
+    settings,
+    options,
+    times: new HandlerTimes(),
+    enabled: settings.enabled,
+    runner: undefined,
+  };
   const need = (what: string): Runner => {
-    if (runner === undefined) throw unbound(what);
-    return runner;
+    if (state.runner === undefined) throw unbound(what);
+    return state.runner;
   };
   const helpers = createHelpers({
     get nodeId() {
@@ -47,75 +96,35 @@ export function operations(options: OperationsOptions = {}): Operations {
     },
     now: () => need('publish').port.now(),
     publish: async (topic, event, payload) =>
-      enabled ? need('publish').publish('helper', topic, event, payload) : undefined,
+      state.enabled ? need('publish').publish('helper', topic, event, payload) : undefined,
   });
-
   return {
     ...helpers,
-    bind(bus: Bus): SystemFeature<unknown> {
-      if (runner !== undefined) {
-        throw new ConfigError('operations: this broadcaster is already on a bus', {
-          hint: 'create one operations() per bus',
-        });
-      }
-      const opsBus = checkRegistry(bus);
-      return {
-        channel: { topic: OPS_CHANNEL, label: 'operations', tooLargeHint: 'unused' },
-        create(port) {
-          const r = new Runner(
-            opsBus,
-            port,
-            settings,
-            checks,
-            times,
-            () => enabled,
-            options.onError,
-          );
-          runner = r;
-          return {
-            client: { listens: false, started: () => r.started(), stopping: () => r.stopping() },
-            api: undefined,
-          };
-        },
-      };
-    },
+    bind: (bus) => bindTo(state, bus),
     get enabled() {
-      return enabled;
+      return state.enabled;
     },
     enable() {
-      if (enabled) return;
-      enabled = true;
-      runner?.arm(true);
+      if (state.enabled) return;
+      state.enabled = true;
+      state.runner?.arm(true);
     },
     disable() {
-      enabled = false;
-      runner?.disarm();
+      state.enabled = false;
+      state.runner?.disarm();
     },
     setIntervals(change) {
       const before = { ...settings };
       applyIntervals(settings, change);
-      runner?.rearm(
+      state.runner?.rearm(
         settings.healthIntervalMs !== before.healthIntervalMs,
         settings.metricsIntervalMs !== before.metricsIntervalMs,
       );
     },
-    status() {
-      return {
-        enabled,
-        running: runner?.running ?? false,
-        healthIntervalMs: settings.healthIntervalMs,
-        metricsIntervalMs: settings.metricsIntervalMs,
-        jitter: settings.jitter,
-        sent: { ...(runner?.sent ?? { health: 0, metrics: 0, cluster: 0, system: 0, helper: 0 }) },
-        errors: runner?.errors ?? 0,
-      };
-    },
+    status: () => statusOf(state),
     reportHealth: () => need('report health').reportHealth(),
     reportMetrics: () => need('report metrics').reportMetrics(),
-    cluster: () => {
-      const r = need('read the cluster');
-      return r.view.report(r.bus.nodeId);
-    },
-    timing: (inner) => timingInstrumentation(times, inner),
+    cluster: () => need('read the cluster').view.report(need('read the cluster').bus.nodeId),
+    timing: (inner) => timingInstrumentation(state.times, inner),
   };
 }

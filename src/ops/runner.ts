@@ -54,6 +54,7 @@ export class Runner {
       settings.component,
       this.times,
     );
+    // A failed publish was already counted and reported (publish() below): a tick only goes on.
     const tick = (run: () => Promise<unknown>) => () => void run().catch(() => undefined);
     this.#health = schedule(
       () => settings.healthIntervalMs,
@@ -79,11 +80,16 @@ export class Runner {
       this.sent[kind]++;
       return receipt;
     } catch (error) {
-      this.errors++;
-      if (this.onError) this.onError(error);
-      else this.port.error(topic, event, error);
+      this.failed(topic, event, error);
       throw error;
     }
+  }
+
+  /** Counts and reports a failure: to `onError`, else as the bus's `handler_error` event. */
+  failed(topic: string, event: string, error: unknown): void {
+    this.errors++;
+    if (this.onError) this.onError(error);
+    else this.port.error(topic, event, error);
   }
 
   /** The bus started: begin in the background (the system port's `started` is synchronous). */
@@ -92,6 +98,7 @@ export class Runner {
     this.#startedAt = this.port.now();
     this.#delay.start();
     this.#window.reset(this.#startedAt);
+    // Failures were reported where they happened (publish(), #join()): starting only stops.
     this.#beginning = this.#begin().catch(() => undefined);
   }
 
@@ -106,20 +113,29 @@ export class Runner {
         pid: process.pid,
         ...(settings.environment ? { environment: settings.environment.slice(0, 32) } : {}),
         startupMs: Math.round(process.uptime() * 1000),
-      });
+      }).catch(() => undefined); // reported by publish(); the node still joins and reports
     }
-    if (this.running && bus.presence.enabled) {
+    if (this.running && bus.presence.enabled) await this.#join();
+    if (this.running && this.isEnabled()) this.arm(true);
+  }
+
+  /** Joins the cluster: follows presence on health:cluster, then tracks this node there. */
+  async #join(): Promise<void> {
+    const { bus, settings } = this;
+    try {
       if (settings.cluster) {
         this.#presence = await bus.presence.subscribe(CLUSTER_TOPIC, (event) => {
           const change = this.view.apply(event);
-          if (change.joined.length + change.lost.length > 0)
+          if (change.joined.length + change.lost.length > 0) {
             void this.reportCluster().catch(() => undefined);
+          }
         });
       }
       await bus.presence.track(CLUSTER_TOPIC, bus.nodeId, this.#meta());
       this.#tracked = true;
+    } catch (error) {
+      this.failed(CLUSTER_TOPIC, 'presence_track', error);
     }
-    if (this.running && this.isEnabled()) this.arm(true);
   }
 
   #meta(): ClusterPresence {
@@ -166,14 +182,15 @@ export class Runner {
       this.#delay.read(),
       this.port.now(),
     );
+    // Checks take time: disable() or stop() may have come meanwhile.
+    if (!this.isEnabled()) return undefined;
     const receipt = await this.publish('health', `health:node:${bus.nodeId}`, 'status', report);
     if (report.status !== this.#status) {
       this.#status = report.status;
       if (this.#tracked && this.running) {
-        await bus.presence.update(CLUSTER_TOPIC, bus.nodeId, (meta) => ({
-          ...meta,
-          status: report.status,
-        }));
+        await bus.presence
+          .update(CLUSTER_TOPIC, bus.nodeId, (meta) => ({ ...meta, status: report.status }))
+          .catch((error: unknown) => this.failed(CLUSTER_TOPIC, 'presence_update', error));
       }
     }
     return receipt;
@@ -210,7 +227,7 @@ export class Runner {
       this.#tracked = false;
       await bus.presence
         .update(CLUSTER_TOPIC, bus.nodeId, (meta) => ({ ...meta, stopping: true }))
-        .catch(() => undefined);
+        .catch((error: unknown) => this.failed(CLUSTER_TOPIC, 'presence_update', error));
     }
     this.#presence?.unsubscribe();
   }

@@ -11,9 +11,11 @@
 import type { Message } from '../bus/types.js';
 import type { LatencyMs } from '../catalog/index.js';
 import { otelInstrumentation } from '../telemetry/otel.js';
-import type { Instrumentation, ProcessInfo } from '../telemetry/types.js';
+import type { Instrumentation, ProcessInfo, PublishScope } from '../telemetry/types.js';
 
 const RESERVOIR = 1024;
+/** The scope of a publish nothing records. */
+const NO_SCOPE: PublishScope = { end: () => undefined };
 
 /** Handler durations of the current window. */
 export class HandlerTimes {
@@ -80,10 +82,11 @@ export function timingInstrumentation(
   const next = inner === false ? undefined : inner;
   const quiet = (): boolean => next === undefined || next.idle?.() === true;
   return {
-    publish: (info) => next?.publish(info) ?? { end: () => undefined },
+    // Publishes are not timed: with a quiet inner instrumentation they cost one check, as before.
+    publish: (info) => (quiet() ? NO_SCOPE : (next as Instrumentation).publish(info)),
     process(message: Message, info: ProcessInfo, run) {
       if (quiet()) return timed(times, run);
-      return next!.process(message, info, () => timed(times, run));
+      return (next as Instrumentation).process(message, info, () => timed(times, run));
     },
     processBatch(messages: readonly Message[], info: ProcessInfo, run) {
       if (quiet() || next?.processBatch === undefined) return timed(times, run);

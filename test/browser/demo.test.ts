@@ -97,6 +97,10 @@ describe.runIf(chromiumOk && redis.ok)('the web demo in Chromium', () => {
     // On its own instance a message never left the process: nothing to verify.
     const own = alice.locator('#chat li', { hasText: 'hello from alice on web-1' });
     expect(await own.textContent()).toContain('from this instance');
+    // The typed client validates every payload with the precompiled checks: none was dropped.
+    for (const page of [alice, bob]) {
+      expect(await page.locator('#stream-log li', { hasText: 'invalid' }).count()).toBe(0);
+    }
   });
 
   it('refuses an unauthorized topic and says so on the page', async () => {

@@ -84,7 +84,7 @@ describe('generate()', () => {
         "import { rawTopicClient } from 'herald/internal';\n",
     );
     expect(client).toContain(
-      "export type { EventClient, EventSubscribeOptions, RawTopicClient, TopicClient } from 'herald';",
+      "export type {\n  EventClient,\n  EventSubscribeOptions,\n  RawTopicClient,\n  TemplateClient,\n  TopicClient,\n} from 'herald';",
     );
     expect(client).not.toMatch(
       /\beventClient|\btopicClient|MessageOf|PayloadOf|function rawTopicClient/,

@@ -1,11 +1,13 @@
 /**
  * The README's `npm run demo` stays true (examples/web/main.ts): on Redis, on PostgreSQL, and
  * with no server at all, it starts three instances, prints their URLs, serves the page on each,
- * and on Ctrl-C (SIGINT) stops every instance and exits 0, leaving no process behind.
+ * and on Ctrl-C (SIGINT) stops every instance and exits 0, leaving no process behind; killed
+ * outright (SIGKILL), it leaves none behind either.
  * The browser tests (test/browser) check what the page shows.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,6 +30,19 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** Sends one raw request line and resolves the response's status line. */
+function rawStatusLine(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(`${line}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+    );
+    let data = '';
+    socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+    socket.on('end', () => resolve(data.split('\r\n')[0] ?? ''));
+    socket.on('error', reject);
+  });
+}
 
 /** Runs the demo until it printed three URLs; returns its output so far. */
 async function startDemo(
@@ -84,7 +99,7 @@ describe('npm run demo (examples/web/main.ts)', () => {
   );
 
   it.runIf(postgres.ok)(
-    'on PostgreSQL when Redis is not the transport',
+    'on PostgreSQL when Redis is not the transport; a launcher killed outright leaves no instance behind',
     async () => {
       if (!postgres.ok) return;
       const { out, exit } = await startDemo({
@@ -93,8 +108,12 @@ describe('npm run demo (examples/web/main.ts)', () => {
       });
       expect(out()).toContain('three processes on postgres');
       const pids = await checkInstances(out());
-      demo!.kill('SIGINT');
-      expect(await exit).toBe(0);
+      expect(pids).toHaveLength(3);
+      // No chance to clean up: each instance sees its stdin close and stops by itself.
+      demo!.kill('SIGKILL');
+      await exit;
+      const end = Date.now() + 15_000;
+      while (pids.some(alive) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
       expect(pids.filter(alive)).toEqual([]);
     },
     120_000,
@@ -104,6 +123,10 @@ describe('npm run demo (examples/web/main.ts)', () => {
     const { out, exit } = await startDemo({ HERALD_TRANSPORT: 'local' });
     expect(out()).toContain('three buses in this process on an in-process hub');
     expect(await checkInstances(out())).toEqual([]);
+    // A request target that is no path is a 400, and the instance keeps serving.
+    const port = Number(/web-1 {2}http:\/\/127\.0\.0\.1:(\d+)\//.exec(out())?.[1]);
+    expect(await rawStatusLine(port, 'GET //: HTTP/1.1')).toBe('HTTP/1.1 400 Bad Request');
+    expect((await fetch(`http://127.0.0.1:${port}/api/state`)).status).toBe(200);
     demo!.kill('SIGINT');
     expect(await exit).toBe(0);
   }, 120_000);

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { world } from './fixture.js';
 import { openSse } from './sse-reader.js';
+import { world } from './world.js';
 
 type World = Awaited<ReturnType<typeof world>>;
 let w: World | undefined;

@@ -4,8 +4,8 @@
  * naming the topic and reason, counted).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { world } from './fixture.js';
 import { openSse } from './sse-reader.js';
+import { world } from './world.js';
 
 type World = Awaited<ReturnType<typeof world>>;
 let w: World | undefined;

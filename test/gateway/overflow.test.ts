@@ -4,7 +4,7 @@
  * receives everything. Driven through the Fetch handler, where the test decides when the page reads.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { world } from './fixture.js';
+import { world } from './world.js';
 
 type World = Awaited<ReturnType<typeof world>>;
 let w: World | undefined;

@@ -3,8 +3,8 @@
  * (on this instance's node), and a page can watch a presence topic live.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { world } from './fixture.js';
 import { openSse } from './sse-reader.js';
+import { world } from './world.js';
 
 type World = Awaited<ReturnType<typeof world>>;
 let w: World | undefined;

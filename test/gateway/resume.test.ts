@@ -3,8 +3,8 @@
  * topic's resume ring, or a gap when the ring no longer reaches back — never silence.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { world } from './fixture.js';
 import { openSse } from './sse-reader.js';
+import { world } from './world.js';
 
 type World = Awaited<ReturnType<typeof world>>;
 let w: World | undefined;

@@ -7,8 +7,8 @@ import { SpanKind } from '@opentelemetry/api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { otelInstrumentation } from '../../src/index.js';
 import { installContextManager, traceRig } from '../telemetry/harness.js';
-import { world } from './fixture.js';
 import { openSse } from './sse-reader.js';
+import { world } from './world.js';
 
 beforeAll(installContextManager);
 

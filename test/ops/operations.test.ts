@@ -11,7 +11,12 @@ import type { Message } from '../../src/bus/types.js';
 import { catalog } from '../../src/catalog/index.js';
 import { type Bus, createBus } from '../../src/create-bus.js';
 import { ConfigError, ErrorCode } from '../../src/errors.js';
-import { type Operations, type OperationsOptions, operations } from '../../src/ops/index.js';
+import {
+  jittered,
+  type Operations,
+  type OperationsOptions,
+  operations,
+} from '../../src/ops/index.js';
 import { defineTopics, event, topic } from '../../src/schemas/define.js';
 import { samples } from '../catalog/samples.js';
 
@@ -179,6 +184,7 @@ describe('run-time control', () => {
 
     ops.disable();
     expect(ops.enabled).toBe(false);
+    await sleep(50); // a report already on its way may still arrive
     const off = health.seen.length;
     await sleep(350);
     expect(health.seen.length).toBe(off);
@@ -332,6 +338,43 @@ describe('health checks and metrics', () => {
     });
     expect(report?.handlerMs).toMatchObject({ max: expect.any(Number) });
     expect((report?.handlerMs as { max: number } | undefined)?.max).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('jitter', () => {
+  it('draws each period from interval × [1 - jitter, 1 + jitter], centred on the interval', () => {
+    expect(jittered(1_000, 0.1, 0)).toBe(900);
+    expect(jittered(1_000, 0.1, 0.5)).toBe(1_000);
+    expect(jittered(1_000, 0.1, 0.999_999)).toBe(1_100);
+    expect(jittered(1_000, 0, 0.123)).toBe(1_000);
+    const periods = Array.from({ length: 2_000 }, () => jittered(30_000, 0.1, Math.random()));
+    expect(Math.min(...periods)).toBeGreaterThanOrEqual(27_000);
+    expect(Math.max(...periods)).toBeLessThanOrEqual(33_000);
+    const mean = periods.reduce((a, b) => a + b, 0) / periods.length;
+    expect(Math.abs(mean - 30_000)).toBeLessThan(300);
+  });
+
+  it('keeps two nodes started together out of step', async () => {
+    const hub = createLocalHub();
+    const dash = await dashboard(hub);
+    const times = new Map<string, number[]>();
+    await dash.subscribe('health:node:{node}', (m) => {
+      times.set(m.params.node, [...(times.get(m.params.node) ?? []), Date.now()]);
+    });
+    await Promise.all([
+      node('api-1', hub, { healthIntervalMs: 100, jitter: 0.5 }),
+      node('api-2', hub, { healthIntervalMs: 100, jitter: 0.5 }),
+    ]);
+    const count = (id: string) => times.get(id)?.length ?? 0;
+    await vi.waitFor(
+      () => expect(Math.min(count('api-1'), count('api-2'))).toBeGreaterThanOrEqual(6),
+      { timeout: 5_000 },
+    );
+    const [a = [], b = []] = [times.get('api-1'), times.get('api-2')];
+    // Same interval, same start: with jitter their periods differ (a fixed period would not).
+    const gaps = (t: number[]) => t.slice(1, 6).map((x, i) => x - (t[i] as number));
+    expect(gaps(a)).not.toEqual(gaps(b));
+    expect(new Set(gaps(a)).size).toBeGreaterThan(1);
   });
 });
 

@@ -169,6 +169,7 @@ describe('the tarball installed with TypeBox alone', { timeout: 120_000 }, () =>
       [
         '.',
         './browser',
+        './browser/checks',
         './catalog',
         './codegen',
         './gateway',

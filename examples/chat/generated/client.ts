@@ -25,6 +25,7 @@ export type {
   EventClient,
   EventSubscribeOptions,
   RawTopicClient,
+  TemplateClient,
   TopicClient,
 } from '../../../src/index.js';
 export { validators } from './validators.js';

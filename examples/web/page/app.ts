@@ -1,24 +1,22 @@
 /**
- * The demo page: the gateway's browser client carries the counter, the lobby and who is online
- * over one stream from its instance; buttons post to the instance. Open the page on two
- * instances side by side: everything stays in step, and every chat line says which key
- * verified it and which trace it belongs to.
+ * The demo page: the typed browser client generated from the demo's registry
+ * (`herald codegen --browser`, `../generated/browser.ts`) carries the counter, the lobby, who is
+ * online and the operations topics over one stream from its instance, and checks each payload
+ * with the precompiled validators; buttons post to the instance. Open the page on two instances
+ * side by side: everything stays in step, and every chat line says which key verified it and
+ * which trace it belongs to.
  */
+import { GatewayRefusal, type PageGap } from '../../../src/browser/index.js';
 import {
+  type ChatPageMessage,
+  createBrowserClient,
   createGatewayClient,
-  GatewayRefusal,
-  type PageGap,
-  type PageMessage,
-} from '../../../src/browser/index.js';
+  topicKey,
+} from '../generated/browser.js';
+import { validators } from '../generated/browser-validators.js';
 import { call } from './api.js';
 import { byId } from './dom.js';
-import {
-  type AlertRaised,
-  type BusMetrics,
-  type ClusterHealth,
-  type NodeHealth,
-  opsPanel,
-} from './ops.js';
+import { opsPanel } from './ops.js';
 import { presenceState } from './presence.js';
 import {
   type Counts,
@@ -30,7 +28,8 @@ import {
   showStreamState,
 } from './views.js';
 
-const ROOM = 'chat:lobby';
+/** The open room: `chat:lobby`. */
+const LOBBY = { room: 'lobby' } as const;
 
 interface State {
   readonly node: string;
@@ -46,8 +45,12 @@ const name =
 const counter = counterView();
 const presence = presenceState();
 const ops = opsPanel();
-const client = createGatewayClient({
+const gateway = createGatewayClient({
   url: '/herald',
+  // A payload that fails its schema is not delivered (it is logged instead).
+  validators,
+  topicKey,
+  onInvalid: (message, key) => logStream(`invalid ${key} from ${message.node}: dropped`),
   // The instance tracks this page in the lobby's presence under this name (server/access.ts).
   headers: { 'x-demo-name': encodeURIComponent(name) },
   retry: { minMs: 500, maxMs: 2000 },
@@ -57,6 +60,7 @@ const client = createGatewayClient({
   },
   onGap: (gap: PageGap) => logStream(`gap on ${gap.topic} (${gap.reason}): resynchronising`),
 });
+const client = createBrowserClient(gateway);
 
 /** Shows what the instance says before the stream opens. */
 function showState(state: State): void {
@@ -73,18 +77,24 @@ const resyncCounter = async (): Promise<void> =>
 
 /** The operations topics, whole: one template subscription each, whatever the instances are. */
 function watchOperations(): void {
-  client.subscribe('health:cluster', (message) => ops.cluster(message.payload as ClusterHealth));
-  client.subscribe('health:node:{node}', (message) => ops.node(message.payload as NodeHealth));
-  client.subscribe('metrics:{component}', (message) => ops.metrics(message.payload as BusMetrics), {
-    events: ['bus'],
-  });
-  client.subscribe('alerts:{severity}', (message) => ops.alert(message.payload as AlertRaised), {
-    events: ['raised'],
-  });
+  client.clusterHealth.status.subscribe({}, (message) => ops.cluster(message.payload));
+  client.nodeHealth.subscribeAll((message) => ops.node(message.payload));
+  client.metrics.subscribeAll(
+    (message) => {
+      if (message.event === 'bus') ops.metrics(message.payload);
+    },
+    { events: ['bus'] },
+  );
+  client.alerts.subscribeAll(
+    (message) => {
+      if (message.event === 'raised') ops.alert(message.payload);
+    },
+    { events: ['raised'] },
+  );
 }
 
-function onChat(message: PageMessage): void {
-  const { user, text } = message.payload as { user: string; text: string };
+function onChat(message: ChatPageMessage): void {
+  const { user, text } = message.payload;
   showChat({ ...message, user, text, kid: message.kid, traceId: message.traceId });
 }
 
@@ -96,7 +106,7 @@ async function sendChat(event: SubmitEvent): Promise<void> {
   const text = input.value;
   input.value = '';
   try {
-    await client.publish(ROOM, 'message', { user: name, text });
+    await client.chat.message.publish(LOBBY, { user: name, text });
     error.hidden = true;
   } catch (failure) {
     if (input.value === '') input.value = text;
@@ -129,7 +139,8 @@ function tryTopic(event: SubmitEvent): void {
   const out = byId('topic-result');
   out.dataset.status = '';
   out.textContent = `${topic}: asking…`;
-  client.subscribe(
+  // Any topic the person typed: the untyped client, since it may be in no registry at all.
+  gateway.subscribe(
     topic,
     (message) => logStream(`${topic}: ${message.event} from ${message.node}`),
     {
@@ -146,17 +157,13 @@ byId('increment').addEventListener('click', () => void call('/api/counter', 'POS
 byId<HTMLFormElement>('chat-form').addEventListener('submit', (event) => void sendChat(event));
 byId('forge').addEventListener('click', () => void forge());
 byId<HTMLFormElement>('topic-form').addEventListener('submit', tryTopic);
-client.subscribe(
-  'counter',
-  (message) => counter.merge((message.payload as { counts: Counts }).counts),
-  {
-    onGap: () => void resyncCounter(),
-  },
-);
-client.subscribe(ROOM, onChat, {
+client.counter.changed.subscribe({}, (message) => counter.merge(message.payload.counts), {
+  onGap: () => void resyncCounter(),
+});
+client.chat.message.subscribe(LOBBY, onChat, {
   onGap: (gap) => showChatGap(`messages may be missing here (${gap.reason})`),
 });
-client.presence(ROOM, (event) => {
+client.chat.presence(LOBBY, (event) => {
   presence.apply(event);
   showPresence(presence.online());
 });

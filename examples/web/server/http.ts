@@ -45,10 +45,24 @@ async function api(
   else json(response, 404, { error: 'not_found', message: `no ${method} ${path}` });
 }
 
+/** The path of a request target, or undefined when it is none (`//:` makes `URL` throw). */
+function pathOf(target: string | undefined): string | undefined {
+  if (target === undefined || !target.startsWith('/') || target.startsWith('//')) return undefined;
+  try {
+    return new URL(target, 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The request handler of one instance. */
 export function handler(assets: Assets, demo: DemoApi, gateway: Mount) {
   return (request: IncomingMessage, response: ServerResponse): void => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(request.url);
+    if (path === undefined) {
+      json(response, 400, { error: 'bad_request', message: 'the request target is not a path' });
+      return;
+    }
     if (path.startsWith(`${GATEWAY_PATH}/`)) {
       gateway(request, response);
       return;

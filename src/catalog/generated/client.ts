@@ -13,16 +13,18 @@ import type {
   MessageOf,
   ParamsOf,
   PayloadOf,
+  TemplateClient,
   TopicClient,
   TopicPattern,
 } from '../../index.js';
-import { eventClient, topicClient } from '../../internal.js';
+import { eventClient, templateClient, topicClient } from '../../internal.js';
 import type { catalog as registry } from '../registry.js';
 
 export type {
   EventClient,
   EventSubscribeOptions,
   RawTopicClient,
+  TemplateClient,
   TopicClient,
 } from '../../index.js';
 export { validators } from './validators.js';
@@ -145,7 +147,9 @@ export type LoggingSummary = PayloadOf<Defs['logging'], 'summary'>;
 export type LoggingEvent = MessageOf<Defs['logging']>;
 
 /** `system:{node}`: Lifecycle and configuration of one node. */
-export interface SystemClient extends TopicClient<SystemParams, SystemEvent, SystemTopic> {
+export interface SystemClient
+  extends TopicClient<SystemParams, SystemEvent, SystemTopic>,
+    TemplateClient<SystemEvent> {
   /** `started` (version 1): The node finished starting and serves traffic. */
   readonly started: EventClient<SystemParams, SystemStarted, 'started'>;
   /** `stopping` (version 1): The node began shutting down. */
@@ -156,7 +160,8 @@ export interface SystemClient extends TopicClient<SystemParams, SystemEvent, Sys
 
 /** `health:node:{node}`: Health of one node: status, checks and memory usage. */
 export interface NodeHealthClient
-  extends TopicClient<NodeHealthParams, NodeHealthEvent, NodeHealthTopic> {
+  extends TopicClient<NodeHealthParams, NodeHealthEvent, NodeHealthTopic>,
+    TemplateClient<NodeHealthEvent> {
   /** `status` (version 2): Periodic and on-change health report of a node. */
   readonly status: EventClient<NodeHealthParams, NodeHealthStatus, 'status'>;
 }
@@ -169,7 +174,9 @@ export interface ClusterHealthClient
 }
 
 /** `metrics:{component}`: Measurements of one component, from every node that runs it. */
-export interface MetricsClient extends TopicClient<MetricsParams, MetricsEvent, MetricsTopic> {
+export interface MetricsClient
+  extends TopicClient<MetricsParams, MetricsEvent, MetricsTopic>,
+    TemplateClient<MetricsEvent> {
   /** `metric` (version 1): One named measurement with its unit and tags. */
   readonly metric: EventClient<MetricsParams, MetricsMetric, 'metric'>;
   /** `performance` (version 1): Latency percentiles, CPU and memory over a window. */
@@ -183,7 +190,9 @@ export interface MetricsClient extends TopicClient<MetricsParams, MetricsEvent, 
 }
 
 /** `alerts:{severity}`: Alerts of one RFC 5424 severity (alerts:critical, alerts:warning, ...). */
-export interface AlertsClient extends TopicClient<AlertsParams, AlertsEvent, AlertsTopic> {
+export interface AlertsClient
+  extends TopicClient<AlertsParams, AlertsEvent, AlertsTopic>,
+    TemplateClient<AlertsEvent> {
   /** `raised` (version 1): An alert fired: type, severity, message and context. */
   readonly raised: EventClient<AlertsParams, AlertsRaised, 'raised'>;
   /** `resolved` (version 1): An alert cleared, by itself or by a person. */
@@ -212,7 +221,8 @@ export interface SecurityClient extends TopicClient<SecurityParams, SecurityEven
 
 /** `diagnostics:{node}`: Debug traces and profiles of one node under investigation. */
 export interface DiagnosticsClient
-  extends TopicClient<DiagnosticsParams, DiagnosticsEvent, DiagnosticsTopic> {
+  extends TopicClient<DiagnosticsParams, DiagnosticsEvent, DiagnosticsTopic>,
+    TemplateClient<DiagnosticsEvent> {
   /** `debug_trace` (version 1): A debug record of one operation, linked to its trace. */
   readonly debug_trace: EventClient<DiagnosticsParams, DiagnosticsDebugTrace, 'debug_trace'>;
   /** `performance_analysis` (version 1): Where time went in one operation over a window. */
@@ -225,7 +235,8 @@ export interface DiagnosticsClient
 
 /** `lifecycle:{node}`: Worker and child processes supervised by one node. */
 export interface LifecycleClient
-  extends TopicClient<LifecycleParams, LifecycleEvent, LifecycleTopic> {
+  extends TopicClient<LifecycleParams, LifecycleEvent, LifecycleTopic>,
+    TemplateClient<LifecycleEvent> {
   /** `process_started` (version 1): A supervised process started. */
   readonly process_started: EventClient<
     LifecycleParams,
@@ -237,7 +248,9 @@ export interface LifecycleClient
 }
 
 /** `logging:{node}`: Structured log entries and summaries of one node. */
-export interface LoggingClient extends TopicClient<LoggingParams, LoggingEvent, LoggingTopic> {
+export interface LoggingClient
+  extends TopicClient<LoggingParams, LoggingEvent, LoggingTopic>,
+    TemplateClient<LoggingEvent> {
   /** `entry` (version 1): One structured log line. */
   readonly entry: EventClient<LoggingParams, LoggingEntry, 'entry'>;
   /** `summary` (version 1): How many entries of each severity the node wrote in a window. */
@@ -282,6 +295,7 @@ export function createClient(bus: Bus<Defs>): Client {
   return {
     system: {
       ...topicClient<SystemParams, SystemEvent, SystemTopic>(bus, at('system')),
+      ...templateClient<SystemEvent>(bus, 'system:{node}'),
       started: eventClient<SystemParams, SystemStarted, 'started'>(bus, at('system'), 'started'),
       stopping: eventClient<SystemParams, SystemStopping, 'stopping'>(
         bus,
@@ -296,6 +310,7 @@ export function createClient(bus: Bus<Defs>): Client {
     },
     nodeHealth: {
       ...topicClient<NodeHealthParams, NodeHealthEvent, NodeHealthTopic>(bus, at('nodeHealth')),
+      ...templateClient<NodeHealthEvent>(bus, 'health:node:{node}'),
       status: eventClient<NodeHealthParams, NodeHealthStatus, 'status'>(
         bus,
         at('nodeHealth'),
@@ -315,6 +330,7 @@ export function createClient(bus: Bus<Defs>): Client {
     },
     metrics: {
       ...topicClient<MetricsParams, MetricsEvent, MetricsTopic>(bus, at('metrics')),
+      ...templateClient<MetricsEvent>(bus, 'metrics:{component}'),
       metric: eventClient<MetricsParams, MetricsMetric, 'metric'>(bus, at('metrics'), 'metric'),
       performance: eventClient<MetricsParams, MetricsPerformance, 'performance'>(
         bus,
@@ -335,6 +351,7 @@ export function createClient(bus: Bus<Defs>): Client {
     },
     alerts: {
       ...topicClient<AlertsParams, AlertsEvent, AlertsTopic>(bus, at('alerts')),
+      ...templateClient<AlertsEvent>(bus, 'alerts:{severity}'),
       raised: eventClient<AlertsParams, AlertsRaised, 'raised'>(bus, at('alerts'), 'raised'),
       resolved: eventClient<AlertsParams, AlertsResolved, 'resolved'>(
         bus,
@@ -370,6 +387,7 @@ export function createClient(bus: Bus<Defs>): Client {
     },
     diagnostics: {
       ...topicClient<DiagnosticsParams, DiagnosticsEvent, DiagnosticsTopic>(bus, at('diagnostics')),
+      ...templateClient<DiagnosticsEvent>(bus, 'diagnostics:{node}'),
       debug_trace: eventClient<DiagnosticsParams, DiagnosticsDebugTrace, 'debug_trace'>(
         bus,
         at('diagnostics'),
@@ -383,6 +401,7 @@ export function createClient(bus: Bus<Defs>): Client {
     },
     lifecycle: {
       ...topicClient<LifecycleParams, LifecycleEvent, LifecycleTopic>(bus, at('lifecycle')),
+      ...templateClient<LifecycleEvent>(bus, 'lifecycle:{node}'),
       process_started: eventClient<LifecycleParams, LifecycleProcessStarted, 'process_started'>(
         bus,
         at('lifecycle'),
@@ -396,6 +415,7 @@ export function createClient(bus: Bus<Defs>): Client {
     },
     logging: {
       ...topicClient<LoggingParams, LoggingEvent, LoggingTopic>(bus, at('logging')),
+      ...templateClient<LoggingEvent>(bus, 'logging:{node}'),
       entry: eventClient<LoggingParams, LoggingEntry, 'entry'>(bus, at('logging'), 'entry'),
       summary: eventClient<LoggingParams, LoggingSummary, 'summary'>(bus, at('logging'), 'summary'),
     },

@@ -1,37 +1,14 @@
 /**
- * The gateway tests' world: a registry with a room topic (presence, a validated message event)
- * and a raw topic, two buses on one in-process hub (`app` serves the gateway, `peer` publishes
+ * The gateway tests' world (registry: ./fixture/registry.ts): two buses on one in-process hub (`app` serves the gateway, `peer` publishes
  * from "another instance", so its messages arrive signed and verified), and a node:http server.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Type } from '@sinclair/typebox';
 import { createGateway, type GatewayOptions } from '../../src/gateway/index.js';
 import type { Instrumentation } from '../../src/index.js';
-import {
-  createBus,
-  createLocalHub,
-  defineTopics,
-  event,
-  rawTopic,
-  topic,
-} from '../../src/index.js';
+import { createBus, createLocalHub } from '../../src/index.js';
 import { testKeys } from '../../src/testing/index.js';
-
-export const registry = defineTopics({
-  room: topic('room:{roomId}', {
-    events: {
-      said: event(
-        Type.Object({
-          user: Type.String({ maxLength: 64 }),
-          text: Type.String({ maxLength: 500 }),
-        }),
-      ),
-    },
-    presence: Type.Object({ name: Type.String() }),
-  }),
-  firehose: rawTopic('firehose'),
-});
+import { registry } from './fixture/registry.js';
 
 /** Two started buses on one hub, a gateway on the first, served by node:http. */
 export async function world(
@@ -68,6 +45,8 @@ export async function world(
     peer,
     gateway,
     base,
+    /** Cuts every open connection (the pages see a network drop). */
+    cut: () => server.closeAllConnections(),
     async close() {
       await gateway.close();
       server.closeAllConnections();

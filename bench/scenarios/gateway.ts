@@ -1,0 +1,50 @@
+/**
+ * Scenarios `gateway-1000` and `gateway-latency`: one instance with 1,000 pages on one topic,
+ * 250-byte events. Herald's gateway (SSE) against a socket.io server broadcasting to 1,000
+ * socket.io clients, side by side in one process. `gateway-1000` counts deliveries (a message
+ * counts once all 1,000 pages decoded it: deliveries/s = 1,000 × msgs/s); `gateway-latency`
+ * publishes at 1,000 msg/s to the same 1,000 pages and times publish → page for one of them.
+ */
+import type { Scenario } from '../harness.js';
+import { gatewayPagesSystem, socketIoPagesSystem } from '../systems/pages.js';
+
+const PAGES = 1000;
+const WINDOW = 16;
+const RATE = 1000;
+
+/** Fan-out to 1,000 pages. */
+export const gatewayFanout: Scenario = {
+  id: 'gateway-1000',
+  title: 'Fan-out to 1000 pages: Herald gateway (SSE) vs socket.io',
+  measures: `Messages per second, each decoded by ${PAGES} pages on one instance (deliveries/s = ${PAGES} × msgs/s); windows of ${WINDOW} publishes. Pages run in the same process as the server, for both systems.`,
+  kind: 'throughput',
+  messages: { quick: 300, full: 1000 },
+  baselines: ['socket.io'],
+  settings: { pages: PAGES, window: WINDOW, payloadBytes: 250 },
+  async systems() {
+    const load = { window: WINDOW };
+    return [
+      gatewayPagesSystem({ pages: PAGES, load }),
+      socketIoPagesSystem({ pages: PAGES, load }),
+    ];
+  },
+};
+
+/** Publish → page latency at 1,000 msg/s with 1,000 pages. */
+export const gatewayLatency: Scenario = {
+  id: 'gateway-latency',
+  title: `Publish → page latency at ${RATE} msg/s, ${PAGES} pages`,
+  measures: `p50/p99/p99.9 publish → page latency of one of ${PAGES} pages at ${RATE} msg/s (250-byte events, ${PAGES * RATE} deliveries/s). Ratios compare p99s (lower is better).`,
+  kind: 'latency',
+  messages: { quick: RATE / 2, full: RATE * 5 },
+  rounds: { quick: { warmup: 1, timed: 2 }, full: { warmup: 1, timed: 3 } },
+  baselines: ['socket.io'],
+  settings: { pages: PAGES, rate: RATE, payloadBytes: 250 },
+  async systems() {
+    const load = { rate: RATE };
+    return [
+      gatewayPagesSystem({ pages: PAGES, load }),
+      socketIoPagesSystem({ pages: PAGES, load }),
+    ];
+  },
+};
