@@ -313,16 +313,14 @@ describe('signing', () => {
     await a.presence.track('room:1', 'u1', { name: 'Ann' });
     await pass();
     expect(wire.length).toBeGreaterThan(0);
-    const [header, payload, signature] = (wire.at(-1) ?? '').split('.');
-    expect(JSON.parse(Buffer.from(header ?? '', 'base64url').toString())).toMatchObject({
-      alg: 'HS256',
-      kid: 'test',
-      nid: 'a',
-    });
-    expect(JSON.parse(Buffer.from(payload ?? '', 'base64url').toString())).toMatchObject({
-      topic: '$presence',
-      event: 'delta',
-    });
+    // herald/2 (docs/wire-format.md §1): `head body signature`, the head naming key and node.
+    const last = wire.at(-1) ?? '';
+    const head = last.slice(0, last.indexOf(' ['));
+    const body = last.slice(head.length + 1, last.lastIndexOf(' '));
+    const signature = last.slice(last.lastIndexOf(' ') + 1);
+    expect(head.split(' ').slice(0, 3)).toEqual(['herald/2', 'HS256:test', 'a']);
+    const [message] = JSON.parse(body) as unknown[][];
+    expect(message?.slice(2, 4)).toEqual(['$presence', 'delta']);
     expect(signature).toMatch(/^[A-Za-z0-9_-]{43}$/);
     await sniffer.close();
   });
