@@ -38,4 +38,6 @@ export interface BuiltinTransport<Name extends string, Key extends string, Optio
    */
   configuredBy?(options: Options | undefined, env: Env): string | undefined;
   readonly channels: ChannelRules;
+  /** True when it serves consumer groups (the bus names such transports when it refuses one). */
+  readonly groups?: boolean;
 }

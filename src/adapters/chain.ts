@@ -150,7 +150,8 @@ function createChain(
     healthySince: undefined,
     lastError: '',
   }));
-  const channels = new Set<string>();
+  /** Server subscriptions, plain and group, by `<group>\0<channel>` (a member that connects gets them). */
+  const channels = new Map<string, { readonly channel: string; readonly group?: string }>();
   let active: Member | undefined;
   let sink: TransportSink | undefined;
   let closed = false;
@@ -162,8 +163,8 @@ function createChain(
 
   function memberSink(m: Member): TransportSink {
     return {
-      message(channel, data) {
-        sink?.message(channel, data);
+      message(channel, data, group) {
+        sink?.message(channel, data, group);
       },
       refused(channel, detail) {
         sink?.refused?.(channel, detail);
@@ -220,7 +221,8 @@ function createChain(
     try {
       m.transport ??= await m.factory.create();
       await withTimeout(m.transport.connect(memberSink(m)), timeoutMs, m.factory.name);
-      for (const channel of channels) await m.transport.subscribe(channel);
+      for (const { channel, group } of channels.values())
+        await m.transport.subscribe(channel, group);
       m.healthySince = Date.now();
       return true;
     } catch (error) {
@@ -367,13 +369,21 @@ function createChain(
         await next.transport.publish(channel, data);
       }
     },
-    async subscribe(channel) {
-      channels.add(channel);
-      await each((t) => t.subscribe(channel));
+    // Groups only while every member in use serves them (a member without would not honour one).
+    get groups() {
+      const live = members.filter((m) => m.transport !== undefined);
+      return live.length > 0 && live.every((m) => m.transport?.groups === true);
     },
-    async unsubscribe(channel) {
-      channels.delete(channel);
-      await each((t) => t.unsubscribe(channel));
+    async subscribe(channel, group) {
+      channels.set(
+        `${group ?? ''}\0${channel}`,
+        group === undefined ? { channel } : { channel, group },
+      );
+      await each((t) => t.subscribe(channel, group));
+    },
+    async unsubscribe(channel, group) {
+      channels.delete(`${group ?? ''}\0${channel}`);
+      await each((t) => t.unsubscribe(channel, group));
     },
     async close() {
       closed = true;

@@ -52,8 +52,12 @@ export type TransportEvent =
 
 /** What the bus hands a transport on connect. */
 export interface TransportSink {
-  /** Bytes received on a channel. Must not throw; the bus treats them as untrusted. */
-  message(channel: string, data: string | Uint8Array): void;
+  /**
+   * Bytes received on a channel. Must not throw; the bus treats them as untrusted. `group` is
+   * set for bytes of a consumer-group subscription (`subscribe(channel, group)`): the server
+   * chose this node as the group's one receiver, and this node's own publishes come back this way.
+   */
+  message(channel: string, data: string | Uint8Array, group?: string): void;
   /** A connection event. */
   event(event: TransportEvent): void;
   /**
@@ -88,10 +92,20 @@ export interface Transport {
    * server has taken it; rejects with a TransportError otherwise (never "ok" on a dead connection).
    */
   publish(channel: string, data: string): Promise<void>;
-  /** Subscribes this node to a channel. The bus calls it once per channel (it counts references). */
-  subscribe(channel: string): Promise<void>;
-  /** Removes the server-side subscription of a channel. */
-  unsubscribe(channel: string): Promise<void>;
+  /**
+   * Subscribes this node to a channel. The bus calls it once per channel (it counts references).
+   * With `group` (only when `groups` is true): a consumer-group subscription, separate from the
+   * plain one; each message goes to one node among all those subscribed with that group, and
+   * arrives through `sink.message(channel, data, group)`.
+   */
+  subscribe(channel: string, group?: string): Promise<void>;
+  /** Removes the server-side subscription of a channel (of its `group` subscription when given). */
+  unsubscribe(channel: string, group?: string): Promise<void>;
+  /**
+   * Optional: true when the transport serves consumer groups (`subscribe(channel, group)`), as
+   * NATS queue groups do. The bus refuses a group subscription on any other transport.
+   */
+  readonly groups?: boolean;
   /** Closes every connection. Idempotent. */
   close(): Promise<void>;
   /** The current state. */

@@ -15,6 +15,7 @@ import { type Envelope, isRejection } from '../security/codec.js';
 import { type Rejection, RejectReason } from '../security/reasons.js';
 import { type BusContext, nodeChannel, reject } from './context.js';
 import { onTransportEvent } from './gaps.js';
+import { dispatchGroup, groupFreshness } from './groups.js';
 import { DOLLAR } from './system.js';
 import type { Message, MessageMeta } from './types.js';
 
@@ -52,9 +53,10 @@ function refusal(channel: string, env: Envelope, reason: RejectReason, detail: s
 /** The sink the bus hands its transport. */
 export function createSink(ctx: BusContext): TransportSink {
   return {
-    message(channel, data) {
+    message(channel, data, group) {
       try {
-        receive(ctx, channel, data);
+        if (group === undefined) receive(ctx, channel, data);
+        else receive(ctx, channel, data, group);
       } catch (error) {
         // Defence in depth: no input may crash the process.
         reject(ctx, {
@@ -71,9 +73,17 @@ export function createSink(ctx: BusContext): TransportSink {
   };
 }
 
-/** Decodes what arrived on `channel` and checks each message of it on its own. */
-function receive(ctx: BusContext, channel: string, data: string | Uint8Array): void {
-  if (ctx.codec.isOwn(data, ctx.epoch)) {
+/**
+ * Decodes what arrived on `channel` and checks each message of it on its own. For a consumer
+ * `group`, the server picked this node, so its own publishes are no echoes: they are delivered.
+ */
+function receive(
+  ctx: BusContext,
+  channel: string,
+  data: string | Uint8Array,
+  group?: string,
+): void {
+  if (group === undefined && ctx.codec.isOwn(data, ctx.epoch)) {
     ctx.counters.echoes++;
     return;
   }
@@ -84,8 +94,8 @@ function receive(ctx: BusContext, channel: string, data: string | Uint8Array): v
   }
   for (let i = 0; i < decoded.length; i++) {
     const env = decoded[i]!;
-    if (env.node !== ctx.nodeId) {
-      const step = accept(ctx, channel, env);
+    if (env.node !== ctx.nodeId || (group !== undefined && env.epoch === ctx.epoch)) {
+      const step = accept(ctx, channel, env, group);
       if (!step.ok) reject(ctx, step.rejection);
       continue;
     }
@@ -109,13 +119,14 @@ function receive(ctx: BusContext, channel: string, data: string | Uint8Array): v
 }
 
 /** The security steps of one verified envelope; a shared replay store answers later. */
-function accept(ctx: BusContext, channel: string, env: Envelope): Step {
+function accept(ctx: BusContext, channel: string, env: Envelope, group?: string): Step {
   const addressed = checkAddress(ctx, channel, env);
   if (!addressed.ok) return addressed;
-  const fresh = checkFreshness(ctx, channel, env);
+  const fresh = checkFreshness(ctx, channel, env, group);
   if (!fresh.ok) return fresh;
   const gate = ctx.replayGate;
-  if (gate === undefined) return admit(ctx, channel, env);
+  // The shared replay store remembers plain deliveries; a group's copy is checked by its own memory.
+  if (gate === undefined || group !== undefined) return admit(ctx, channel, env, group);
   // The shared store answers asynchronously; the gate keeps each publisher's order.
   gate.check(env.node, env.epoch, env.seq, (reason, detail) => {
     if (ctx.state !== 'started') return;
@@ -123,7 +134,7 @@ function accept(ctx: BusContext, channel: string, env: Envelope): Step {
     try {
       step =
         reason === undefined
-          ? admit(ctx, channel, env)
+          ? admit(ctx, channel, env, group)
           : refusal(channel, env, reason, `message ${env.node}:${env.epoch}:${env.seq}: ${detail}`);
     } catch (error) {
       step = refusal(channel, env, RejectReason.Malformed, `receive failed: ${String(error)}`);
@@ -150,8 +161,9 @@ function checkAddress(ctx: BusContext, channel: string, env: Envelope): Step {
 }
 
 /** Inside the clock window and not a replay (this node's memory; the shared store is the gate). */
-function checkFreshness(ctx: BusContext, channel: string, env: Envelope): Step {
-  const stale = ctx.freshness.check(env.node, env.epoch, env.seq, env.time);
+function checkFreshness(ctx: BusContext, channel: string, env: Envelope, group?: string): Step {
+  const freshness = group === undefined ? ctx.freshness : groupFreshness(ctx, group);
+  const stale = freshness.check(env.node, env.epoch, env.seq, env.time);
   if (stale === undefined) return PASS;
   return refusal(
     channel,
@@ -162,7 +174,7 @@ function checkFreshness(ctx: BusContext, channel: string, env: Envelope): Step {
 }
 
 /** After every security check: a system feature, or registry, schema and dispatch. */
-function admit(ctx: BusContext, channel: string, env: Envelope): Step {
+function admit(ctx: BusContext, channel: string, env: Envelope, group?: string): Step {
   if (ctx.system.size > 0 && env.topic.charCodeAt(0) === DOLLAR) {
     const client = ctx.system.get(env.topic);
     if (client?.receive !== undefined) {
@@ -181,7 +193,7 @@ function admit(ctx: BusContext, channel: string, env: Envelope): Step {
     );
   }
   if (resolved.entry.def.raw) {
-    deliver(ctx, env, resolved, env.data, env.version);
+    deliver(ctx, env, resolved, env.data, env.version, group);
     return PASS;
   }
   const entry = resolved.entry.events.get(env.event);
@@ -196,10 +208,12 @@ function admit(ctx: BusContext, channel: string, env: Envelope): Step {
   // Any version this node can read becomes its latest; a store look-up answers later.
   const outcome = ctx.versions.read(resolved.entry, entry, env, (late) => {
     if (ctx.state !== 'started') return;
-    const step = settleRead(ctx, late, channel, env, resolved, entry);
+    const step = settleRead(ctx, late, channel, env, resolved, entry, group);
     if (!step.ok) reject(ctx, step.rejection);
   });
-  return outcome === undefined ? PASS : settleRead(ctx, outcome, channel, env, resolved, entry);
+  return outcome === undefined
+    ? PASS
+    : settleRead(ctx, outcome, channel, env, resolved, entry, group);
 }
 
 /** Delivers what the version stage read, or refuses it. */
@@ -210,9 +224,10 @@ function settleRead(
   env: Envelope,
   resolved: ResolvedTopic,
   entry: EventEntry,
+  group: string | undefined,
 ): Step {
   if (outcome.ok) {
-    deliver(ctx, env, resolved, outcome.payload, entry.def.version);
+    deliver(ctx, env, resolved, outcome.payload, entry.def.version, group);
     return PASS;
   }
   const rejection = rejectionOf(channel, env, outcome.reason, outcome.detail);
@@ -222,17 +237,21 @@ function settleRead(
   };
 }
 
-/** Counts and dispatches a verified payload, of this node's `version` of its event. */
+/**
+ * Counts and dispatches a verified payload, of this node's `version` of its event: to every
+ * plain subscription of its topic, or to one of its consumer `group`'s.
+ */
 function deliver(
   ctx: BusContext,
   env: Envelope,
   resolved: ResolvedTopic,
   payload: unknown,
   version: number,
+  group: string | undefined,
 ): void {
   ctx.counters.received++;
-  const topicState = ctx.table.get(env.topic);
-  if (!topicState) {
+  const topicState = group === undefined ? ctx.table.get(env.topic) : undefined;
+  if (!topicState && group === undefined) {
     ctx.counters.unrouted++;
     return;
   }
@@ -252,5 +271,6 @@ function deliver(
   if (env.traceparent !== undefined) meta.traceparent = env.traceparent;
   if (env.tracestate !== undefined) meta.tracestate = env.tracestate;
   const message: Message = { topic: env.topic, event: env.event, payload, meta };
-  ctx.table.dispatch(topicState, message);
+  if (topicState) ctx.table.dispatch(topicState, message);
+  else if (group !== undefined && !dispatchGroup(ctx, group, message)) ctx.counters.unrouted++;
 }

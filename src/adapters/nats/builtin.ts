@@ -15,5 +15,6 @@ export const natsBuiltin = {
       if (options[field] !== undefined) return `transportOptions.nats.${field}`;
     return env.NATS_URL ? 'NATS_URL' : undefined;
   },
+  groups: true,
   channels: { tenantPrefix: natsTenantPrefix, maxChannelBytes: MAX_SUBJECT_BYTES },
 } satisfies BuiltinTransport<'nats', 'nats', NatsTransportOptions>;
