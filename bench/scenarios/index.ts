@@ -6,6 +6,7 @@ import { inprocFanout } from './inproc-fanout.js';
 import { inprocOne } from './inproc-one.js';
 import { postgresLatency, redisLatency } from './latency.js';
 import { localHub } from './local-hub.js';
+import { natsGroup, natsOneToOne } from './nats.js';
 import { postgresOneToOne } from './postgres.js';
 import { redisFanout, redisOneToOne } from './redis.js';
 import { securityCost, securityReplay } from './security.js';
@@ -21,6 +22,8 @@ export const SCENARIOS: readonly Scenario[] = [
   redisOneToOne,
   redisFanout,
   postgresOneToOne,
+  natsOneToOne,
+  natsGroup,
   redisLatency,
   postgresLatency,
   tracing,

@@ -30,6 +30,9 @@ export { channelOf, subjectOf } from './subjects.js';
 
 type Code = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Channels whose subject a transport remembers (cleared when full). */
+const SUBJECT_CACHE = 10_000;
+
 /** Plain and group subscriptions of one channel are separate server subscriptions. */
 const subKey = (channel: string, group: string | undefined): string =>
   group === undefined ? channel : `${group}\0${channel}`;
@@ -41,6 +44,17 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
   natsjs(); // an optional peer: refused here, with its install hint, when it is not installed
   const config = resolveOptions(options);
   const subs = new Map<string, Subscription>();
+  // The subject of a channel is pure (subjects.ts); a publish looks it up instead of escaping.
+  const subjects = new Map<string, string>();
+  const subjectFor = (channel: string): string => {
+    let subject = subjects.get(channel);
+    if (subject === undefined) {
+      if (subjects.size >= SUBJECT_CACHE) subjects.clear();
+      subject = subjectOf(config.prefix, channel);
+      subjects.set(channel, subject);
+    }
+    return subject;
+  };
   let sink: TransportSink | undefined;
   let nc: NatsConnection | undefined;
   let state: ConnectionState = ConnectionState.Idle;
@@ -145,7 +159,7 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
     if (!conn || (state !== ConnectionState.Connected && state !== ConnectionState.Reconnecting)) {
       throw fail(ErrorCode.PublishFailed, `subscribe to "${channel}" while ${state}`);
     }
-    const subject = subjectOf(config.prefix, channel);
+    const subject = subjectFor(channel);
     if (group === undefined) {
       return conn.subscribe(subject, {
         callback: (_error, msg) => {
@@ -210,7 +224,7 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
         );
       }
       try {
-        conn.publish(subjectOf(config.prefix, channel), data);
+        conn.publish(subjectFor(channel), data);
       } catch (error) {
         return Promise.reject(wrap(error, `publish on "${channel}" failed`));
       }
