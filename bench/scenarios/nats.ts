@@ -18,11 +18,16 @@ export const natsOneToOne: Scenario = {
     'Messages per second from publish on one connection to the handler behind another, through the NATS on 127.0.0.1:4222. Up to 256 publishes in flight; the driver waits for their deliveries before the next window.',
   kind: 'throughput',
   messages: { quick: 10_000, full: 20_000 },
-  baselines: ['nats.js'],
+  baselines: ['nats.js', 'signed-json-nats.js'],
   settings: { window: WINDOW, payloadBytes: 250, server: '127.0.0.1:4222' },
   unavailable: natsUnavailable,
   async systems() {
-    return [heraldNatsSystem(LOAD), rawNatsSystem(LOAD)];
+    return [
+      heraldNatsSystem(LOAD),
+      heraldNatsSystem(LOAD, true),
+      rawNatsSystem(LOAD, false),
+      rawNatsSystem(LOAD, true),
+    ];
   },
 };
 

@@ -3,37 +3,53 @@
  * subscribe connection, `publish` one message at a time), Herald's NATS transport as a pair of
  * buses, and Herald's consumer group of 3 members against the same with one plain subscriber.
  */
+import { createSecretKey } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { natsTransport } from '../../src/adapters/nats/index.js';
 import { type Bus, createBus, type Message } from '../../src/index.js';
-import { KEYS, type Posted, registry, TOPIC } from '../fixtures.js';
+import { createValidator } from '../../src/internal.js';
+import { KEY_BYTES, KEYS, type Posted, PostedSchema, registry, TOPIC } from '../fixtures.js';
 import type { System } from '../harness.js';
 import { NATS_URL } from '../servers.js';
 import { Deliveries, describeLoad, Latencies, type Load, runLoad } from '../support.js';
 import { heraldVersion, versionOf } from '../versions.js';
 import { heraldPairSystem, numbered } from './herald-pair.js';
+import { createSignedJson } from './signed-json.js';
 
 const natsVersion = (): string => versionOf('@nats-io/transport-node');
 
-/** Raw nats.js: `publish(subject, json)` → subscription callback → `JSON.parse`. */
-export function rawNatsSystem(load: Load): System {
+/**
+ * Raw nats.js: `publish(subject, json)` → subscription callback → `JSON.parse`; with `signed`,
+ * the hand-written HMAC-signed JSON and compiled TypeBox check instead (what Herald does by hand).
+ */
+export function rawNatsSystem(load: Load, signed: boolean): System {
   const deliveries = new Deliveries();
   const latencies = new Latencies();
   const subject = `bench.raw.${Math.random().toString(36).slice(2, 8)}`;
+  const validator = createValidator(PostedSchema);
+  const codec = createSignedJson(createSecretKey(KEY_BYTES), (v) => validator.check(v));
   let pub: NatsConnection | undefined;
   let sub: NatsConnection | undefined;
+  let rejected = 0;
+  const decoder = new TextDecoder();
+  const read = (text: string): Posted | undefined =>
+    signed ? (codec.decode(text) as Posted | undefined) : (JSON.parse(text) as Posted);
   return {
-    id: 'nats.js',
-    label: 'raw nats.js core, JSON',
-    note: `@nats-io/transport-node ${natsVersion()}, one publish connection, one subscribe connection, publishes ${describeLoad(load)}, plain JSON.stringify / JSON.parse`,
+    id: signed ? 'signed-json-nats.js' : 'nats.js',
+    label: signed ? 'hand-written signed JSON on nats.js' : 'raw nats.js core, JSON',
+    note: `@nats-io/transport-node ${natsVersion()}, one publish connection, one subscribe connection, publishes ${describeLoad(load)}, ${signed ? 'hand-written HMAC-SHA256 signed JSON + compiled TypeBox check' : 'plain JSON.stringify / JSON.parse'}`,
     versions: { '@nats-io/transport-node': natsVersion() },
     async setup() {
       pub = await connect({ servers: NATS_URL });
       sub = await connect({ servers: NATS_URL });
-      const decoder = new TextDecoder();
       sub.subscribe(subject, {
         callback: (_error, msg) => {
-          latencies.received((JSON.parse(decoder.decode(msg.data)) as Posted).n);
+          const data = read(decoder.decode(msg.data));
+          if (data === undefined) {
+            rejected++;
+            return;
+          }
+          latencies.received(data.n);
           deliveries.hit();
         },
       });
@@ -44,10 +60,16 @@ export function rawNatsSystem(load: Load): System {
       const p = pub!;
       await runLoad(n, load, deliveries, (i, at) => {
         latencies.sent(i, at);
-        p.publish(subject, JSON.stringify(numbered(i)));
+        const data = numbered(i);
+        if (!signed) p.publish(subject, JSON.stringify(data));
+        else if (!validator.check(data)) throw new Error('invalid bench payload');
+        else p.publish(subject, codec.encode(subject, i, data));
         return Promise.resolve();
       });
       return { latencyMs: latencies.result() };
+    },
+    verify() {
+      if (rejected > 0) throw new Error(`nats.js: ${rejected} messages rejected`);
     },
     async teardown() {
       await pub?.close();
@@ -56,15 +78,17 @@ export function rawNatsSystem(load: Load): System {
   };
 }
 
-/** Herald's NATS transport, validation and signing on, two buses. */
-export function heraldNatsSystem(load: Load): System {
+/** Herald's NATS transport, validation and signing on, two buses; optionally micro-batching. */
+export function heraldNatsSystem(load: Load, batching = false): System {
   return heraldPairSystem({
-    id: 'herald-nats',
-    label: 'Herald, NATS transport',
-    note: `herald ${heraldVersion()} natsTransport on @nats-io/transport-node ${natsVersion()}, default options, publishes ${describeLoad(load)}, two buses, one connection each; validation, HMAC signing, verification and replay check on`,
+    id: batching ? 'herald-nats-batched' : 'herald-nats',
+    label: batching ? 'Herald, NATS, micro-batching' : 'Herald, NATS transport',
+    note: `herald ${heraldVersion()} natsTransport on @nats-io/transport-node ${natsVersion()}, ${batching ? 'micro-batching on (batching: true)' : 'default options'}, publishes ${describeLoad(load)}, two buses, one connection each; validation, HMAC signing, verification and replay check on`,
     load,
+    batching,
     versions: { '@nats-io/transport-node': natsVersion() },
-    transport: () => natsTransport({ url: NATS_URL, prefix: 'herald-bench' }),
+    transport: () =>
+      natsTransport({ url: NATS_URL, prefix: batching ? 'herald-bench-batched' : 'herald-bench' }),
   });
 }
 
