@@ -163,8 +163,11 @@ function createChain(
 
   function memberSink(m: Member): TransportSink {
     return {
-      message(channel, data, group) {
-        sink?.message(channel, data, group);
+      message(channel, data) {
+        sink?.message(channel, data);
+      },
+      groupMessage(channel, group, data) {
+        sink?.groupMessage?.(channel, group, data);
       },
       refused(channel, detail) {
         sink?.refused?.(channel, detail);

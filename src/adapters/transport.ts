@@ -52,12 +52,14 @@ export type TransportEvent =
 
 /** What the bus hands a transport on connect. */
 export interface TransportSink {
+  /** Bytes received on a channel. Must not throw; the bus treats them as untrusted. */
+  message(channel: string, data: string | Uint8Array): void;
   /**
-   * Bytes received on a channel. Must not throw; the bus treats them as untrusted. `group` is
-   * set for bytes of a consumer-group subscription (`subscribe(channel, group)`): the server
-   * chose this node as the group's one receiver, and this node's own publishes come back this way.
+   * Bytes received through a consumer-group subscription (`subscribe(channel, group)`): the
+   * server chose this node as the group's one receiver, and this node's own publishes come back
+   * this way. Must not throw; untrusted like `message`. Transports with `groups` call it.
    */
-  message(channel: string, data: string | Uint8Array, group?: string): void;
+  groupMessage?(channel: string, group: string, data: string | Uint8Array): void;
   /** A connection event. */
   event(event: TransportEvent): void;
   /**
@@ -96,7 +98,7 @@ export interface Transport {
    * Subscribes this node to a channel. The bus calls it once per channel (it counts references).
    * With `group` (only when `groups` is true): a consumer-group subscription, separate from the
    * plain one; each message goes to one node among all those subscribed with that group, and
-   * arrives through `sink.message(channel, data, group)`.
+   * arrives through `sink.groupMessage(channel, group, data)`.
    */
   subscribe(channel: string, group?: string): Promise<void>;
   /** Removes the server-side subscription of a channel (of its `group` subscription when given). */

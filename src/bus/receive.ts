@@ -53,12 +53,22 @@ function refusal(channel: string, env: Envelope, reason: RejectReason, detail: s
 /** The sink the bus hands its transport. */
 export function createSink(ctx: BusContext): TransportSink {
   return {
-    message(channel, data, group) {
+    message(channel, data) {
       try {
-        if (group === undefined) receive(ctx, channel, data);
-        else receive(ctx, channel, data, group);
+        receive(ctx, channel, data);
       } catch (error) {
         // Defence in depth: no input may crash the process.
+        reject(ctx, {
+          reason: RejectReason.Malformed,
+          detail: `receive failed: ${String(error)}`,
+          channel,
+        });
+      }
+    },
+    groupMessage(channel, group, data) {
+      try {
+        receive(ctx, channel, data, group);
+      } catch (error) {
         reject(ctx, {
           reason: RejectReason.Malformed,
           detail: `receive failed: ${String(error)}`,

@@ -173,7 +173,7 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
       queue: group,
       callback: (_error, msg) => {
         heard = Date.now();
-        sink?.message(channel, msg.data, group);
+        sink?.groupMessage?.(channel, group, msg.data);
       },
     });
   }
