@@ -6,6 +6,7 @@ import { inprocFanout } from './inproc-fanout.js';
 import { inprocOne } from './inproc-one.js';
 import { postgresLatency, redisLatency } from './latency.js';
 import { localHub } from './local-hub.js';
+import { natsGroup, natsOneToOne } from './nats.js';
 import { redisPingPong } from './ping-pong.js';
 import { postgresOneToOne } from './postgres.js';
 import { redisFanout, redisOneToOne } from './redis.js';
@@ -23,6 +24,8 @@ export const SCENARIOS: readonly Scenario[] = [
   redisFanout,
   redisPingPong,
   postgresOneToOne,
+  natsOneToOne,
+  natsGroup,
   redisLatency,
   postgresLatency,
   tracing,

@@ -30,6 +30,13 @@ export { channelOf, subjectOf } from './subjects.js';
 
 type Code = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Channels whose subject a transport remembers (cleared when full). */
+const SUBJECT_CACHE = 10_000;
+
+/** Plain and group subscriptions of one channel are separate server subscriptions. */
+const subKey = (channel: string, group: string | undefined): string =>
+  group === undefined ? channel : `${group}\0${channel}`;
+
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Creates a NATS transport. Invalid options throw a ConfigError here. */
@@ -37,6 +44,17 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
   natsjs(); // an optional peer: refused here, with its install hint, when it is not installed
   const config = resolveOptions(options);
   const subs = new Map<string, Subscription>();
+  // The subject of a channel is pure (subjects.ts); a publish looks it up instead of escaping.
+  const subjects = new Map<string, string>();
+  const subjectFor = (channel: string): string => {
+    let subject = subjects.get(channel);
+    if (subject === undefined) {
+      if (subjects.size >= SUBJECT_CACHE) subjects.clear();
+      subject = subjectOf(config.prefix, channel);
+      subjects.set(channel, subject);
+    }
+    return subject;
+  };
   let sink: TransportSink | undefined;
   let nc: NatsConnection | undefined;
   let state: ConnectionState = ConnectionState.Idle;
@@ -136,15 +154,26 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
     }
   }
 
-  function listen(channel: string): Subscription {
+  function listen(channel: string, group: string | undefined): Subscription {
     const conn = nc;
     if (!conn || (state !== ConnectionState.Connected && state !== ConnectionState.Reconnecting)) {
       throw fail(ErrorCode.PublishFailed, `subscribe to "${channel}" while ${state}`);
     }
-    return conn.subscribe(subjectOf(config.prefix, channel), {
+    const subject = subjectFor(channel);
+    if (group === undefined) {
+      return conn.subscribe(subject, {
+        callback: (_error, msg) => {
+          heard = Date.now();
+          sink?.message(channel, msg.data);
+        },
+      });
+    }
+    // A consumer group is a NATS queue group: the server hands each message to one member.
+    return conn.subscribe(subject, {
+      queue: group,
       callback: (_error, msg) => {
         heard = Date.now();
-        sink?.message(channel, msg.data);
+        sink?.groupMessage?.(channel, group, msg.data);
       },
     });
   }
@@ -195,22 +224,38 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
         );
       }
       try {
-        conn.publish(subjectOf(config.prefix, channel), data);
+        conn.publish(subjectFor(channel), data);
       } catch (error) {
         return Promise.reject(wrap(error, `publish on "${channel}" failed`));
       }
       return Promise.resolve();
     },
 
-    async subscribe(channel) {
-      if (subs.has(channel)) return;
-      subs.set(channel, listen(channel));
+    groups: true,
+
+    async subscribe(channel, group) {
+      const key = subKey(channel, group);
+      if (subs.has(key)) return;
+      subs.set(key, listen(channel, group));
       await confirm(`subscribe to "${channel}" failed`);
     },
 
-    async unsubscribe(channel) {
-      const sub = subs.get(channel);
-      subs.delete(channel);
+    async unsubscribe(channel, group) {
+      const key = subKey(channel, group);
+      const sub = subs.get(key);
+      if (group !== undefined && sub && state === ConnectionState.Connected) {
+        // A group member leaves by draining: what the server already sent it is still handed
+        // to the bus (which keeps the subscription until this resolves), so nothing is lost.
+        try {
+          await sub.drain();
+        } catch (error) {
+          throw wrap(error, `leaving group "${group}" on "${channel}" failed`);
+        } finally {
+          subs.delete(key);
+        }
+        return;
+      }
+      subs.delete(key);
       sub?.unsubscribe();
       await confirm(`unsubscribe from "${channel}" failed`);
     },

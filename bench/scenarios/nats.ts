@@ -1,0 +1,48 @@
+/**
+ * Scenarios `nats-1to1` (Herald's NATS transport against raw nats.js core, one message at a
+ * time) and `nats-group` (a consumer group of 3 against one plain subscriber), 250-byte JSON,
+ * through the NATS on 127.0.0.1:4222.
+ */
+import type { Scenario } from '../harness.js';
+import { natsUnavailable } from '../servers.js';
+import { heraldNatsGroupSystem, heraldNatsSystem, rawNatsSystem } from '../systems/nats.js';
+
+const WINDOW = 256;
+const LOAD = { window: WINDOW };
+
+/** NATS, 1 → 1. */
+export const natsOneToOne: Scenario = {
+  id: 'nats-1to1',
+  title: 'NATS 1 → 1, 250-byte JSON',
+  measures:
+    'Messages per second from publish on one connection to the handler behind another, through the NATS on 127.0.0.1:4222. Up to 256 publishes in flight; the driver waits for their deliveries before the next window.',
+  kind: 'throughput',
+  messages: { quick: 10_000, full: 20_000 },
+  baselines: ['nats.js', 'signed-json-nats.js'],
+  settings: { window: WINDOW, payloadBytes: 250, server: '127.0.0.1:4222' },
+  unavailable: natsUnavailable,
+  async systems() {
+    return [
+      heraldNatsSystem(LOAD),
+      heraldNatsSystem(LOAD, true),
+      rawNatsSystem(LOAD, false),
+      rawNatsSystem(LOAD, true),
+    ];
+  },
+};
+
+/** NATS, a consumer group of 3 against one plain subscriber. */
+export const natsGroup: Scenario = {
+  id: 'nats-group',
+  title: 'NATS consumer group of 3 vs one plain subscriber, 250-byte JSON',
+  measures:
+    'Messages per second handled once: by one of 3 buses subscribed with { group } (NATS queue group), against one bus with a plain subscription. Up to 256 publishes in flight.',
+  kind: 'throughput',
+  messages: { quick: 10_000, full: 20_000 },
+  baselines: ['herald-nats-plain'],
+  settings: { window: WINDOW, payloadBytes: 250, members: 3, server: '127.0.0.1:4222' },
+  unavailable: natsUnavailable,
+  async systems() {
+    return [heraldNatsGroupSystem(LOAD, 3, true), heraldNatsGroupSystem(LOAD, 1, false)];
+  },
+};
