@@ -22,6 +22,7 @@ import {
 } from '../transport.js';
 import { openConnection } from './connection.js';
 import { natsjs } from './driver.js';
+import * as listen from './listen.js';
 import { type NatsTransportOptions, resolveOptions } from './options.js';
 import { subjectOf } from './subjects.js';
 
@@ -32,10 +33,6 @@ type Code = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Channels whose subject a transport remembers (cleared when full). */
 const SUBJECT_CACHE = 10_000;
-
-/** Plain and group subscriptions of one channel are separate server subscriptions. */
-const subKey = (channel: string, group: string | undefined): string =>
-  group === undefined ? channel : `${group}\0${channel}`;
 
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -154,28 +151,15 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
     }
   }
 
-  function listen(channel: string, group: string | undefined): Subscription {
+  const on: listen.Listener = { sink: () => sink, heard: () => void (heard = Date.now()) };
+
+  /** The live connection for a server subscription; refused while closed or connecting. */
+  function live(what: string): NatsConnection {
     const conn = nc;
     if (!conn || (state !== ConnectionState.Connected && state !== ConnectionState.Reconnecting)) {
-      throw fail(ErrorCode.PublishFailed, `subscribe to "${channel}" while ${state}`);
+      throw fail(ErrorCode.PublishFailed, `${what} while ${state}`);
     }
-    const subject = subjectFor(channel);
-    if (group === undefined) {
-      return conn.subscribe(subject, {
-        callback: (_error, msg) => {
-          heard = Date.now();
-          sink?.message(channel, msg.data);
-        },
-      });
-    }
-    // A consumer group is a NATS queue group: the server hands each message to one member.
-    return conn.subscribe(subject, {
-      queue: group,
-      callback: (_error, msg) => {
-        heard = Date.now();
-        sink?.groupMessage?.(channel, group, msg.data);
-      },
-    });
+    return conn;
   }
 
   async function confirm(what: string): Promise<void> {
@@ -234,14 +218,15 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
     groups: true,
 
     async subscribe(channel, group) {
-      const key = subKey(channel, group);
+      const key = listen.subKey(channel, group);
       if (subs.has(key)) return;
-      subs.set(key, listen(channel, group));
+      const conn = live(`subscribe to "${channel}"`);
+      subs.set(key, listen.listenChannel(conn, subjectFor(channel), channel, group, on));
       await confirm(`subscribe to "${channel}" failed`);
     },
 
     async unsubscribe(channel, group) {
-      const key = subKey(channel, group);
+      const key = listen.subKey(channel, group);
       const sub = subs.get(key);
       if (group !== undefined && sub && state === ConnectionState.Connected) {
         // A group member leaves by draining: what the server already sent it is still handed
@@ -258,6 +243,25 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
       subs.delete(key);
       sub?.unsubscribe();
       await confirm(`unsubscribe from "${channel}" failed`);
+    },
+
+    // A template is one wildcard subscription (listen.ts); nats.js resubscribes it with the rest.
+    async subscribeTemplate(template) {
+      const key = listen.templateKey(template);
+      if (subs.has(key)) return;
+      const subject = listen.templatePattern(config.prefix, template);
+      if (subject === undefined) {
+        throw fail(ErrorCode.PublishFailed, `the template "${template}" exceeds a NATS subject`);
+      }
+      const conn = live(`subscribe to "${template}"`);
+      subs.set(key, listen.listenTemplate(conn, config.prefix, subject, template, on));
+      await confirm(`subscribe to "${template}" failed`);
+    },
+
+    async unsubscribeTemplate(template) {
+      subs.get(listen.templateKey(template))?.unsubscribe();
+      subs.delete(listen.templateKey(template));
+      await confirm(`unsubscribe from "${template}" failed`);
     },
 
     async close() {
