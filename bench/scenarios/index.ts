@@ -4,7 +4,7 @@
 import type { Scenario } from '../harness.js';
 import { inprocFanout } from './inproc-fanout.js';
 import { inprocOne } from './inproc-one.js';
-import { postgresLatency, redisLatency } from './latency.js';
+import { natsLatency, postgresLatency, redisLatency } from './latency.js';
 import { localHub } from './local-hub.js';
 import { natsGroup, natsOneToOne } from './nats.js';
 import { redisPingPong } from './ping-pong.js';
@@ -28,6 +28,7 @@ export const SCENARIOS: readonly Scenario[] = [
   natsGroup,
   redisLatency,
   postgresLatency,
+  natsLatency,
   tracing,
   securityCost,
   securityReplay,

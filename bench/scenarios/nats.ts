@@ -24,7 +24,7 @@ export const natsOneToOne: Scenario = {
   async systems() {
     return [
       heraldNatsSystem(LOAD),
-      heraldNatsSystem(LOAD, true),
+      heraldNatsSystem(LOAD, 'unbatched'),
       rawNatsSystem(LOAD, false),
       rawNatsSystem(LOAD, true),
     ];

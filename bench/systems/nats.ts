@@ -78,17 +78,20 @@ export function rawNatsSystem(load: Load, signed: boolean): System {
   };
 }
 
-/** Herald's NATS transport, validation and signing on, two buses; optionally micro-batching. */
-export function heraldNatsSystem(load: Load, batching = false): System {
+/**
+ * Herald's NATS transport, validation and signing on, two buses: default settings (micro-batching:
+ * NATS is a remote transport), or `batching: false` (one publish per message).
+ */
+export function heraldNatsSystem(load: Load, mode: 'default' | 'unbatched' = 'default'): System {
+  const unbatched = mode === 'unbatched';
   return heraldPairSystem({
-    id: batching ? 'herald-nats-batched' : 'herald-nats',
-    label: batching ? 'Herald, NATS, micro-batching' : 'Herald, NATS transport',
-    note: `herald ${heraldVersion()} natsTransport on @nats-io/transport-node ${natsVersion()}, ${batching ? 'micro-batching on (batching: true)' : 'default options'}, publishes ${describeLoad(load)}, two buses, one connection each; validation, HMAC signing, verification and replay check on`,
+    id: unbatched ? 'herald-nats-unbatched' : 'herald-nats',
+    label: unbatched ? 'Herald, NATS, batching: false' : 'Herald, NATS, default settings',
+    note: `herald ${heraldVersion()} natsTransport on @nats-io/transport-node ${natsVersion()}, ${unbatched ? 'batching: false (one publish per message)' : 'default options (micro-batching)'}, publishes ${describeLoad(load)}, two buses, one connection each; validation, HMAC signing, verification and replay check on`,
     load,
-    batching,
+    ...(unbatched ? { batching: false } : {}),
     versions: { '@nats-io/transport-node': natsVersion() },
-    transport: () =>
-      natsTransport({ url: NATS_URL, prefix: batching ? 'herald-bench-batched' : 'herald-bench' }),
+    transport: () => natsTransport({ url: NATS_URL, prefix: `herald-bench-${mode}` }),
   });
 }
 

@@ -216,6 +216,8 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
     },
 
     groups: true,
+    // A network transport: the bus batches by default, as on Redis and PostgreSQL.
+    remote: true,
 
     async subscribe(channel, group) {
       const key = listen.subKey(channel, group);
