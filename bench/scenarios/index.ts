@@ -6,7 +6,7 @@ import { inprocFanout } from './inproc-fanout.js';
 import { inprocOne } from './inproc-one.js';
 import { natsLatency, postgresLatency, redisLatency } from './latency.js';
 import { localHub } from './local-hub.js';
-import { natsGroup, natsOneToOne } from './nats.js';
+import { natsFanout, natsGroup, natsOneToOne } from './nats.js';
 import { redisPingPong } from './ping-pong.js';
 import { postgresOneToOne } from './postgres.js';
 import { redisFanout, redisOneToOne } from './redis.js';
@@ -26,6 +26,7 @@ export const SCENARIOS: readonly Scenario[] = [
   postgresOneToOne,
   natsOneToOne,
   natsGroup,
+  natsFanout,
   redisLatency,
   postgresLatency,
   natsLatency,

@@ -1,11 +1,13 @@
 /**
- * Scenarios `nats-1to1` (Herald's NATS transport against raw nats.js core, one message at a
+ * Scenarios `nats-1to1`, `nats-fanout` (1 → 10, as redis-fanout) (Herald's NATS transport against raw nats.js core, one message at a
  * time) and `nats-group` (a consumer group of 3 against one plain subscriber), 250-byte JSON,
  * through the NATS on 127.0.0.1:4222.
  */
 import type { Scenario } from '../harness.js';
 import { natsUnavailable } from '../servers.js';
 import { heraldNatsGroupSystem, heraldNatsSystem, rawNatsSystem } from '../systems/nats.js';
+import { heraldNatsFanoutSystem, rawNatsFanoutSystem } from '../systems/nats-fanout.js';
+import { FANOUT } from '../systems/redis-fanout.js';
 
 const WINDOW = 256;
 const LOAD = { window: WINDOW };
@@ -44,5 +46,24 @@ export const natsGroup: Scenario = {
   unavailable: natsUnavailable,
   async systems() {
     return [heraldNatsGroupSystem(LOAD, 3, true), heraldNatsGroupSystem(LOAD, 1, false)];
+  },
+};
+
+/** NATS, 1 → 10 subscribers (as redis-fanout). */
+export const natsFanout: Scenario = {
+  id: 'nats-fanout',
+  title: `NATS fan-out, 1 → ${FANOUT} subscribers, 250-byte JSON`,
+  measures: `Messages per second published while each reaches ${FANOUT} handlers, through the NATS on 127.0.0.1:4222: raw nats.js core with one connection per subscriber, against Herald with a bus per subscriber and with one bus dispatching locally. Up to 256 publishes in flight.`,
+  kind: 'throughput',
+  messages: { quick: 4_000, full: 10_000 },
+  baselines: ['nats.js-fanout'],
+  settings: { window: WINDOW, subscribers: FANOUT, payloadBytes: 250, server: '127.0.0.1:4222' },
+  unavailable: natsUnavailable,
+  async systems() {
+    return [
+      heraldNatsFanoutSystem(WINDOW, 'local'),
+      heraldNatsFanoutSystem(WINDOW, 'buses'),
+      rawNatsFanoutSystem(WINDOW),
+    ];
   },
 };
