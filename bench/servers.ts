@@ -62,3 +62,12 @@ export async function postgresUnavailable(): Promise<string | undefined> {
     await client.end().catch(() => undefined);
   }
 }
+
+/** NATS on loopback. */
+export const NATS_URL = 'nats://127.0.0.1:4222';
+
+/** Undefined when NATS answers on loopback, else why not. */
+export async function natsUnavailable(): Promise<string | undefined> {
+  const reason = await tcpUnreachable('127.0.0.1', 4222);
+  return reason && `NATS ${reason}; start nats-server -js to run this scenario`;
+}

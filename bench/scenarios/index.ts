@@ -5,8 +5,9 @@ import type { Scenario } from '../harness.js';
 import { gatewayFanout, gatewayLatency } from './gateway.js';
 import { inprocFanout } from './inproc-fanout.js';
 import { inprocOne } from './inproc-one.js';
-import { postgresLatency, redisLatency } from './latency.js';
+import { natsLatency, postgresLatency, redisLatency } from './latency.js';
 import { localHub } from './local-hub.js';
+import { natsFanout, natsGroup, natsOneToOne } from './nats.js';
 import { redisPingPong } from './ping-pong.js';
 import { postgresOneToOne } from './postgres.js';
 import { redisFanout, redisOneToOne } from './redis.js';
@@ -24,8 +25,12 @@ export const SCENARIOS: readonly Scenario[] = [
   redisFanout,
   redisPingPong,
   postgresOneToOne,
+  natsOneToOne,
+  natsGroup,
+  natsFanout,
   redisLatency,
   postgresLatency,
+  natsLatency,
   tracing,
   securityCost,
   securityReplay,

@@ -1,12 +1,13 @@
 /**
- * Scenarios `redis-latency` and `postgres-latency`: publish → handler latency at a fixed rate
+ * Scenarios `redis-latency`, `postgres-latency` and `nats-latency`: publish → handler latency at a fixed rate
  * (5000 msg/s; 10 s per run in full mode, 0.3 s in quick mode), Herald against the raw client. The
  * rate is meant to be below every system's capacity, so the percentiles show the path, not a
  * queue; a system that cannot keep up shows under 5000 msg/s, and its latency is its backlog.
  * Latency is measured from each message's scheduled send time, so falling behind shows.
  */
 import type { Scenario } from '../harness.js';
-import { postgresUnavailable, redisUnavailable } from '../servers.js';
+import { natsUnavailable, postgresUnavailable, redisUnavailable } from '../servers.js';
+import { heraldNatsSystem, rawNatsSystem } from '../systems/nats.js';
 import { heraldPostgresSystem, rawNotifySystem } from '../systems/postgres.js';
 import { heraldRedisSystem, rawRedisSystem } from '../systems/redis.js';
 
@@ -77,6 +78,26 @@ export const postgresLatency: Scenario = {
         pool: 4,
         coalesce: true,
       }),
+    ];
+  },
+};
+
+/** NATS at 5k msg/s. */
+export const natsLatency: Scenario = {
+  id: 'nats-latency',
+  title: `NATS 1 → 1 latency at ${RATE} msg/s`,
+  measures: `p50/p99/p99.9 publish → handler latency at ${RATE} msg/s (250-byte JSON), NATS on 127.0.0.1:4222. Ratios compare p99s (lower is better).`,
+  kind: 'latency',
+  messages: MESSAGES,
+  rounds: ROUNDS,
+  baselines: ['nats.js'],
+  settings: { rate: RATE, payloadBytes: 250, server: '127.0.0.1:4222' },
+  unavailable: natsUnavailable,
+  async systems() {
+    return [
+      heraldNatsSystem(LOAD),
+      heraldNatsSystem(LOAD, 'unbatched'),
+      rawNatsSystem(LOAD, false),
     ];
   },
 };

@@ -49,4 +49,6 @@ export interface BuiltinTransport<Name extends string, Key extends string, Optio
    */
   readonly configuredBy?: ServerConfig<Options>;
   readonly channels: ChannelRules;
+  /** True when it serves consumer groups (the bus names such transports when it refuses one). */
+  readonly groups?: boolean;
 }

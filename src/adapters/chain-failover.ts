@@ -39,8 +39,11 @@ export class Failover {
   readonly enabled: boolean;
   readonly failbackAfterMs: number;
   readonly retryMs: number;
-  /** Channels and templates the bus subscribed: every member that connects takes them. */
-  readonly channels = new Set<string>();
+  /**
+   * Channels (plain and group, keyed `<group>\0<channel>`) and templates the bus subscribed:
+   * every member that connects takes them.
+   */
+  readonly channels = new Map<string, { readonly channel: string; readonly group?: string }>();
   readonly templates = new Set<string>();
   active: Member | undefined;
   sink: TransportSink | undefined;
@@ -78,7 +81,11 @@ export class Failover {
       m.transport ??= await m.factory.create();
       const transport = m.transport;
       await withTimeout(transport.connect(this.memberSink(m)), this.timeoutMs, m.factory.name);
-      for (const channel of this.channels) await transport.subscribe(channel);
+      for (const { channel, group } of this.channels.values()) {
+        await (group === undefined
+          ? transport.subscribe(channel)
+          : transport.subscribe(channel, group));
+      }
       for (const template of this.templates) await transport.subscribeTemplate?.(template);
       m.healthySince = Date.now();
       return true;
@@ -94,6 +101,7 @@ export class Failover {
   memberSink(m: Member): TransportSink {
     return {
       message: (channel, data, template) => this.sink?.message(channel, data, template),
+      groupMessage: (channel, group, data) => this.sink?.groupMessage?.(channel, group, data),
       refused: (channel, detail) => this.sink?.refused?.(channel, detail),
       event: (event) => this.memberEvent(m, event),
     };

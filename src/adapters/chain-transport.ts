@@ -43,13 +43,23 @@ export function createChain(
       return chain.active?.transport?.hasRemoteInterest?.(channel, template) ?? true;
     },
     publish: (channel, data, template) => publish(chain, name, channel, data, template),
-    async subscribe(channel) {
-      chain.channels.add(channel);
-      await each((t) => t.subscribe(channel));
+    // Groups only while every member in use serves them (a member without would not honour one).
+    get groups() {
+      const live = chain.members.filter((m) => m.transport !== undefined);
+      return live.length > 0 && live.every((m) => m.transport?.groups === true);
     },
-    async unsubscribe(channel) {
-      chain.channels.delete(channel);
-      await each((t) => t.unsubscribe(channel));
+    async subscribe(channel, group) {
+      chain.channels.set(
+        `${group ?? ''}\0${channel}`,
+        group === undefined ? { channel } : { channel, group },
+      );
+      await each((t) => (group === undefined ? t.subscribe(channel) : t.subscribe(channel, group)));
+    },
+    async unsubscribe(channel, group) {
+      chain.channels.delete(`${group ?? ''}\0${channel}`);
+      await each((t) =>
+        group === undefined ? t.unsubscribe(channel) : t.unsubscribe(channel, group),
+      );
     },
     async subscribeTemplate(template) {
       chain.templates.add(template);

@@ -44,6 +44,11 @@ export type BuiltinOptions = {
 /** Every built-in transport, in the order `'auto'` tries them. */
 export const BUILTIN_TRANSPORTS: readonly AnyBuiltin[] = TABLE;
 
+/** The built-in transports that serve consumer groups (`subscribe(topic, h, { group })`). */
+export const GROUP_TRANSPORTS: readonly TransportName[] = BUILTIN_TRANSPORTS.filter(
+  (e) => e.groups === true,
+).map((e) => e.name);
+
 /** The order `'auto'` tries. */
 export const AUTO_ORDER: readonly TransportName[] = BUILTIN_TRANSPORTS.map((e) => e.name);
 

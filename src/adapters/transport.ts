@@ -69,6 +69,12 @@ export interface TransportSink {
    * the message's topic (that copy carries it to both), so each subscription gets it once.
    */
   message(channel: string, data: string | Uint8Array, template?: string): void;
+  /**
+   * Bytes received through a consumer-group subscription (`subscribe(channel, group)`): the
+   * server chose this node as the group's one receiver, and this node's own publishes come back
+   * this way. Must not throw; untrusted like `message`. Transports with `groups` call it.
+   */
+  groupMessage?(channel: string, group: string, data: string | Uint8Array): void;
   /** A connection event. */
   event(event: TransportEvent): void;
   /**
@@ -106,10 +112,15 @@ export interface Transport {
    * `templateChannel(template)`, in the same round trip. Others ignore it.
    */
   publish(channel: string, data: string, template?: string): Promise<void>;
-  /** Subscribes this node to a channel. The bus calls it once per channel (it counts references). */
-  subscribe(channel: string): Promise<void>;
-  /** Removes the server-side subscription of a channel. */
-  unsubscribe(channel: string): Promise<void>;
+  /**
+   * Subscribes this node to a channel. The bus calls it once per channel (it counts references).
+   * With `group` (only when `groups` is true): a consumer-group subscription, separate from the
+   * plain one; each message goes to one node among all those subscribed with that group, and
+   * arrives through `sink.groupMessage(channel, group, data)`.
+   */
+  subscribe(channel: string, group?: string): Promise<void>;
+  /** Removes the server-side subscription of a channel (of its `group` subscription when given). */
+  unsubscribe(channel: string, group?: string): Promise<void>;
   /**
    * Optional: subscribes this node to every concrete topic of `template` (a registry template
    * with at least one `{param}`, e.g. `health:node:{node}`). The bus calls it once per template.
@@ -120,6 +131,11 @@ export interface Transport {
   subscribeTemplate?(template: string): Promise<void>;
   /** Optional, with `subscribeTemplate`: removes a template subscription. */
   unsubscribeTemplate?(template: string): Promise<void>;
+  /**
+   * Optional: true when the transport serves consumer groups (`subscribe(channel, group)`), as
+   * NATS queue groups do. The bus refuses a group subscription on any other transport.
+   */
+  readonly groups?: boolean;
   /** Closes every connection. Idempotent. */
   close(): Promise<void>;
   /** The current state. */

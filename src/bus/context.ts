@@ -64,6 +64,8 @@ export interface BusContext {
   readonly reporter: Reporter | undefined;
   readonly events: Emitter<BusEvents>;
   readonly table: SubscriptionTable;
+  /** Consumer-group subscriptions, one table per group (groups.ts). */
+  readonly groups: Map<string, SubscriptionTable>;
   readonly subscribers: Map<string, SubscriberState>;
   /** Validators of this bus, precompiled ones first (publish.ts). */
   readonly validators: Map<EventEntry, Validator>;
@@ -94,6 +96,11 @@ export interface BusContext {
   nextSubId: number;
   counters: Counters;
   freshness: Freshness;
+  /**
+   * Freshness memory per consumer group (groups.ts): a node with a plain and a group
+   * subscription of a topic receives each message once for each, and neither copy is a replay.
+   */
+  readonly groupFreshness: Map<string, Freshness>;
   batcher: Batcher | undefined;
 }
 
@@ -145,6 +152,7 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
     reporter,
     events: new Emitter<BusEvents>(reporter?.report),
     table: new SubscriptionTable(),
+    groups: new Map(),
     subscribers: new Map(),
     validators: new Map(),
     rawEvents: new Set(),
@@ -170,6 +178,7 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
     nextSubId: 1,
     counters: freshCounters(),
     freshness: createFreshness(freshnessDefaults(options), stamp),
+    groupFreshness: new Map(),
     batcher: undefined,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { TransportEvent } from '../adapters/transport.js';
 import { type BusContext, handlerError } from './context.js';
+import { allSubscriptions } from './groups.js';
 import type { Gap } from './types.js';
 
 /** Handles one event of the bus's transport. */
@@ -64,7 +65,7 @@ function signalGap(ctx: BusContext, gap: Gap): void {
   for (const client of ctx.system.values()) client.gap?.();
   ctx.instrumentation?.transportEvent({ type: 'gap', from: gap.from, to: gap.to }, gap.transport);
   ctx.events.emit('gap', gap);
-  for (const sub of ctx.table.all()) {
+  for (const sub of allSubscriptions(ctx)) {
     if (!sub.onGap) continue;
     try {
       sub.onGap(gap);

@@ -10,6 +10,7 @@ import { ErrorCode, HeraldError, TransportError } from '../errors.js';
 import { createFreshness } from '../security/freshness.js';
 import { createBatcher } from './batcher.js';
 import { type BusContext, freshCounters, notStarted } from './context.js';
+import { allSubscriptions, checkGroupTransport, groupChannelKey } from './groups.js';
 import { freshnessDefaults } from './options.js';
 import { createSink } from './receive.js';
 import { channelOp } from './subscribe.js';
@@ -32,6 +33,7 @@ async function connect(ctx: BusContext): Promise<void> {
   ctx.seq = 0;
   ctx.counters = freshCounters();
   ctx.freshness = createFreshness(freshnessDefaults(ctx.options), ctx.stamp);
+  ctx.groupFreshness.clear();
   try {
     await transport.connect(createSink(ctx));
     await transport.subscribe(ctx.ownChannel);
@@ -41,6 +43,7 @@ async function connect(ctx: BusContext): Promise<void> {
         .topics()
         .map((t) => channelOp(ctx, t, () => serverSubscribe(ctx, t, ctx.templateKeys.has(t)))),
     );
+    await subscribeGroups(ctx);
   } catch (error) {
     ctx.state = 'idle';
     await transport.close().catch(() => undefined);
@@ -86,9 +89,24 @@ export async function stop(ctx: BusContext): Promise<void> {
   ctx.replayGate?.clear();
   for (const stream of ctx.streams) stream.end();
   ctx.streams.clear();
-  for (const sub of ctx.table.all()) sub.close();
+  for (const sub of allSubscriptions(ctx)) sub.close();
   ctx.table.clear();
   ctx.templateKeys.clear();
+  ctx.groups.clear();
   await ctx.transport.close();
   ctx.reporter?.flush();
+}
+
+/** The server subscriptions of the consumer groups subscribed before start. */
+async function subscribeGroups(ctx: BusContext): Promise<void> {
+  const { transport } = ctx;
+  for (const [group, table] of ctx.groups) {
+    const topics = table.topics();
+    if (topics[0] !== undefined) checkGroupTransport(ctx, topics[0], group);
+    await Promise.all(
+      topics.map((t) =>
+        channelOp(ctx, groupChannelKey(t, group), () => transport.subscribe(t, group)),
+      ),
+    );
+  }
 }

@@ -12,59 +12,22 @@ import type { TransportSink } from '../adapters/transport.js';
 import type { EventEntry, ResolvedTopic } from '../schemas/define.js';
 import type { ReadOutcome } from '../schemas/upgrade.js';
 import type { Envelope } from '../security/codec.js';
-import { type Rejection, RejectReason } from '../security/reasons.js';
+import { RejectReason } from '../security/reasons.js';
 import { type BusContext, nodeChannel, reject } from './context.js';
 import { onTransportEvent } from './gaps.js';
+import { dispatchGroup, groupFreshness } from './groups.js';
+import { PASS, refusal, rejectionOf, type Step } from './steps.js';
 import { DOLLAR } from './system.js';
 import { onTemplateChannel, skipCopy, templateStateOf } from './templates.js';
 import type { Message, MessageMeta } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** The result of one receive step. */
-export type Step = { readonly ok: true } | { readonly ok: false; readonly rejection: Rejection };
-
-/** The one accepted result every step shares. */
-const PASS: Step = Object.freeze({ ok: true });
-
-/** The rejection of `env` for `reason`, naming where it came from. */
-function rejectionOf(
-  channel: string,
-  env: Envelope,
-  reason: RejectReason,
-  detail: string,
-): Rejection {
-  return {
-    channel,
-    topic: env.topic,
-    event: env.event,
-    node: env.node,
-    kid: env.kid,
-    reason,
-    detail,
-  };
-}
-
-/** A refused step. */
-function refusal(channel: string, env: Envelope, reason: RejectReason, detail: string): Step {
-  return { ok: false, rejection: rejectionOf(channel, env, reason, detail) };
-}
-
 /** The sink the bus hands its transport. */
 export function createSink(ctx: BusContext): TransportSink {
   return {
-    message(channel, data, template) {
-      try {
-        receive(ctx, channel, data, template);
-      } catch (error) {
-        // Defence in depth: no input may crash the process.
-        reject(ctx, {
-          reason: RejectReason.Malformed,
-          detail: `receive failed: ${String(error)}`,
-          channel,
-        });
-      }
-    },
+    message: (channel, data, template) => guarded(ctx, channel, data, template, undefined),
+    groupMessage: (channel, group, data) => guarded(ctx, channel, data, undefined, group),
     event: (event) => onTransportEvent(ctx, event),
     refused(channel, detail) {
       reject(ctx, { reason: RejectReason.Malformed, detail, channel });
@@ -72,17 +35,38 @@ export function createSink(ctx: BusContext): TransportSink {
   };
 }
 
+/** `receive`, with any throw refused as malformed: no input may crash the process. */
+function guarded(
+  ctx: BusContext,
+  channel: string,
+  data: string | Uint8Array,
+  template: string | undefined,
+  group: string | undefined,
+): void {
+  try {
+    receive(ctx, channel, data, template, group);
+  } catch (error) {
+    reject(ctx, {
+      reason: RejectReason.Malformed,
+      detail: `receive failed: ${String(error)}`,
+      channel,
+    });
+  }
+}
+
 /**
  * Decodes what arrived on `channel` (through `template` when a template subscription carried
- * it) and checks each message of it on its own.
+ * it) and checks each message of it on its own. For a consumer `group`, the server picked this
+ * node, so its own publishes are no echoes: they are delivered.
  */
 function receive(
   ctx: BusContext,
   channel: string,
   data: string | Uint8Array,
   template: string | undefined,
+  group?: string,
 ): void {
-  if (ctx.codec.isOwn(data, ctx.epoch)) {
+  if (group === undefined && ctx.codec.isOwn(data, ctx.epoch)) {
     ctx.counters.echoes++;
     return;
   }
@@ -95,9 +79,9 @@ function receive(
   const envelopes = decoded.envelopes;
   for (let i = 0; i < envelopes.length; i++) {
     const env = envelopes[i]!;
-    if (env.node !== ctx.nodeId) {
+    if (env.node !== ctx.nodeId || (group !== undefined && env.epoch === ctx.epoch)) {
       if (template !== undefined && skipCopy(ctx, channel, env.topic, template)) continue;
-      const step = accept(ctx, channel, env, template);
+      const step = accept(ctx, channel, env, template, group);
       if (!step.ok) reject(ctx, step.rejection);
       continue;
     }
@@ -126,13 +110,15 @@ function accept(
   channel: string,
   env: Envelope,
   template: string | undefined,
+  group?: string,
 ): Step {
   const addressed = checkAddress(ctx, channel, env, template);
   if (!addressed.ok) return addressed;
-  const fresh = checkFreshness(ctx, channel, env);
+  const fresh = checkFreshness(ctx, channel, env, group);
   if (!fresh.ok) return fresh;
   const gate = ctx.replayGate;
-  if (gate === undefined) return admit(ctx, channel, env);
+  // The shared replay store remembers plain deliveries; a group's copy is checked by its own memory.
+  if (gate === undefined || group !== undefined) return admit(ctx, channel, env, group);
   // The shared store answers asynchronously; the gate keeps each publisher's order.
   gate.check(env.node, env.epoch, env.seq, (reason, detail) => {
     if (ctx.state !== 'started') return;
@@ -140,7 +126,7 @@ function accept(
     try {
       step =
         reason === undefined
-          ? admit(ctx, channel, env)
+          ? admit(ctx, channel, env, group)
           : refusal(channel, env, reason, `message ${env.node}:${env.epoch}:${env.seq}: ${detail}`);
     } catch (error) {
       step = refusal(channel, env, RejectReason.Malformed, `receive failed: ${String(error)}`);
@@ -175,8 +161,9 @@ function checkAddress(
 }
 
 /** Inside the clock window and not a replay (this node's memory; the shared store is the gate). */
-function checkFreshness(ctx: BusContext, channel: string, env: Envelope): Step {
-  const stale = ctx.freshness.check(env.node, env.epoch, env.seq, env.time);
+function checkFreshness(ctx: BusContext, channel: string, env: Envelope, group?: string): Step {
+  const freshness = group === undefined ? ctx.freshness : groupFreshness(ctx, group);
+  const stale = freshness.check(env.node, env.epoch, env.seq, env.time);
   if (stale === undefined) return PASS;
   return refusal(
     channel,
@@ -187,7 +174,7 @@ function checkFreshness(ctx: BusContext, channel: string, env: Envelope): Step {
 }
 
 /** After every security check: a system feature, or registry, schema and dispatch. */
-function admit(ctx: BusContext, channel: string, env: Envelope): Step {
+function admit(ctx: BusContext, channel: string, env: Envelope, group?: string): Step {
   if (ctx.system.size > 0 && env.topic.charCodeAt(0) === DOLLAR) {
     const client = ctx.system.get(env.topic);
     if (client?.receive !== undefined) {
@@ -206,7 +193,7 @@ function admit(ctx: BusContext, channel: string, env: Envelope): Step {
     );
   }
   if (resolved.entry.def.raw) {
-    deliver(ctx, env, resolved, env.data, env.version);
+    deliver(ctx, env, resolved, env.data, env.version, group);
     return PASS;
   }
   const entry = resolved.entry.events.get(env.event);
@@ -221,10 +208,12 @@ function admit(ctx: BusContext, channel: string, env: Envelope): Step {
   // Any version this node can read becomes its latest; a store look-up answers later.
   const outcome = ctx.versions.read(resolved.entry, entry, env, (late) => {
     if (ctx.state !== 'started') return;
-    const step = settleRead(ctx, late, channel, env, resolved, entry);
+    const step = settleRead(ctx, late, channel, env, resolved, entry, group);
     if (!step.ok) reject(ctx, step.rejection);
   });
-  return outcome === undefined ? PASS : settleRead(ctx, outcome, channel, env, resolved, entry);
+  return outcome === undefined
+    ? PASS
+    : settleRead(ctx, outcome, channel, env, resolved, entry, group);
 }
 
 /** Delivers what the version stage read, or refuses it. */
@@ -235,9 +224,10 @@ function settleRead(
   env: Envelope,
   resolved: ResolvedTopic,
   entry: EventEntry,
+  group: string | undefined,
 ): Step {
   if (outcome.ok) {
-    deliver(ctx, env, resolved, outcome.payload, entry.def.version);
+    deliver(ctx, env, resolved, outcome.payload, entry.def.version, group);
     return PASS;
   }
   const rejection = rejectionOf(channel, env, outcome.reason, outcome.detail);
@@ -247,18 +237,23 @@ function settleRead(
   };
 }
 
-/** Counts and dispatches a verified payload, of this node's `version` of its event. */
+/**
+ * Counts and dispatches a verified payload, of this node's `version` of its event: to every
+ * plain subscription of its topic, or to one of its consumer `group`'s.
+ */
 function deliver(
   ctx: BusContext,
   env: Envelope,
   resolved: ResolvedTopic,
   payload: unknown,
   version: number,
+  group: string | undefined,
 ): void {
   ctx.counters.received++;
-  const topicState = ctx.table.get(env.topic);
-  const templateState = ctx.templateKeys.size > 0 ? templateStateOf(ctx, resolved) : undefined;
-  if (!topicState && !templateState) {
+  const topicState = group === undefined ? ctx.table.get(env.topic) : undefined;
+  const templateState =
+    group === undefined && ctx.templateKeys.size > 0 ? templateStateOf(ctx, resolved) : undefined;
+  if (!topicState && !templateState && group === undefined) {
     ctx.counters.unrouted++;
     return;
   }
@@ -286,4 +281,5 @@ function deliver(
   };
   if (topicState) ctx.table.dispatch(topicState, message);
   if (templateState) ctx.table.dispatch(templateState, message);
+  if (group !== undefined && !dispatchGroup(ctx, group, message)) ctx.counters.unrouted++;
 }

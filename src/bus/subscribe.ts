@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import type { ResolvedTopic } from '../schemas/define.js';
 import { eventEntry, resolveTopic } from './checks.js';
 import { type BusContext, notStarted, wrapTransport } from './context.js';
+import { checkGroupName, checkGroupTransport, groupChannelKey, tableOf } from './groups.js';
 import { type BatchOptions, subscriptionHelpers } from './helpers/index.js';
 import { queueHooks, type Tally } from './hooks.js';
 import { DEFAULT_QUEUE_LIMIT } from './options.js';
@@ -60,7 +61,11 @@ export async function subscribe<M extends Message>(
     limit,
     opts.batch,
   );
+  if (opts.group !== undefined) checkGroupName(topic, opts.group, resolved);
   if (ctx.state === 'starting') await ctx.starting?.catch(() => undefined);
+  if (opts.group !== undefined && ctx.state === 'started') {
+    checkGroupTransport(ctx, resolved.topic, opts.group);
+  }
   const holder =
     opts.subscriber === undefined ? undefined : ctx.subscribers.get(opts.subscriber.id);
   const id = ctx.nextSubId++;
@@ -88,6 +93,7 @@ export async function subscribe<M extends Message>(
   sub.queue = new DeliveryQueue<Message>(limit, policy, hooks, helpers.behaviour);
   sub.laneRoom = sub.queue.laneRoom;
   sub.run = hooks.run;
+  sub.group = opts.group;
   holder?.held.add(sub);
   await join(ctx, resolved, sub);
   if (opts.signal) {
@@ -109,19 +115,25 @@ function queueLimit(option: number | undefined, topic: string): number {
   return limit;
 }
 
-/** Adds the subscription to the table, and its topic's channel to the transport when first. */
+/**
+ * Adds the subscription to its table (its group's, or the plain one), and its topic's channel
+ * (with its group) to the transport when first.
+ */
 async function join(ctx: BusContext, resolved: ResolvedTopic, sub: SubState): Promise<void> {
-  const first = ctx.table.add(resolved, sub);
+  const first = tableOf(ctx, sub.group).add(resolved, sub);
   const template =
-    resolved.topic === resolved.entry.def.template && resolved.entry.parsed.params.length > 0;
+    sub.group === undefined &&
+    resolved.topic === resolved.entry.def.template &&
+    resolved.entry.parsed.params.length > 0;
   if (first && template) ctx.templateKeys.add(resolved.topic);
+  const key = groupChannelKey(resolved.topic, sub.group);
   if (ctx.state !== 'started') return;
   if (!first) {
-    await ctx.channelOps.get(resolved.topic);
+    await ctx.channelOps.get(key);
     return;
   }
   try {
-    await channelOp(ctx, resolved.topic, () => serverSubscribe(ctx, resolved.topic, template));
+    await channelOp(ctx, key, () => subscribeKey(ctx, resolved.topic, sub.group, template));
   } catch (error) {
     await unsubscribe(ctx, sub);
     throw wrapTransport(ctx, error, `subscribe to "${resolved.topic}" failed`, resolved.topic);
@@ -130,16 +142,53 @@ async function join(ctx: BusContext, resolved: ResolvedTopic, sub: SubState): Pr
 
 /** Closes a subscription and, when it was its topic's last, leaves the transport's channel. */
 export async function unsubscribe(ctx: BusContext, sub: SubState, error?: unknown): Promise<void> {
-  if (!sub.close(error)) return;
-  const last = ctx.table.remove(sub);
-  const template = last && ctx.templateKeys.delete(sub.topic);
-  if (last && ctx.state === 'started') {
-    await channelOp(ctx, sub.topic, () => serverUnsubscribe(ctx, sub.topic, template)).catch(
-      (error: unknown) => {
-        throw wrapTransport(ctx, error, `unsubscribe from "${sub.topic}" failed`, sub.topic);
-      },
-    );
+  if (sub.group !== undefined && sub.active && ctx.state === 'started' && !error) {
+    if (ctx.groups.get(sub.group)?.count(sub.topic) === 1) return leaveGroup(ctx, sub, sub.group);
   }
+  if (!sub.close(error)) return;
+  const last = tableOf(ctx, sub.group).remove(sub);
+  const template = last && sub.group === undefined && ctx.templateKeys.delete(sub.topic);
+  if (last && ctx.state === 'started') {
+    const key = groupChannelKey(sub.topic, sub.group);
+    const group = sub.group;
+    const op = () =>
+      group === undefined
+        ? serverUnsubscribe(ctx, sub.topic, template)
+        : ctx.transport.unsubscribe(sub.topic, group);
+    await channelOp(ctx, key, op).catch((error: unknown) => {
+      throw wrapTransport(ctx, error, `unsubscribe from "${sub.topic}" failed`, sub.topic);
+    });
+  }
+}
+
+/**
+ * The node's last member of a group on a topic leaves: the server subscription goes first (the
+ * transport drains what the server already sent, which still reaches this member), then the
+ * member. A member of the group that joined meanwhile gets the server subscription back.
+ */
+async function leaveGroup(ctx: BusContext, sub: SubState, group: string): Promise<void> {
+  const key = groupChannelKey(sub.topic, group);
+  try {
+    await channelOp(ctx, key, () => ctx.transport.unsubscribe(sub.topic, group));
+  } finally {
+    const table = tableOf(ctx, group);
+    if (sub.close()) table.remove(sub);
+    if (table.count(sub.topic) > 0 && ctx.state === 'started') {
+      await channelOp(ctx, key, () => ctx.transport.subscribe(sub.topic, group));
+    }
+  }
+}
+
+/** The server subscription of a table key: a topic's channel or a template, or a group's channel. */
+function subscribeKey(
+  ctx: BusContext,
+  topic: string,
+  group: string | undefined,
+  template: boolean,
+): Promise<void> {
+  return group === undefined
+    ? serverSubscribe(ctx, topic, template)
+    : ctx.transport.subscribe(topic, group);
 }
 
 /** Serializes server-side (un)subscribe calls per channel, so they reach the server in order. */

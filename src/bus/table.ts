@@ -41,6 +41,8 @@ export class SubState implements Subscription {
   run: (message: Message) => void | Promise<void> = noRun;
   /** Set once, right after construction: the queue's hooks need the subscription. */
   queue!: DeliveryQueue<Message>;
+  /** Its consumer group (groups.ts), set right after construction; undefined for a plain one. */
+  group: string | undefined = undefined;
 
   constructor(
     readonly id: number,

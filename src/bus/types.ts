@@ -191,6 +191,14 @@ export interface SubscribeOptions<E extends string = string, M = Message> {
   readonly signal?: AbortSignal;
   /** Called when messages on this topic may have been lost (reconnect, failover). */
   readonly onGap?: (gap: Gap) => void;
+  /**
+   * A consumer group: each message of the topic goes to ONE subscription of this group among
+   * every node subscribed with it, instead of to every subscriber (NATS queue groups). Only on
+   * transports that serve groups (`nats`); refused with a ConfigError on the others. The
+   * subscription does not receive this node's own publishes directly: the server picks the member.
+   * @example { group: 'receipts' }
+   */
+  readonly group?: string;
 }
 
 /** Options of `subscribeBatch`: those of `subscribe` without throttle, debounce or latestOnly. */

@@ -108,9 +108,9 @@ describe('fallback chain', () => {
     );
   });
 
-  it("'auto' tries redis, then postgres, then local", () => {
+  it("'auto' tries redis, then postgres, then nats, then local", () => {
     const t = resolveTransport('auto', { env: {} });
-    expect(t.name).toBe('redis>postgres>local');
+    expect(t.name).toBe('redis>postgres>nats>local');
   });
 
   it('a plain local bus is not degraded', async () => {

@@ -11,6 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { natsTransport } from '../../src/adapters/nats/index.js';
 import type { NatsTransportOptions } from '../../src/adapters/nats/options.js';
 import { createBus } from '../../src/index.js';
+import { testKeys } from '../../src/testing/keys.js';
+import { testRegistry } from '../../src/testing/registry.js';
 import { waitFor } from '../adapters/redis.helpers.js';
 import { keys, registry } from '../fixtures/registry.js';
 import { type NatsServer, natsPort, startNatsServer } from '../support/nats-server.js';
@@ -64,6 +66,47 @@ describe('nats transport under faults', () => {
     const down = h.events.find((e) => e.type === 'disconnected');
     // The gap starts when the connection was last known to work, before the disconnect.
     expect(h.gaps[0]?.from).toBeLessThan(down?.at ?? 0);
+  }, 60_000);
+
+  it('keeps a template subscription across a server restart (resubscribed, counted)', async () => {
+    const prefix = `hfault.${randomBytes(4).toString('hex')}`;
+    const make = () => natsTransport({ url: server.url, prefix, connectTimeoutMs: 3000 });
+    const [sub, pub] = ['tpl-sub', 'tpl-pub'].map((nodeId) =>
+      createBus({
+        registry: testRegistry,
+        keys: testKeys(),
+        nodeId,
+        transport: make(),
+        log: false,
+      }),
+    );
+    const resubscribed: number[] = [];
+    sub!.on('resubscribed', (e) => resubscribed.push(e.channels));
+    await sub!.start();
+    await pub!.start();
+    try {
+      const seen: string[] = [];
+      await sub!.subscribe('herald-test-feed:{run}:{item}', (m) => {
+        if (m.event === 'posted') seen.push(`${m.params.item}:${m.payload.n}`);
+      });
+      expect(sub!.transport().channels).toBeGreaterThanOrEqual(2); // its own channel + the template
+      const post = (item: string, n: number) =>
+        pub!.broadcast(`herald-test-feed:r1:${item}`, 'posted', { n, from: 'pub', text: 't' });
+      await post('a', 1);
+      await waitFor(() => seen.length === 1, 'the first message');
+      await server.kill('SIGKILL');
+      await sleep(300);
+      await server.restart();
+      await waitFor(() => resubscribed.length > 0, 'resubscribed', 20_000);
+      await waitFor(() => pub!.transport().state === 'connected', 'publisher back', 20_000);
+      await post('b', 2);
+      await waitFor(() => seen.length === 2, 'the message after the restart');
+      expect(seen).toEqual(['a:1', 'b:2']);
+      expect(resubscribed[0]).toBe(sub!.transport().channels);
+      expect(sub!.stats().rejectedTotal).toBe(0);
+    } finally {
+      await Promise.all([sub!.stop(), pub!.stop()]);
+    }
   }, 60_000);
 
   describe('through a proxy', () => {

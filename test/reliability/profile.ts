@@ -30,6 +30,14 @@ export const profile = {
     minUpMs: 1000,
     maxUpMs: 3000,
   },
+  /** NATS, a private three-node cluster: the receiver's node killed (SIGKILL) and restarted. */
+  natsCluster: {
+    rate: 5000,
+    kills: full ? 6 : 2,
+    /** How long the killed node stays down. */
+    downMs: full ? 5000 : 2000,
+    steadyMs: 2000,
+  },
   failover: {
     rate: 5000,
     /** Each cycle: Redis killed and restarted, then the receiver's own subscription cut. */

@@ -9,5 +9,6 @@ export const natsBuiltin = {
   create: async (options) => (await import('./index.js')).natsTransport(options),
   // An address configures a server; a prefix or timeout alone does not.
   configuredBy: { fields: ['url', 'servers'], variables: ['NATS_URL'] },
+  groups: true,
   channels: { tenantPrefix: natsTenantPrefix, maxChannelBytes: MAX_SUBJECT_BYTES },
 } satisfies BuiltinTransport<'nats', 'nats', NatsTransportOptions>;

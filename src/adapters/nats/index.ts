@@ -22,6 +22,7 @@ import {
 } from '../transport.js';
 import { openConnection } from './connection.js';
 import { natsjs } from './driver.js';
+import * as listen from './listen.js';
 import { type NatsTransportOptions, resolveOptions } from './options.js';
 import { subjectOf } from './subjects.js';
 
@@ -30,6 +31,9 @@ export { channelOf, subjectOf } from './subjects.js';
 
 type Code = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Channels whose subject a transport remembers (cleared when full). */
+const SUBJECT_CACHE = 10_000;
+
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Creates a NATS transport. Invalid options throw a ConfigError here. */
@@ -37,6 +41,17 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
   natsjs(); // an optional peer: refused here, with its install hint, when it is not installed
   const config = resolveOptions(options);
   const subs = new Map<string, Subscription>();
+  // The subject of a channel is pure (subjects.ts); a publish looks it up instead of escaping.
+  const subjects = new Map<string, string>();
+  const subjectFor = (channel: string): string => {
+    let subject = subjects.get(channel);
+    if (subject === undefined) {
+      if (subjects.size >= SUBJECT_CACHE) subjects.clear();
+      subject = subjectOf(config.prefix, channel);
+      subjects.set(channel, subject);
+    }
+    return subject;
+  };
   let sink: TransportSink | undefined;
   let nc: NatsConnection | undefined;
   let state: ConnectionState = ConnectionState.Idle;
@@ -136,17 +151,15 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
     }
   }
 
-  function listen(channel: string): Subscription {
+  const on: listen.Listener = { sink: () => sink, heard: () => void (heard = Date.now()) };
+
+  /** The live connection for a server subscription; refused while closed or connecting. */
+  function live(what: string): NatsConnection {
     const conn = nc;
     if (!conn || (state !== ConnectionState.Connected && state !== ConnectionState.Reconnecting)) {
-      throw fail(ErrorCode.PublishFailed, `subscribe to "${channel}" while ${state}`);
+      throw fail(ErrorCode.PublishFailed, `${what} while ${state}`);
     }
-    return conn.subscribe(subjectOf(config.prefix, channel), {
-      callback: (_error, msg) => {
-        heard = Date.now();
-        sink?.message(channel, msg.data);
-      },
-    });
+    return conn;
   }
 
   async function confirm(what: string): Promise<void> {
@@ -195,24 +208,62 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
         );
       }
       try {
-        conn.publish(subjectOf(config.prefix, channel), data);
+        conn.publish(subjectFor(channel), data);
       } catch (error) {
         return Promise.reject(wrap(error, `publish on "${channel}" failed`));
       }
       return Promise.resolve();
     },
 
-    async subscribe(channel) {
-      if (subs.has(channel)) return;
-      subs.set(channel, listen(channel));
+    groups: true,
+    // A network transport: the bus batches by default, as on Redis and PostgreSQL.
+    remote: true,
+
+    async subscribe(channel, group) {
+      const key = listen.subKey(channel, group);
+      if (subs.has(key)) return;
+      const conn = live(`subscribe to "${channel}"`);
+      subs.set(key, listen.listenChannel(conn, subjectFor(channel), channel, group, on));
       await confirm(`subscribe to "${channel}" failed`);
     },
 
-    async unsubscribe(channel) {
-      const sub = subs.get(channel);
-      subs.delete(channel);
+    async unsubscribe(channel, group) {
+      const key = listen.subKey(channel, group);
+      const sub = subs.get(key);
+      if (group !== undefined && sub && state === ConnectionState.Connected) {
+        // A group member leaves by draining: what the server already sent it is still handed
+        // to the bus (which keeps the subscription until this resolves), so nothing is lost.
+        try {
+          await sub.drain();
+        } catch (error) {
+          throw wrap(error, `leaving group "${group}" on "${channel}" failed`);
+        } finally {
+          subs.delete(key);
+        }
+        return;
+      }
+      subs.delete(key);
       sub?.unsubscribe();
       await confirm(`unsubscribe from "${channel}" failed`);
+    },
+
+    // A template is one wildcard subscription (listen.ts); nats.js resubscribes it with the rest.
+    async subscribeTemplate(template) {
+      const key = listen.templateKey(template);
+      if (subs.has(key)) return;
+      const subject = listen.templatePattern(config.prefix, template);
+      if (subject === undefined) {
+        throw fail(ErrorCode.PublishFailed, `the template "${template}" exceeds a NATS subject`);
+      }
+      const conn = live(`subscribe to "${template}"`);
+      subs.set(key, listen.listenTemplate(conn, config.prefix, subject, template, on));
+      await confirm(`subscribe to "${template}" failed`);
+    },
+
+    async unsubscribeTemplate(template) {
+      subs.get(listen.templateKey(template))?.unsubscribe();
+      subs.delete(listen.templateKey(template));
+      await confirm(`unsubscribe from "${template}" failed`);
     },
 
     async close() {

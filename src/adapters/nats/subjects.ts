@@ -89,3 +89,20 @@ export function channelOf(prefix: string, subject: string): string | undefined {
 export function natsTenantPrefix(tenantId: string, base: string): string {
   return `${base}.t.${escapeToken(tenantId)}`;
 }
+
+/**
+ * The NATS subscription subject of a topic template (`room:{id}` → `<prefix>.room.*`): a segment
+ * that is one whole `{param}` becomes the wildcard `*`, every other segment is escaped as in
+ * {@link subjectOf}. Undefined when a parameter shares a segment with other text (no NATS
+ * wildcard matches part of a token) or the subject would be derived (hashed).
+ */
+export function templateSubject(prefix: string, template: string): string | undefined {
+  const tokens: string[] = [];
+  for (const segment of template.split(':')) {
+    if (/^\{[^{}]+\}$/.test(segment)) tokens.push('*');
+    else if (/[{}]/.test(segment)) return undefined;
+    else tokens.push(escapeToken(segment));
+  }
+  const subject = `${prefix}.${tokens.join('.')}`;
+  return Buffer.byteLength(subject, 'utf8') <= MAX_SUBJECT_BYTES ? subject : undefined;
+}
