@@ -215,7 +215,10 @@ describe('herald keys generate', { timeout: 90_000 }, () => {
     const signed = createCodec(ring, 'node-a').encode({ ...fields, data: { ok: true } });
     const decoded = createCodec(createKeyRing(config), 'node-b').decode(signed);
     expect(decoded.ok).toBe(true);
-    expect(decoded).toMatchObject({ kid: 'prod-2024', node: 'node-a', data: { ok: true } });
+    expect(decoded).toMatchObject({
+      ok: true,
+      envelope: { kid: 'prod-2024', node: 'node-a', data: { ok: true } },
+    });
   });
 
   it('prints the KeySpec with --json, a different key each time, with a default key id', async () => {

@@ -97,17 +97,19 @@ describe('a forged traceparent', () => {
     await setUp();
     await a.broadcast(topic, 'posted', { n: 1, from: 'a', text: 'genuine' });
     await until(() => captured.length === 1 && got.length === 1);
-    const [header, payload, signature] = captured[0]!.split('.');
-    const fields = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<
-      string,
-      unknown
-    >;
-    expect(fields.traceparent).toBe(got[0]?.meta.traceparent);
-    // Rewrite the trace context inside the payload and re-encode it, without the key.
-    const forgedPayload = Buffer.from(
-      JSON.stringify({ ...fields, traceparent: FORGED, seq: 2 }),
-    ).toString('base64url');
-    await spy.publish(topic, `${header}.${forgedPayload}.${signature}`);
+    // herald/2 (docs/wire-format.md §1): `head body signature`; the body is in clear.
+    const genuine = captured[0]!;
+    const head = genuine.slice(0, genuine.indexOf(' ['));
+    const body = genuine.slice(head.length + 1, genuine.lastIndexOf(' '));
+    const signature = genuine.slice(genuine.lastIndexOf(' ') + 1);
+    const [fields] = JSON.parse(body) as unknown[][];
+    // Members 1 and 8: seq and traceparent (§3).
+    expect(fields?.[7]).toBe(got[0]?.meta.traceparent);
+    // Rewrite the trace context inside the body, without the key.
+    const forged = [...(fields ?? [])];
+    forged[0] = 2;
+    forged[7] = FORGED;
+    await spy.publish(topic, `${head} ${JSON.stringify([forged])} ${signature}`);
     await until(() => b.stats().rejectedTotal === 1);
 
     expect(b.stats().rejected.bad_signature).toBe(1);
