@@ -104,10 +104,11 @@ if (captured === undefined) throw new Error('the eavesdropper saw nothing on roo
 line('mallory', 'replays the captured message byte for byte');
 await mallory.publish('room:lobby', captured);
 await wait();
-line('mallory', 'flips one bit in the signed payload');
-const [header, payload, signature] = captured.split('.');
-const flipped = `${payload!.slice(0, 20)}${payload![20] === 'A' ? 'B' : 'A'}${payload!.slice(21)}`;
-await mallory.publish('room:lobby', `${header}.${flipped}.${signature}`);
+line('mallory', 'changes one digit of the signed message (its publish time)');
+// herald/2 (docs/wire-format.md): `head [[seq,time,...]] signature`; the time starts after seq.
+const at = captured.indexOf(',', captured.indexOf(' [[')) + 3;
+const flipped = `${captured.slice(0, at)}${captured[at] === '1' ? '2' : '1'}${captured.slice(at + 1)}`;
+await mallory.publish('room:lobby', flipped);
 await wait();
 line('mallory', 'signs her own message with a key bob does not know');
 const forger = createBus({
