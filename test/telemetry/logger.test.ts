@@ -97,7 +97,7 @@ describe('attachLogger', () => {
       ],
       [
         'warn',
-        `herald: rejected a message on "${topic}" (malformed): not a JWS compact serialization`,
+        `herald: rejected a message on "${topic}" (malformed): not a herald/2 message nor a JWS compact serialization`,
       ],
       ['warn', 'herald: disconnected (local): ECONNRESET'],
       ['info', 'herald: reconnecting (local), attempt 2 in 100 ms'],

@@ -8,8 +8,8 @@
  * deleted on read (every subscribed node reads them); they expire after `ttlMs` and a periodic
  * sweep deletes expired rows in bounded batches.
  *
- * A marker is `~hc1:<instance>:<uuid>`. A Herald envelope is JWS (it starts with `eyJ` or `{`),
- * and the bus's decoder rejects anything else as malformed, so a marker that leaked through
+ * A marker is `~hc1:<instance>:<uuid>`. A Herald message starts with `herald/2 ` (or, read only,
+ * herald/1's `eyJ` or `{`), and the bus's decoder rejects anything else as malformed, so a marker that leaked through
  * would be refused, never mistaken for a message.
  */
 import { randomUUID } from 'node:crypto';
