@@ -86,17 +86,17 @@ export function operations(options: OperationsOptions = {}): Operations {
     enabled: settings.enabled,
     runner: undefined,
   };
-  const need = (what: string): Runner => {
+  const runnerFor = (what: string): Runner => {
     if (state.runner === undefined) throw unbound(what);
     return state.runner;
   };
   const helpers = createHelpers({
     get nodeId() {
-      return need('publish').bus.nodeId;
+      return runnerFor('publish').bus.nodeId;
     },
-    now: () => need('publish').port.now(),
+    now: () => runnerFor('publish').port.now(),
     publish: async (topic, event, payload) =>
-      state.enabled ? need('publish').publish('helper', topic, event, payload) : undefined,
+      state.enabled ? runnerFor('publish').publish('helper', topic, event, payload) : undefined,
   });
   return {
     ...helpers,
@@ -122,9 +122,10 @@ export function operations(options: OperationsOptions = {}): Operations {
       );
     },
     status: () => statusOf(state),
-    reportHealth: () => need('report health').reportHealth(),
-    reportMetrics: () => need('report metrics').reportMetrics(),
-    cluster: () => need('read the cluster').view.report(need('read the cluster').bus.nodeId),
+    reportHealth: () => runnerFor('report health').reportHealth(),
+    reportMetrics: () => runnerFor('report metrics').reportMetrics(),
+    cluster: () =>
+      runnerFor('read the cluster').view.report(runnerFor('read the cluster').bus.nodeId),
     timing: (inner) => timingInstrumentation(state.times, inner),
   };
 }

@@ -82,6 +82,7 @@ describe('package dependencies', () => {
     expect(found.sort()).toEqual([
       'src/testing/conformance-contract.ts: vitest',
       'src/testing/conformance-delivery.ts: vitest',
+      'src/testing/conformance-templates.ts: vitest',
       'src/testing/conformance.ts: vitest',
     ]);
     // The scan finds static imports (a broken pattern would find none).

@@ -32,9 +32,10 @@ function counting(inner: Transport, m: Meter): Transport {
     name: inner.name,
     connect: (sink) => inner.connect(sink),
     async publish(channel, data) {
-      const payload = JSON.parse(Buffer.from(data.split('.')[1] ?? '', 'base64url').toString()) as {
-        event: string;
-      };
+      // herald/2 (docs/wire-format.md §1): `head body signatures`; member 4 is the event.
+      const body = data.slice(data.indexOf(' [') + 1, data.lastIndexOf(' '));
+      const [message] = JSON.parse(body) as unknown[][];
+      const payload = { event: String(message?.[3]) };
       const bytes = Buffer.byteLength(data);
       m.messages++;
       m.bytes += bytes;
