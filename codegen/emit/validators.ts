@@ -10,6 +10,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Registry } from '../../src/index.js';
 import { CodegenError, CodegenErrorCode } from '../errors.js';
+import { strictCheckCode } from './check-code.js';
 import { banner, doc, indent, quote, renderModule } from './source.js';
 
 /** Where generated code imports Herald from. */
@@ -44,9 +45,7 @@ export function checkCode(schema: TSchema, where: string): string {
       { hint: 'generated validators support standard TypeBox types; use Type.Unsafe or a format' },
     );
   }
-  // TypeBox 0.34 annotates the loop variable of array checks (`for(const value: any of array)`),
-  // which TypeScript rejects (TS2483); the variable is `any` by inference anyway.
-  return code.replaceAll('for(const value: any of ', 'for(const value of ');
+  return strictCheckCode(code);
 }
 
 /** The free variables TypeBox's code may call, and the module-level value each is bound to. */
