@@ -8,10 +8,11 @@
  * The template `herald-test-feed:{run}:{item}` is shared by every run on one server, so each
  * collector filters on its own run (`params.run`).
  */
-import { expect, it } from 'vitest';
+import { expect } from 'vitest';
 import type { Message } from '../bus/types.js';
 import type { Bus } from '../create-bus.js';
 import { collect } from './collect.js';
+import { type ConformanceCase, registerCases } from './conformance-case.js';
 import type { Harness } from './conformance-harness.js';
 import { type TestTopics, testRegistry } from './registry.js';
 
@@ -27,96 +28,99 @@ const feed = (h: Harness, item: string) => testRegistry.topic('feed', { run: h.r
 const byTemplate = (h: Harness, bus: Bus<TestTopics>) =>
   collect(bus, TEMPLATE, { filter: (m) => m.params.run === h.run });
 
+/** The template cases, in the order they run. */
+const TEMPLATE_CASES: readonly ConformanceCase[] = [
+  {
+    name: 'a template subscription receives every topic of its template, local and remote, with its params',
+    run: templateReceivesEveryTopic,
+  },
+  {
+    name: 'a template and a concrete subscription on one bus each get a message once; a concrete-only node gets no other topic',
+    run: templateAndConcreteOnce,
+  },
+  {
+    name: 'keeps each publisher’s order per topic under a template subscription, in batches too',
+    run: templateKeepsOrder,
+  },
+];
+
 /** Registers the template cases; `harness()` gives the current test's harness. */
 export function templateCases(harness: () => Harness, timeout: number): void {
-  it(
-    'a template subscription receives every topic of its template, local and remote, with its params',
-    async () => {
-      const h = harness();
-      const [a, b] = await h.nodes(2);
-      const before = b!.transport().channels;
-      const inbox = await byTemplate(h, b!);
-      expect(b!.transport().channels).toBe(before + 1);
-      expect(b!.subscriberCount(TEMPLATE)).toBe(1);
-      await a!.broadcast(feed(h, 'x'), 'posted', posted(1));
-      await a!.broadcast(feed(h, 'y'), 'posted', posted(2));
-      await b!.broadcast(feed(h, 'z'), 'posted', posted(3, 'b'));
-      await h.fence(a!, feed(h, 'x'), [inbox]);
-      const got = inbox.messages.filter((m) => m.event === 'posted');
-      // Local and remote messages do not share one order: compare by topic.
-      const seen = got.map((m) => [m.topic, m.params.item, m.meta.local]);
-      expect(seen.sort((x, y) => String(x[0]).localeCompare(String(y[0])))).toEqual([
-        [feed(h, 'x'), 'x', false],
-        [feed(h, 'y'), 'y', false],
-        [feed(h, 'z'), 'z', true],
-      ]);
-      expect(b!.stats().rejectedTotal).toBe(0);
+  registerCases(TEMPLATE_CASES, harness, timeout);
+}
 
-      await inbox.unsubscribe();
-      expect(b!.transport().channels).toBe(before);
-      const received = b!.stats().received;
-      await a!.broadcast(feed(h, 'x'), 'posted', posted(4));
-      await sleep(h.options.settleMs);
-      expect(b!.stats().received).toBe(received);
-    },
-    timeout,
-  );
+async function templateReceivesEveryTopic(h: Harness): Promise<void> {
+  const [a, b] = await h.nodes(2);
+  const before = b!.transport().channels;
+  const inbox = await byTemplate(h, b!);
+  expect(b!.transport().channels).toBe(before + 1);
+  expect(b!.subscriberCount(TEMPLATE)).toBe(1);
+  await a!.broadcast(feed(h, 'x'), 'posted', posted(1));
+  await a!.broadcast(feed(h, 'y'), 'posted', posted(2));
+  await b!.broadcast(feed(h, 'z'), 'posted', posted(3, 'b'));
+  await h.fence(a!, feed(h, 'x'), [inbox]);
+  const got = inbox.messages.filter((m) => m.event === 'posted');
+  // Local and remote messages do not share one order: compare by topic.
+  const seen = got.map((m) => [m.topic, m.params.item, m.meta.local]);
+  expect(seen.sort((x, y) => String(x[0]).localeCompare(String(y[0])))).toEqual([
+    [feed(h, 'x'), 'x', false],
+    [feed(h, 'y'), 'y', false],
+    [feed(h, 'z'), 'z', true],
+  ]);
+  expect(b!.stats().rejectedTotal).toBe(0);
 
-  it(
-    'a template and a concrete subscription on one bus each get a message once; a concrete-only node gets no other topic',
-    async () => {
-      const h = harness();
-      const [a, b, c] = await h.nodes(3);
-      const all = await byTemplate(h, b!);
-      const one = await collect(b!, feed(h, 'x'));
-      const only = await collect(c!, feed(h, 'x'));
-      const unrouted = c!.stats().unrouted;
-      const receivedBefore = c!.stats().received;
-      for (let n = 0; n < 5; n++) {
-        await a!.broadcast(feed(h, n % 2 === 0 ? 'x' : `y${n}`), 'posted', posted(n));
-      }
-      await h.fence(a!, feed(h, 'x'), [all, one, only]);
-      expect(numbers(all.messages)).toEqual([0, 1, 2, 3, 4]);
-      expect(numbers(one.messages)).toEqual([0, 2, 4]);
-      expect(numbers(only.messages)).toEqual([0, 2, 4]);
-      // c heard nothing of y1, y3: the template subscription elsewhere cost it nothing.
-      expect(c!.stats().unrouted).toBe(unrouted);
-      expect(c!.stats().received - receivedBefore).toBe(4);
-      expect(b!.stats().rejectedTotal).toBe(0);
-      expect(c!.stats().rejectedTotal).toBe(0);
-    },
-    timeout,
-  );
+  await inbox.unsubscribe();
+  expect(b!.transport().channels).toBe(before);
+  const received = b!.stats().received;
+  await a!.broadcast(feed(h, 'x'), 'posted', posted(4));
+  await sleep(h.options.settleMs);
+  expect(b!.stats().received).toBe(received);
+}
 
-  it(
-    'keeps each publisher’s order per topic under a template subscription, in batches too',
-    async () => {
-      const h = harness();
-      const [a, b] = await h.nodes(2);
-      const batches: number[][] = [];
-      await b!.subscribeBatch(TEMPLATE, (messages) => void batches.push(numbers(messages)), {
-        batch: { max: 10, maxWaitMs: 20 },
-        events: ['posted'],
-        filter: (m) => m.params.run === h.run,
-      });
-      const inbox = await byTemplate(h, b!);
-      const count = 60;
-      const sends = [];
-      for (let n = 0; n < count; n++) {
-        sends.push(a!.broadcast(feed(h, `t${n % 12}`), 'posted', posted(n)));
-      }
-      await Promise.all(sends);
-      await h.fence(a!, feed(h, 't0'), [inbox]);
-      const expected = Array.from({ length: count }, (_, n) => n);
-      // Order holds per topic (micro-batching sends each topic's messages of a tick together).
-      const perTopic = (list: readonly number[]) =>
-        Array.from({ length: 12 }, (_, t) => list.filter((n) => n % 12 === t));
-      expect(perTopic(numbers(inbox.messages))).toEqual(perTopic(expected));
-      expect(numbers(inbox.messages).sort((x, y) => x - y)).toEqual(expected);
-      await sleep(50);
-      expect(perTopic(batches.flat())).toEqual(perTopic(expected));
-      expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(10);
-    },
-    timeout,
-  );
+async function templateAndConcreteOnce(h: Harness): Promise<void> {
+  const [a, b, c] = await h.nodes(3);
+  const all = await byTemplate(h, b!);
+  const one = await collect(b!, feed(h, 'x'));
+  const only = await collect(c!, feed(h, 'x'));
+  const unrouted = c!.stats().unrouted;
+  const receivedBefore = c!.stats().received;
+  for (let n = 0; n < 5; n++) {
+    await a!.broadcast(feed(h, n % 2 === 0 ? 'x' : `y${n}`), 'posted', posted(n));
+  }
+  await h.fence(a!, feed(h, 'x'), [all, one, only]);
+  expect(numbers(all.messages)).toEqual([0, 1, 2, 3, 4]);
+  expect(numbers(one.messages)).toEqual([0, 2, 4]);
+  expect(numbers(only.messages)).toEqual([0, 2, 4]);
+  // c heard nothing of y1, y3: the template subscription elsewhere cost it nothing.
+  expect(c!.stats().unrouted).toBe(unrouted);
+  expect(c!.stats().received - receivedBefore).toBe(4);
+  expect(b!.stats().rejectedTotal).toBe(0);
+  expect(c!.stats().rejectedTotal).toBe(0);
+}
+
+async function templateKeepsOrder(h: Harness): Promise<void> {
+  const [a, b] = await h.nodes(2);
+  const batches: number[][] = [];
+  await b!.subscribeBatch(TEMPLATE, (messages) => void batches.push(numbers(messages)), {
+    batch: { max: 10, maxWaitMs: 20 },
+    events: ['posted'],
+    filter: (m) => m.params.run === h.run,
+  });
+  const inbox = await byTemplate(h, b!);
+  const count = 60;
+  const sends = [];
+  for (let n = 0; n < count; n++) {
+    sends.push(a!.broadcast(feed(h, `t${n % 12}`), 'posted', posted(n)));
+  }
+  await Promise.all(sends);
+  await h.fence(a!, feed(h, 't0'), [inbox]);
+  const expected = Array.from({ length: count }, (_, n) => n);
+  // Order holds per topic (micro-batching sends each topic's messages of a tick together).
+  const perTopic = (list: readonly number[]) =>
+    Array.from({ length: 12 }, (_, t) => list.filter((n) => n % 12 === t));
+  expect(perTopic(numbers(inbox.messages))).toEqual(perTopic(expected));
+  expect(numbers(inbox.messages).sort((x, y) => x - y)).toEqual(expected);
+  await sleep(50);
+  expect(perTopic(batches.flat())).toEqual(perTopic(expected));
+  expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(10);
 }

@@ -110,8 +110,7 @@ describe('the tree', () => {
 /**
  * Known debts (docs/architecture.md, "Known debts"): functions and files over the limits today,
  * each with its size now as a ceiling. Transport factories are closures whose inner functions count
- * in their length; the conformance case lists are one `describe` body each. Issue 14 stays open
- * until this list is empty.
+ * in their length. Issue 14 stays open until this list is empty.
  */
 const KNOWN_DEBTS: Readonly<Record<string, number>> = {
   'src/adapters/local.ts createLocalHub': 112,
@@ -127,10 +126,6 @@ const KNOWN_DEBTS: Readonly<Record<string, number>> = {
   'src/adapters/redis/link.ts': 372,
   'src/adapters/redis/link.ts createLink': 295,
   'src/gateway/events.ts openStream': 85,
-  'src/telemetry/otel.ts otelInstrumentation': 185,
-  'src/testing/conformance-contract.ts contractCases': 221,
-  'src/testing/conformance-delivery.ts deliveryCases': 186,
-  'src/testing/conformance-templates.ts templateCases': 92,
 };
 
 /** The debt a problem line is about (`file name` or `file`), and its size; else undefined. */
