@@ -80,6 +80,7 @@ describe('package dependencies', () => {
         .map((p) => `${f}: ${p}`),
     );
     expect(found.sort()).toEqual([
+      'src/testing/conformance-case.ts: vitest',
       'src/testing/conformance-contract.ts: vitest',
       'src/testing/conformance-delivery.ts: vitest',
       'src/testing/conformance-templates.ts: vitest',
