@@ -84,6 +84,8 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
     inFlight: false,
     statements: 0,
     scheduled: false,
+    tick: 0,
+    settling: [],
   };
 
   /** Runs once the publishes of the current tick are queued. */
@@ -109,6 +111,11 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
     mirror?: string,
   ) {
     return new Promise<void>((resolve, reject) => {
+      if (!q.scheduled) {
+        q.scheduled = true;
+        q.tick++;
+        queueMicrotask(endOfTick);
+      }
       q.queue.push({
         channel,
         mirror,
@@ -117,13 +124,10 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
         deadline: Date.now() + q.timeoutMs,
         alone: false,
         large,
+        tick: q.tick,
         resolve,
         reject,
       });
-      if (!q.scheduled) {
-        q.scheduled = true;
-        queueMicrotask(endOfTick);
-      }
     });
   }
 
