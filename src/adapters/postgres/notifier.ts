@@ -86,6 +86,7 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
     scheduled: false,
     tick: 0,
     settling: [],
+    busy: false,
   };
 
   /** Runs once the publishes of the current tick are queued. */

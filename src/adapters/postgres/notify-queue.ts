@@ -10,7 +10,7 @@
  * batch take more promise steps than its single first publish: settled in one turn, the single of
  * tick 3 overtook the batch of tick 2 (test/adapters/postgres-notifier.test.ts, the flake of
  * test/fault/postgres.test.ts at load ~20). A statement of one tick, the usual case, settles at
- * once as before.
+ * once as before; the only cost is one `setImmediate` per settlement, not per message.
  */
 import type pg from 'pg';
 import { mirrored, type Notification, notifyStatement, values } from './notify-sql.js';
@@ -30,11 +30,10 @@ export interface Pending extends Notification {
   reject(error: unknown): void;
 }
 
-/** Publishes of one tick, to settle together: rejected with `error` when `failed`. */
+/** Publishes of one tick, to settle together, each with its outcome (`failed`: rejected with `error`). */
 interface Settlement {
-  readonly group: Pending[];
-  readonly error: unknown;
-  readonly failed: boolean;
+  readonly tick: number;
+  readonly outcomes: { readonly p: Pending; readonly failed: boolean; readonly error: unknown }[];
 }
 
 /** A notifier's queue and limits. */
@@ -52,36 +51,35 @@ export interface NotifyQueue {
   scheduled: boolean;
   /** Counts ticks that published (see `Pending.tick`). */
   tick: number;
-  /** Settlements not yet made, in publish order; the first is made, the next after a macrotask. */
+  /** Settlements not yet made, in publish order (see `drain`). */
   settling: Settlement[];
+  /** A settlement was made in this turn: the next waits for `drain`'s macrotask. */
+  busy: boolean;
 }
 
-/** Makes the first settlement, then the next after a macrotask, until none is left. */
+/**
+ * Makes the next settlement, if any; `busy` until a macrotask later, when the one after it may
+ * go (so two ticks' shares never settle in one turn, even from two statements).
+ */
 function drain(q: NotifyQueue): void {
-  const next = q.settling[0];
+  const next = q.settling.shift();
+  q.busy = next !== undefined;
   if (next === undefined) return;
-  for (const p of next.group) {
-    if (next.failed) p.reject(next.error);
+  for (const { p, failed, error } of next.outcomes) {
+    if (failed) p.reject(error);
     else p.resolve();
   }
-  q.settling.shift();
-  if (q.settling.length > 0) setImmediate(drain, q);
+  setImmediate(drain, q);
 }
 
 /** Settles `ps` (in publish order) after every earlier settlement, one tick's share at a time. */
 function settle(q: NotifyQueue, ps: readonly Pending[], failed: boolean, error?: unknown): void {
-  const idle = q.settling.length === 0;
   for (const p of ps) {
     const last = q.settling[q.settling.length - 1];
-    const joins =
-      last !== undefined &&
-      last.failed === failed &&
-      last.error === error &&
-      last.group[0]?.tick === p.tick;
-    if (joins) last.group.push(p);
-    else q.settling.push({ group: [p], error, failed });
+    if (last?.tick === p.tick) last.outcomes.push({ p, failed, error });
+    else q.settling.push({ tick: p.tick, outcomes: [{ p, failed, error }] });
   }
-  if (idle) drain(q);
+  if (!q.busy) drain(q);
 }
 
 /** The next statement's messages, in order; expired ones are rejected on the way. */
