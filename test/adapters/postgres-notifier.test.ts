@@ -9,8 +9,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type PostgresTransport, postgresTransport } from '../../src/adapters/postgres/index.js';
 import { createNotifier, notifyStatement } from '../../src/adapters/postgres/notifier.js';
 import type { TransportSink } from '../../src/adapters/transport.js';
-import { ErrorCode } from '../../src/index.js';
-import { newRunId } from '../../src/testing/registry.js';
+import { createBus, ErrorCode } from '../../src/index.js';
+import { testKeys } from '../../src/testing/keys.js';
+import { newRunId, testRegistry } from '../../src/testing/registry.js';
 import { sleep } from '../support/ports.js';
 import { requirePostgres } from '../support/services.js';
 
@@ -190,5 +191,46 @@ describe.skipIf(!service.ok)('postgres notifies under load', () => {
     expect(outcomes).toEqual(['sent', 'sent', ErrorCode.PublishFailed, 'sent', 'sent']);
     await until(() => sink.data.length === 4);
     expect(sink.data).toEqual(['eyJ1', 'eyJ2', 'eyJ3', 'eyJ4']);
+  });
+});
+
+describe.skipIf(!service.ok)('postgres publish receipts', () => {
+  it("settles a bus's receipts in publish order when several ticks' publishes share one statement", async () => {
+    // Each tick's first publish goes alone and the rest as a batch (micro-batching); a batch's
+    // receipts take more promise steps than a single's. With the pool's one connection held,
+    // four ticks wait in the notifier and leave in two statements: the single of tick 3 must
+    // not settle before the batch of tick 2 that was sent ahead of it.
+    const pool = new pg.Pool({ connectionString: service.url, max: 1 });
+    const t = postgresTransport({ pool, prefix });
+    const bus = createBus({
+      registry: testRegistry,
+      keys: testKeys(),
+      nodeId: `rc-${run}`,
+      transport: t,
+    });
+    try {
+      await bus.start();
+      const topic = `herald-test:${run}:receipts` as const;
+      const held = await pool.connect();
+      const settled: number[] = [];
+      const pending: Promise<unknown>[] = [];
+      for (let tick = 0; tick < 4; tick++) {
+        for (let i = 0; i < 20; i++) {
+          const n = tick * 20 + i;
+          pending.push(
+            bus
+              .broadcast(topic, 'posted', { n, from: 'pub', text: `m${n}` })
+              .finally(() => void settled.push(n)),
+          );
+        }
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      held.release();
+      await Promise.all(pending);
+      expect(settled).toEqual(Array.from({ length: 80 }, (_, n) => n));
+    } finally {
+      await bus.stop();
+      await pool.end();
+    }
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Fault tests of the PostgreSQL transport on a PRIVATE server started here (never the shared
- * one): the listener's backend terminated, the server stopped for 10 s, and a blackholed
- * connection behind the loopback TCP proxy.
+ * one): the listener's backend terminated, the server stopped for 10 s or killed and restarted,
+ * and a blackholed connection behind the loopback TCP proxy; template subscriptions too.
  *
  * Each case streams numbered messages (every 7th one large enough for the claim check) from a
  * publisher bus to a receiver bus, and accounts for every number: delivered, rejected at
@@ -139,6 +139,117 @@ describe.skipIf(!server)('postgres transport faults (private server)', () => {
       },
     };
   }
+
+  const TEMPLATE = 'herald-test-feed:{run}:{item}';
+  const ITEMS = ['a', 'b', 'c', 'd', 'e'];
+
+  /**
+   * A publisher streaming numbered messages round-robin over five concrete topics of a wildcard
+   * template, and a receiver holding only the template subscription; every number is accounted
+   * for as in `scenario`, and after recovery each topic must deliver again.
+   */
+  async function templateScenario() {
+    const run = newRunId();
+    const topicOf = (item: string) => testRegistry.topic('feed', { run, item });
+    const rt = transport(srv.url);
+    const publisher = await start(`pub-${run}`, transport(srv.url));
+    const receiver = await start(`rcv-${run}`, rt);
+    const delivered: number[] = [];
+    const fences = new Set<string>();
+    const gaps: Gap[] = [];
+    receiver.on('gap', (gap) => void gaps.push(gap));
+    await receiver.subscribe(TEMPLATE, (m) => {
+      if (m.params.run !== run) return;
+      if (m.event === 'posted') delivered.push((m.payload as { n: number }).n);
+      else fences.add(`${m.params.item}:${(m.payload as { id: string }).id}`);
+    });
+    const outcomes: Outcome[] = [];
+    let n = 0;
+    let streaming = true;
+    const stream = (async () => {
+      while (streaming) {
+        const start = Date.now();
+        const item = ITEMS[n % ITEMS.length] as string;
+        const ok = await publisher
+          .broadcast(topicOf(item), 'posted', { n, from: 'pub', text: `m${n}` })
+          .then(
+            () => true,
+            () => false,
+          );
+        outcomes.push({ n, start, end: Date.now(), ok });
+        n++;
+        await sleep(10);
+      }
+    })();
+    return {
+      rt,
+      gaps,
+      templateChannel: rt.channelName(`$tpl:${TEMPLATE}`),
+      /** Stops the stream, waits for a fence on EVERY topic through the template, and accounts. */
+      async finish() {
+        streaming = false;
+        await stream;
+        const deadline = Date.now() + 20_000;
+        for (const item of ITEMS) {
+          for (let f = 0; ![...fences].some((k) => k.startsWith(`${item}:`)); f++) {
+            if (Date.now() > deadline) throw new Error(`no fence on ${item} within 20 s`);
+            await publisher.broadcast(topicOf(item), 'fence', { id: `f${f}` }).catch(() => 0);
+            await sleep(200);
+          }
+        }
+        const seen = new Set(delivered);
+        const tally = { sent: outcomes.length, delivered: 0, rejected: 0, inGap: 0 };
+        const silent: Outcome[] = [];
+        for (const o of outcomes) {
+          if (seen.has(o.n)) tally.delivered++;
+          else if (!o.ok) tally.rejected++;
+          else if (gaps.some((g) => o.end >= g.from && o.start <= g.to)) tally.inGap++;
+          else silent.push(o);
+        }
+        expect(delivered.length).toBe(seen.size);
+        expect(delivered).toEqual([...delivered].sort((x, y) => x - y));
+        return { tally, silent };
+      },
+    };
+  }
+
+  it('restores a template subscription after pg_terminate_backend, with every message accounted for', async () => {
+    const s = await templateScenario();
+    await sleep(500);
+    const pid = Number(s.rt.status().detail?.listenerPid);
+    const client = new pg.Client({ connectionString: srv.url });
+    await client.connect();
+    await client.query('SELECT pg_terminate_backend($1)', [pid]);
+    await client.end();
+    await sleep(1000);
+    const { tally, silent } = await s.finish();
+    console.log(`postgres template after terminate: ${JSON.stringify(tally)}`);
+    expect(silent).toEqual([]);
+    expect(s.gaps.length).toBeGreaterThanOrEqual(1);
+    expect(Number(s.rt.status().detail?.listenerPid)).not.toBe(pid);
+    expect(await s.rt.listening()).toContain(s.templateChannel);
+    expect(tally.delivered).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('restores a template subscription after the server is killed and started again', async () => {
+    const s = await templateScenario();
+    await sleep(500);
+    await srv.kill();
+    const downAt = Date.now();
+    await sleep(2000);
+    await srv.restart();
+    await sleep(1500);
+    const { tally, silent } = await s.finish();
+    console.log(`postgres template after kill and restart: ${JSON.stringify(tally)}`);
+    expect(silent).toEqual([]);
+    const gap = s.gaps[0];
+    expect(gap).toBeDefined();
+    // The gap covers the whole outage.
+    expect((gap as Gap).from).toBeLessThanOrEqual(downAt);
+    expect((gap as Gap).to).toBeGreaterThanOrEqual(downAt + 2000);
+    expect(await s.rt.listening()).toContain(s.templateChannel);
+    expect(tally.rejected).toBeGreaterThan(0);
+  }, 90_000);
 
   it('re-LISTENs after pg_terminate_backend on the listener, with every message accounted for', async () => {
     const s = await scenario(srv.url);

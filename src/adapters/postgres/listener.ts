@@ -15,9 +15,8 @@
  * server.
  */
 import type pg from 'pg';
-import { watchSilence } from '../silence.js';
 import { pgModule } from './driver.js';
-import { TimeoutError } from './sql.js';
+import { endListener, type Link, serialQueries } from './listener-link.js';
 
 /** What the listener reports to its owner. */
 export interface ListenerHandlers {
@@ -51,59 +50,28 @@ export async function openListener(
     connectionTimeoutMillis: ms,
     keepAlive: true,
   });
-  let gone = false;
-  // When the server was last heard from: a notification or a query's answer.
-  let heard = Date.now();
-  const lose = (reason: string): void => {
-    if (gone) return;
-    gone = true;
-    handlers.lost(reason);
+  const link: Link = {
+    client,
+    gone: false,
+    heard: Date.now(),
+    lose(reason) {
+      if (link.gone) return;
+      link.gone = true;
+      handlers.lost(reason);
+    },
+    destroy() {
+      link.gone = true;
+      client.connection.stream.destroy();
+    },
   };
   // pg emits 'error' for a broken connection; without a listener Node would throw it.
-  client.on('error', (error: Error) => lose(error.message));
-  client.on('end', () => lose('connection ended'));
+  client.on('error', (error: Error) => link.lose(error.message));
+  client.on('end', () => link.lose('connection ended'));
   client.on('notification', (message) => {
-    heard = Date.now();
-    if (!gone) handlers.notification(message.channel, message.payload ?? '');
+    link.heard = Date.now();
+    if (!link.gone) handlers.notification(message.channel, message.payload ?? '');
   });
-
-  const destroy = (): void => {
-    gone = true;
-    client.connection.stream.destroy();
-  };
-
-  let tail: Promise<unknown> = Promise.resolve();
-  const query = (sql: string, timeoutMs: number): Promise<pg.QueryResult> => {
-    const run = (): Promise<pg.QueryResult> =>
-      new Promise((resolve, reject) => {
-        const watch = watchSilence(
-          timeoutMs,
-          Date.now(),
-          () => heard,
-          () => {
-            const error = new TimeoutError(`listener query got no answer in ${timeoutMs} ms`);
-            lose(`${error.message} (and no notification either)`);
-            destroy();
-            reject(error);
-          },
-        );
-        client.query(sql).then(
-          (result) => {
-            watch.cancel();
-            heard = Date.now();
-            resolve(result);
-          },
-          (error: unknown) => {
-            watch.cancel();
-            reject(error);
-          },
-        );
-      });
-    const next = tail.then(run, run);
-    tail = next.catch(() => undefined);
-    return next;
-  };
-
+  const query = serialQueries(link);
   try {
     await client.connect();
     const result = await query('SELECT pg_backend_pid() AS pid', ms);
@@ -111,24 +79,11 @@ export async function openListener(
     return {
       pid,
       query,
-      destroy,
-      async end(timeoutMs) {
-        if (gone) {
-          destroy();
-          return;
-        }
-        gone = true;
-        const polite = (async () => {
-          await query('UNLISTEN *', timeoutMs).catch(() => undefined);
-          await client.end();
-        })();
-        const timer = setTimeout(destroy, timeoutMs);
-        await polite.catch(() => undefined);
-        clearTimeout(timer);
-      },
+      destroy: link.destroy,
+      end: (timeoutMs) => endListener(link, query, timeoutMs),
     };
   } catch (error) {
-    destroy();
+    link.destroy();
     throw error;
   }
 }

@@ -37,7 +37,9 @@
  *   deadline rejects without being sent.
  */
 import type pg from 'pg';
-import { isServerError, poolQuery, TimeoutError } from './sql.js';
+import { type NotifyQueue, pump } from './notify-queue.js';
+
+export { notifyStatement } from './notify-sql.js';
 
 /** Limits of a notifier. */
 export interface NotifierOptions {
@@ -69,131 +71,28 @@ export interface Notifier {
   readonly statements: number;
 }
 
-interface Pending {
-  readonly channel: string;
-  /** A second channel for the same payload (a template's), or undefined. */
-  readonly mirror: string | undefined;
-  readonly payload: string;
-  readonly bytes: number;
-  readonly deadline: number;
-  /** Refused in a shared statement: goes again in a statement of its own. */
-  alone: boolean;
-  /** Goes through `sendLarge`, alone. */
-  readonly large: boolean;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-const texts: string[] = [];
-
-/** `SELECT pg_notify($1, $2), ..., pg_notify($2n-1, $2n)`, built once per `n`. */
-export function notifyStatement(n: number): string {
-  let text = texts[n];
-  if (text === undefined) {
-    const calls: string[] = [];
-    for (let i = 0; i < n; i++) calls.push(`pg_notify($${2 * i + 1}, $${2 * i + 2})`);
-    text = `SELECT ${calls.join(', ')}`;
-    texts[n] = text;
-  }
-  return text;
-}
-
-/** The statement's parameters: channel and payload of each message, in order. */
-function values(batch: readonly Pending[]): string[] {
-  const out: string[] = new Array(batch.length * 2);
-  for (let i = 0; i < batch.length; i++) {
-    const p = batch[i] as Pending;
-    out[2 * i] = p.channel;
-    out[2 * i + 1] = p.payload;
-  }
-  return out;
-}
-
-/**
- * A statement with mirrors: a mirrored message adds `pg_notify($m, $payload)` right after its
- * own, reusing its payload parameter (mirror channels are appended to the parameters).
- */
-function mirrored(batch: readonly Pending[]): { text: string; params: string[] } {
-  const params = values(batch);
-  const calls: string[] = [];
-  for (let i = 0; i < batch.length; i++) {
-    calls.push(`pg_notify($${2 * i + 1}, $${2 * i + 2})`);
-    const mirror = (batch[i] as Pending).mirror;
-    if (mirror !== undefined) {
-      params.push(mirror);
-      calls.push(`pg_notify($${params.length}, $${2 * i + 2})`);
-    }
-  }
-  return { text: `SELECT ${calls.join(', ')}`, params };
-}
-
 /** Creates a notifier over `pool`. */
 export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifier {
-  const { maxPerQuery, maxBytes, timeoutMs, sendLarge } = options;
-  let queue: Pending[] = [];
-  let head = 0;
-  let inFlight = false;
-  let statements = 0;
-  let scheduled = false;
+  const q: NotifyQueue = {
+    pool,
+    maxPerQuery: options.maxPerQuery,
+    maxBytes: options.maxBytes,
+    timeoutMs: options.timeoutMs,
+    sendLarge: options.sendLarge,
+    queue: [],
+    head: 0,
+    inFlight: false,
+    statements: 0,
+    scheduled: false,
+    tick: 0,
+    settling: [],
+    busy: false,
+  };
 
-  /** The next statement's messages, in order; expired ones are rejected on the way. */
-  function take(): Pending[] {
-    const now = Date.now();
-    const batch: Pending[] = [];
-    let bytes = 0;
-    let seen: Set<string> | undefined;
-    while (head < queue.length && batch.length < maxPerQuery) {
-      const next = queue[head] as Pending;
-      if (next.deadline <= now) {
-        head++;
-        next.reject(new TimeoutError(`notify waited ${timeoutMs} ms for a pool connection`));
-        continue;
-      }
-      if (batch.length > 0) {
-        if (next.alone || next.large || bytes + next.bytes > maxBytes) break;
-        // Payloads only: a repeated payload on another channel splits too, which costs nothing.
-        seen ??= new Set([(batch[0] as Pending).payload]);
-        if (seen.has(next.payload)) break;
-        seen.add(next.payload);
-      }
-      head++;
-      batch.push(next);
-      bytes += next.bytes;
-      if (next.alone || next.large) break;
-    }
-    if (head === queue.length) {
-      queue = [];
-      head = 0;
-    }
-    return batch;
-  }
-
-  function send(batch: Pending[]): void {
-    const first = batch[0] as Pending;
-    inFlight = true;
-    statements++;
-    // The oldest message has the earliest deadline (a FIFO under one timeout).
-    const ms = Math.max(1, first.deadline - Date.now());
-    const sent =
-      first.large && sendLarge ? sendLarge(first.channel, first.payload, ms) : query(batch, ms);
-    sent.then(
-      () => {
-        inFlight = false;
-        for (const p of batch) p.resolve();
-        pump();
-      },
-      (error: unknown) => {
-        inFlight = false;
-        if (batch.length > 1 && isServerError(error)) {
-          // Refused, so nothing was sent: each message gets its own verdict, in order.
-          for (const p of batch) p.alone = true;
-          queue.splice(head, 0, ...batch);
-        } else {
-          for (const p of batch) p.reject(error);
-        }
-        pump();
-      },
-    );
+  /** Runs once the publishes of the current tick are queued. */
+  function flush(): void {
+    q.scheduled = false;
+    pump(q);
   }
 
   /**
@@ -205,28 +104,6 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
     queueMicrotask(flush);
   }
 
-  /** Runs once the publishes of the current tick are queued. */
-  function flush(): void {
-    scheduled = false;
-    pump();
-  }
-
-  function pump(): void {
-    while (!inFlight && head < queue.length) {
-      const batch = take();
-      if (batch.length > 0) send(batch);
-    }
-  }
-
-  /** One statement for the batch; with mirrors only when some message has one. */
-  function query(batch: readonly Pending[], ms: number): Promise<unknown> {
-    if (!batch.some((p) => p.mirror !== undefined)) {
-      return poolQuery(pool, notifyStatement(batch.length), values(batch), ms);
-    }
-    const { text, params } = mirrored(batch);
-    return poolQuery(pool, text, params, ms);
-  }
-
   function enqueue(
     channel: string,
     payload: string,
@@ -235,21 +112,23 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
     mirror?: string,
   ) {
     return new Promise<void>((resolve, reject) => {
-      queue.push({
+      if (!q.scheduled) {
+        q.scheduled = true;
+        q.tick++;
+        queueMicrotask(endOfTick);
+      }
+      q.queue.push({
         channel,
         mirror,
         payload,
         bytes,
-        deadline: Date.now() + timeoutMs,
+        deadline: Date.now() + q.timeoutMs,
         alone: false,
         large,
+        tick: q.tick,
         resolve,
         reject,
       });
-      if (!scheduled) {
-        scheduled = true;
-        queueMicrotask(endOfTick);
-      }
     });
   }
 
@@ -261,10 +140,10 @@ export function createNotifier(pool: pg.Pool, options: NotifierOptions): Notifie
       return enqueue(channel, payload, bytes, true);
     },
     get waiting() {
-      return queue.length - head;
+      return q.queue.length - q.head;
     },
     get statements() {
-      return statements;
+      return q.statements;
     },
   };
 }
