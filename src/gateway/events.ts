@@ -57,6 +57,24 @@ function askedOf(state: GatewayState, url: URL): Asked | Refusal {
   return asked;
 }
 
+/** A refusal when this identity, or the gateway, already holds as many streams as it may. */
+function connectionLimit(state: GatewayState, identity: string): Refusal | undefined {
+  const { limits } = state.settings;
+  if ((state.perIdentity.get(identity) ?? 0) >= limits.connectionsPerIdentity) {
+    return refuse(
+      'too_many_connections',
+      `this identity has ${limits.connectionsPerIdentity} open streams, the limit`,
+    );
+  }
+  if (state.connections.size >= limits.connections) {
+    return refuse(
+      'too_many_connections',
+      `the gateway holds ${limits.connections} streams, its limit`,
+    );
+  }
+  return undefined;
+}
+
 /** Admits an SSE request, or refuses it. */
 export async function openStream(
   state: GatewayState,
@@ -71,19 +89,9 @@ export async function openStream(
   if ('kind' in asked) return asked;
   const identity = await identify(state, request, remote);
   if (typeof identity !== 'string') return identity;
+  const full = connectionLimit(state, identity);
+  if (full !== undefined) return full;
   const { limits } = state.settings;
-  if ((state.perIdentity.get(identity) ?? 0) >= limits.connectionsPerIdentity) {
-    return refuse(
-      'too_many_connections',
-      `this identity has ${limits.connectionsPerIdentity} open streams, the limit`,
-    );
-  }
-  if (state.connections.size >= limits.connections) {
-    return refuse(
-      'too_many_connections',
-      `the gateway holds ${limits.connections} streams, its limit`,
-    );
-  }
   const denied = await authorizeAll(
     state,
     request,

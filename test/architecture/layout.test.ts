@@ -126,7 +126,6 @@ const KNOWN_DEBTS: Readonly<Record<string, number>> = {
   'src/adapters/redis/index.ts redisTransport': 264,
   'src/adapters/redis/link.ts': 372,
   'src/adapters/redis/link.ts createLink': 295,
-  'src/gateway/events.ts openStream': 85,
   'src/telemetry/otel.ts otelInstrumentation': 185,
   'src/testing/conformance-contract.ts contractCases': 221,
   'src/testing/conformance-delivery.ts deliveryCases': 186,
