@@ -6,6 +6,7 @@
  * publishes at 1,000 msg/s to the same 1,000 pages and times publish → page for one of them.
  */
 import type { Scenario } from '../harness.js';
+import { gatewayIdleSystem } from '../systems/gateway-idle.js';
 import { gatewayPagesSystem, socketIoPagesSystem } from '../systems/pages.js';
 
 const PAGES = 1000;
@@ -45,6 +46,39 @@ export const gatewayLatency: Scenario = {
     return [
       gatewayPagesSystem({ pages: PAGES, load }),
       socketIoPagesSystem({ pages: PAGES, load }),
+    ];
+  },
+};
+
+const IDLE_PAGES = 10_000;
+const IDLE_TOPICS = ['room:idle-0', 'room:idle-1', 'room:idle-2', 'room:idle-3'] as const;
+const HOLD_SECONDS = { quick: 15, full: 30 } as const;
+const HEARTBEAT_SECONDS = 5;
+
+/** 10,000 idle pages on one instance: memory per connection, the hold, one publish to all. */
+export const gatewayIdle: Scenario = {
+  id: 'gateway-idle',
+  title: `${IDLE_PAGES} idle SSE pages on one instance: memory per connection, held, one publish reaches all`,
+  measures: `Server heap and RSS (after a full GC) before ${IDLE_PAGES} idle SSE streams open from a child process and after they were held ${HOLD_SECONDS.quick} s (quick) or ${HOLD_SECONDS.full} s (full), divided by ${IDLE_PAGES}; the hold fails unless every stream stays open with heartbeats. A timed run publishes once on each of ${IDLE_TOPICS.length} topics and waits until all ${IDLE_PAGES} pages received it (msgs/s = 1 / that time).`,
+  kind: 'throughput',
+  messages: { quick: 1, full: 1 },
+  rounds: { quick: { warmup: 0, timed: 1 }, full: { warmup: 0, timed: 3 } },
+  baselines: [],
+  settings: {
+    pages: IDLE_PAGES,
+    topics: IDLE_TOPICS.length,
+    holdSecondsQuick: HOLD_SECONDS.quick,
+    holdSecondsFull: HOLD_SECONDS.full,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+  },
+  async systems(mode) {
+    return [
+      gatewayIdleSystem({
+        pages: IDLE_PAGES,
+        topics: IDLE_TOPICS,
+        holdMs: HOLD_SECONDS[mode] * 1000,
+        heartbeatMs: HEARTBEAT_SECONDS * 1000,
+      }),
     ];
   },
 };

@@ -6,12 +6,10 @@
  */
 import type { ResolvedTopic } from '../schemas/define.js';
 import { authorizeAll, identify, resolveTopic } from './admit.js';
-import { Connection, type SseSink } from './connection.js';
-import { namedFrame, openingFrame } from './frames.js';
-import { presenceError, trackPresence, watchPresence } from './presence.js';
+import type { SseSink } from './connection.js';
 import { type Refusal, refuse } from './refusal.js';
-import { resume } from './resume.js';
 import type { GatewayState } from './state.js';
+import { type Admitted, startStream } from './stream.js';
 
 /** An admitted stream, waiting for its sink. */
 export interface StreamPlan {
@@ -91,7 +89,6 @@ export async function openStream(
   if (typeof identity !== 'string') return identity;
   const full = connectionLimit(state, identity);
   if (full !== undefined) return full;
-  const { limits } = state.settings;
   const denied = await authorizeAll(
     state,
     request,
@@ -99,55 +96,20 @@ export async function openStream(
     'subscribe',
   );
   if (denied !== undefined) return denied;
-  const topics = asked.topics.map((r) => r.topic);
   const feeds = asked.topics.map((r) => state.feeds.acquire(r.topic, r.entry.def.template));
   try {
     await Promise.all(feeds.map((feed) => feed.ready));
   } catch (error) {
     return refuse('unavailable', `the bus could not subscribe: ${String(error)}`);
   }
-  const lastEventId = request.headers.get('last-event-id') ?? url.searchParams.get('lastEventId');
-  // Topics the page adds on this request: followed from now, never resumed (no spurious gap).
-  const fresh = new Set(url.searchParams.getAll('fresh'));
-  const presenceTopics = asked.presence.map((r) => r.topic);
-  return {
-    kind: 'stream',
-    start(sink) {
-      const connection = new Connection(
-        state.connectionId(),
-        identity,
-        topics,
-        sink,
-        limits.queue,
-        {
-          delivered: () => state.counters.delivered++,
-          overflow: (lost) => (state.counters.gaps.overflow += lost.length),
-        },
-      );
-      state.connections.add(connection);
-      state.perIdentity.set(identity, (state.perIdentity.get(identity) ?? 0) + 1);
-      connection.control(openingFrame(state.settings.retryMs));
-      resume(state, connection, lastEventId, fresh);
-      const ready = { connection: connection.id, topics, presence: presenceTopics };
-      connection.control(namedFrame('ready', ready, `${state.epoch}.${state.feeds.seq}`));
-      for (const feed of feeds) feed.add(connection);
-      const presence = trackPresence(state, request, connection);
-      const watching = watchPresence(state, connection, presenceTopics).catch((error: unknown) => {
-        connection.control(presenceError(error));
-        return undefined;
-      });
-      return {
-        stop: () => {
-          if (!state.connections.delete(connection)) return;
-          connection.closed();
-          const left = (state.perIdentity.get(identity) ?? 1) - 1;
-          if (left === 0) state.perIdentity.delete(identity);
-          else state.perIdentity.set(identity, left);
-          state.feeds.release(connection);
-          presence.stop();
-          void watching.then((w) => w?.stop());
-        },
-      };
-    },
+  const admitted: Admitted = {
+    identity,
+    topics: asked.topics.map((r) => r.topic),
+    feeds,
+    lastEventId: request.headers.get('last-event-id') ?? url.searchParams.get('lastEventId'),
+    // Topics the page adds on this request: followed from now, never resumed (no spurious gap).
+    fresh: new Set(url.searchParams.getAll('fresh')),
+    presence: asked.presence.map((r) => r.topic),
   };
+  return { kind: 'stream', start: (sink) => startStream(state, admitted, request, sink) };
 }
