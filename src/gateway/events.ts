@@ -1,8 +1,9 @@
 /**
  * `GET <basePath>/events?topic=…`: admits a page (limits, identify, authorize), follows its
  * topics, and returns the plan of its SSE stream. The adapter (node.ts, fetch.ts) then gives the
- * plan a sink; `start` writes the opening, the `ready` event, the resume (replay or gaps) and
- * registers the connection with its feeds — synchronously, so no event falls between.
+ * plan a sink; `start` (stream.ts) writes the opening, the resume (replay or gaps) and the
+ * `ready` event, and registers the connection with its feeds — synchronously, so no event falls
+ * between.
  */
 import type { ResolvedTopic } from '../schemas/define.js';
 import { authorizeAll, identify, resolveTopic } from './admit.js';
