@@ -7,6 +7,7 @@
  */
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Server as SocketServer } from 'socket.io';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { SseParser } from '../../src/browser/sse.js';
@@ -14,9 +15,9 @@ import { createGateway, type Gateway } from '../../src/gateway/index.js';
 import { type Bus, createBus, localTransport } from '../../src/index.js';
 import { KEYS, PAYLOADS, type Posted, registry, TOPIC } from '../fixtures.js';
 import type { System } from '../harness.js';
-import { blackhole, Deliveries, drive, Latencies, type Load, paced } from '../support.js';
+import { blackhole, Deliveries, drive, type Load, paced } from '../support.js';
 
-/** Runs `n` messages: at a rate (latency of page 0), or in windows (every page counts). */
+/** Runs `n` messages: at a rate (every page's latency), or in windows (every page counts). */
 function load(
   n: number,
   how: Load,
@@ -27,6 +28,67 @@ function load(
   return 'rate' in how
     ? paced(n, how.rate, deliveries, send)
     : drive(n, how.window, deliveries, send, pages);
+}
+
+/**
+ * Publish → page latency of every page for every message of a fixed-rate run (`pages × n`
+ * samples). A message counts as delivered once the last page received it.
+ */
+export class PageLatencies {
+  readonly #pages: number;
+  #sent = new Float64Array(0);
+  #latency = new Float64Array(0);
+  #reached = new Uint32Array(0);
+
+  constructor(pages: number) {
+    this.#pages = pages;
+  }
+
+  /** Resets for a run of `n` messages (untimed). */
+  reset(n: number): void {
+    if (this.#sent.length !== n) {
+      this.#sent = new Float64Array(n);
+      this.#latency = new Float64Array(n * this.#pages);
+      this.#reached = new Uint32Array(n);
+    }
+    this.#latency.fill(Number.NaN);
+    this.#reached.fill(0);
+  }
+
+  /** Records the publish of message `i` (when it was scheduled). */
+  sent(i: number, at: number = performance.now()): void {
+    this.#sent[i] = at;
+  }
+
+  /** Page `page` received message `i`; true when it was the last page to. */
+  received(page: number, i: number): boolean {
+    this.#latency[i * this.#pages + page] = performance.now() - this.#sent[i]!;
+    return ++this.#reached[i]! === this.#pages;
+  }
+
+  /** Every sample of the run, in ms; throws if a page missed a message. */
+  result(): Float64Array {
+    const missing = this.#latency.findIndex(Number.isNaN);
+    if (missing >= 0) {
+      const page = missing % this.#pages;
+      throw new Error(
+        `page ${page} has no delivery time for message ${(missing - page) / this.#pages}`,
+      );
+    }
+    return this.#latency.slice();
+  }
+}
+
+/** Counts one page's receipt of message `i`: every page's latency at a rate, a delivery in windows. */
+function receipt(
+  rated: boolean,
+  latencies: PageLatencies,
+  deliveries: Deliveries,
+  page: number,
+  i: number,
+): void {
+  if (!rated) deliveries.hit();
+  else if (latencies.received(page, i)) deliveries.hit();
 }
 
 /** How a pages system runs. */
@@ -43,8 +105,8 @@ const listen = (server: Server): Promise<number> =>
 /** Herald's gateway to `pages` SSE connections. */
 export function gatewayPagesSystem({ pages, load: how }: PagesOptions): System {
   const deliveries = new Deliveries();
-  const latencies = new Latencies();
-  const fanout = 'rate' in how ? 1 : pages;
+  const latencies = new PageLatencies(pages);
+  const rated = 'rate' in how;
   let bus: Bus<typeof registry.defs>;
   let gateway: Gateway;
   let server: Server;
@@ -83,9 +145,7 @@ export function gatewayPagesSystem({ pages, load: how }: PagesOptions): System {
                       if (event.event !== 'message') continue;
                       const data = JSON.parse(event.data) as { payload: Posted };
                       blackhole.value += data.payload.n;
-                      if (fanout === 1 && page !== 0) continue;
-                      if (fanout === 1) latencies.received(data.payload.at);
-                      deliveries.hit();
+                      receipt(rated, latencies, deliveries, page, data.payload.at);
                     }
                   });
                 },
@@ -102,7 +162,7 @@ export function gatewayPagesSystem({ pages, load: how }: PagesOptions): System {
         latencies.sent(i, at);
         return bus.broadcast(TOPIC, 'posted', { ...PAYLOADS[i % PAYLOADS.length]!, at: i });
       });
-      return 'rate' in how ? { latencyMs: latencies.result() } : undefined;
+      return rated ? { latencyMs: latencies.result() } : undefined;
     },
     verify() {
       const stats = gateway.stats();
@@ -121,8 +181,8 @@ export function gatewayPagesSystem({ pages, load: how }: PagesOptions): System {
 /** socket.io broadcasting to `pages` socket.io clients. */
 export function socketIoPagesSystem({ pages, load: how }: PagesOptions): System {
   const deliveries = new Deliveries();
-  const latencies = new Latencies();
-  const fanout = 'rate' in how ? 1 : pages;
+  const latencies = new PageLatencies(pages);
+  const rated = 'rate' in how;
   let server: Server;
   let io: SocketServer;
   const sockets: Socket[] = [];
@@ -145,9 +205,7 @@ export function socketIoPagesSystem({ pages, load: how }: PagesOptions): System 
               });
               socket.on('posted', (payload: Posted) => {
                 blackhole.value += payload.n;
-                if (fanout === 1 && page !== 0) return;
-                if (fanout === 1) latencies.received(payload.at);
-                deliveries.hit();
+                receipt(rated, latencies, deliveries, page, payload.at);
               });
               socket.once('connect', () => resolve());
               socket.once('connect_error', reject);
@@ -163,7 +221,7 @@ export function socketIoPagesSystem({ pages, load: how }: PagesOptions): System 
         io.emit('posted', { ...PAYLOADS[i % PAYLOADS.length]!, at: i });
         return undefined;
       });
-      return 'rate' in how ? { latencyMs: latencies.result() } : undefined;
+      return rated ? { latencyMs: latencies.result() } : undefined;
     },
     async teardown() {
       for (const socket of sockets) socket.close();

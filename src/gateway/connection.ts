@@ -33,8 +33,8 @@ export class Connection {
   readonly #limit: number;
   readonly #hooks: ConnectionHooks;
   #waiting: { readonly topic: string | undefined; readonly frame: Uint8Array }[] = [];
-  /** Topics whose frames were dropped since the sink last drained. */
-  readonly #lostTopics = new Set<string>();
+  /** Topics whose frames were dropped since the sink last drained (made on the first loss). */
+  #lostTopics: Set<string> | undefined;
   #full = false;
   #lost = false;
   #open = true;
@@ -73,15 +73,16 @@ export class Connection {
       return;
     }
     if (this.#lost) {
-      this.#lostTopics.add(topic);
+      this.#lostTopics!.add(topic);
       return;
     }
     if (this.#waiting.length >= this.#limit) {
       // Too slow: drop the waiting messages (control frames stay, in order) for one gap each.
+      const lost = (this.#lostTopics ??= new Set());
       for (const waiting of this.#waiting) {
-        if (waiting.topic !== undefined) this.#lostTopics.add(waiting.topic);
+        if (waiting.topic !== undefined) lost.add(waiting.topic);
       }
-      this.#lostTopics.add(topic);
+      lost.add(topic);
       this.#waiting = this.#waiting.filter((waiting) => waiting.topic === undefined);
       this.#lost = true;
       return;
@@ -136,9 +137,9 @@ export class Connection {
       }
     }
     if (this.#lost) {
-      const topics = [...this.#lostTopics];
+      const topics = [...this.#lostTopics!];
       this.#lost = false;
-      this.#lostTopics.clear();
+      this.#lostTopics = undefined;
       this.#hooks.overflow(topics);
       for (const topic of topics) this.control(namedFrame('gap', { topic, reason: 'overflow' }));
     }

@@ -1,17 +1,16 @@
 /**
  * `GET <basePath>/events?topic=…`: admits a page (limits, identify, authorize), follows its
  * topics, and returns the plan of its SSE stream. The adapter (node.ts, fetch.ts) then gives the
- * plan a sink; `start` writes the opening, the `ready` event, the resume (replay or gaps) and
- * registers the connection with its feeds — synchronously, so no event falls between.
+ * plan a sink; `start` (stream.ts) writes the opening, the resume (replay or gaps) and the
+ * `ready` event, and registers the connection with its feeds — synchronously, so no event falls
+ * between.
  */
 import type { ResolvedTopic } from '../schemas/define.js';
 import { authorizeAll, identify, resolveTopic } from './admit.js';
-import { Connection, type SseSink } from './connection.js';
-import { namedFrame, openingFrame } from './frames.js';
-import { presenceError, trackPresence, watchPresence } from './presence.js';
+import type { SseSink } from './connection.js';
 import { type Refusal, refuse } from './refusal.js';
-import { resume } from './resume.js';
 import type { GatewayState } from './state.js';
+import { type Admitted, startStream } from './stream.js';
 
 /** An admitted stream, waiting for its sink. */
 export interface StreamPlan {
@@ -57,6 +56,24 @@ function askedOf(state: GatewayState, url: URL): Asked | Refusal {
   return asked;
 }
 
+/** A refusal when this identity, or the gateway, already holds as many streams as it may. */
+function connectionLimit(state: GatewayState, identity: string): Refusal | undefined {
+  const { limits } = state.settings;
+  if ((state.perIdentity.get(identity) ?? 0) >= limits.connectionsPerIdentity) {
+    return refuse(
+      'too_many_connections',
+      `this identity has ${limits.connectionsPerIdentity} open streams, the limit`,
+    );
+  }
+  if (state.connections.size >= limits.connections) {
+    return refuse(
+      'too_many_connections',
+      `the gateway holds ${limits.connections} streams, its limit`,
+    );
+  }
+  return undefined;
+}
+
 /** Admits an SSE request, or refuses it. */
 export async function openStream(
   state: GatewayState,
@@ -71,19 +88,8 @@ export async function openStream(
   if ('kind' in asked) return asked;
   const identity = await identify(state, request, remote);
   if (typeof identity !== 'string') return identity;
-  const { limits } = state.settings;
-  if ((state.perIdentity.get(identity) ?? 0) >= limits.connectionsPerIdentity) {
-    return refuse(
-      'too_many_connections',
-      `this identity has ${limits.connectionsPerIdentity} open streams, the limit`,
-    );
-  }
-  if (state.connections.size >= limits.connections) {
-    return refuse(
-      'too_many_connections',
-      `the gateway holds ${limits.connections} streams, its limit`,
-    );
-  }
+  const full = connectionLimit(state, identity);
+  if (full !== undefined) return full;
   const denied = await authorizeAll(
     state,
     request,
@@ -91,55 +97,20 @@ export async function openStream(
     'subscribe',
   );
   if (denied !== undefined) return denied;
-  const topics = asked.topics.map((r) => r.topic);
   const feeds = asked.topics.map((r) => state.feeds.acquire(r.topic, r.entry.def.template));
   try {
     await Promise.all(feeds.map((feed) => feed.ready));
   } catch (error) {
     return refuse('unavailable', `the bus could not subscribe: ${String(error)}`);
   }
-  const lastEventId = request.headers.get('last-event-id') ?? url.searchParams.get('lastEventId');
-  // Topics the page adds on this request: followed from now, never resumed (no spurious gap).
-  const fresh = new Set(url.searchParams.getAll('fresh'));
-  const presenceTopics = asked.presence.map((r) => r.topic);
-  return {
-    kind: 'stream',
-    start(sink) {
-      const connection = new Connection(
-        state.connectionId(),
-        identity,
-        topics,
-        sink,
-        limits.queue,
-        {
-          delivered: () => state.counters.delivered++,
-          overflow: (lost) => (state.counters.gaps.overflow += lost.length),
-        },
-      );
-      state.connections.add(connection);
-      state.perIdentity.set(identity, (state.perIdentity.get(identity) ?? 0) + 1);
-      connection.control(openingFrame(state.settings.retryMs));
-      resume(state, connection, lastEventId, fresh);
-      const ready = { connection: connection.id, topics, presence: presenceTopics };
-      connection.control(namedFrame('ready', ready, `${state.epoch}.${state.feeds.seq}`));
-      for (const feed of feeds) feed.add(connection);
-      const presence = trackPresence(state, request, connection);
-      const watching = watchPresence(state, connection, presenceTopics).catch((error: unknown) => {
-        connection.control(presenceError(error));
-        return undefined;
-      });
-      return {
-        stop: () => {
-          if (!state.connections.delete(connection)) return;
-          connection.closed();
-          const left = (state.perIdentity.get(identity) ?? 1) - 1;
-          if (left === 0) state.perIdentity.delete(identity);
-          else state.perIdentity.set(identity, left);
-          state.feeds.release(connection);
-          presence.stop();
-          void watching.then((w) => w?.stop());
-        },
-      };
-    },
+  const admitted: Admitted = {
+    identity,
+    topics: asked.topics.map((r) => r.topic),
+    feeds,
+    lastEventId: request.headers.get('last-event-id') ?? url.searchParams.get('lastEventId'),
+    // Topics the page adds on this request: followed from now, never resumed (no spurious gap).
+    fresh: new Set(url.searchParams.getAll('fresh')),
+    presence: asked.presence.map((r) => r.topic),
   };
+  return { kind: 'stream', start: (sink) => startStream(state, admitted, request, sink) };
 }

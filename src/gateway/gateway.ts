@@ -10,7 +10,14 @@ import { type FeedBus, Feeds } from './feeds.js';
 import { fetchHandler } from './fetch.js';
 import { HEARTBEAT } from './frames.js';
 import { nodeHandler } from './node.js';
-import { connectionIds, type GatewayState, newCounters, settingsOf, snapshot } from './state.js';
+import {
+  connectionIds,
+  type GatewayState,
+  hooksOf,
+  newCounters,
+  settingsOf,
+  snapshot,
+} from './state.js';
 import { deliveryTracer } from './trace.js';
 import type { Gateway, GatewayOptions } from './types.js';
 
@@ -45,6 +52,7 @@ export function createGateway<D extends TopicDefs>(
     connections: new Set(),
     perIdentity: new Map(),
     counters,
+    hooks: hooksOf(counters),
     epoch,
     connectionId: connectionIds(),
     closed: false,

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { SseSink } from './connection.js';
 import { answerOf, JSON_HEADERS, route, SSE_HEADERS } from './route.js';
 import type { GatewayState } from './state.js';
 import type { NodeHandler } from './types.js';
@@ -30,6 +31,27 @@ function requestOf(req: NodeRequest, target: string): Request {
     method: req.method ?? 'GET',
     headers,
   });
+}
+
+/** A response as a connection's sink: its `write` result and `drain` event are the backpressure. */
+class ResponseSink implements SseSink {
+  readonly #res: ServerResponse;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    return this.#res.write(chunk);
+  }
+
+  onDrain(listener: () => void): void {
+    this.#res.once('drain', listener);
+  }
+
+  end(): void {
+    this.#res.end();
+  }
 }
 
 async function handle(
@@ -59,11 +81,7 @@ async function handle(
     http1 ? { ...SSE_HEADERS, connection: 'keep-alive' } : SSE_HEADERS,
   );
   if (http1) req.socket.setNoDelay(true);
-  const stream = outcome.start({
-    write: (chunk) => (res as ServerResponse).write(chunk),
-    onDrain: (listener) => res.once('drain', listener),
-    end: () => res.end(),
-  });
+  const stream = outcome.start(new ResponseSink(res as ServerResponse));
   res.once('close', () => stream.stop());
 }
 

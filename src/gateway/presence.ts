@@ -14,6 +14,7 @@ import type { PresenceEvent, PresenceSubscription } from '../presence/types.js';
 import type { Connection } from './connection.js';
 import { namedFrame } from './frames.js';
 import type { GatewayState } from './state.js';
+import type { ConnectionPresence } from './types.js';
 
 /** The bus presence calls the gateway makes (any `Bus`). */
 interface LoosePresence {
@@ -44,6 +45,22 @@ function loose(state: GatewayState): LoosePresence {
   return state.bus.presence as unknown as LoosePresence;
 }
 
+/**
+ * The application's presence for a connection. A function of its own so that the closure over
+ * `request` is not shared with the tracking's `stop`: an open connection does not keep its request.
+ */
+function chosenPresence(
+  choose: NonNullable<GatewayState['options']['presence']>,
+  request: Request,
+  connection: Connection,
+): Promise<ConnectionPresence | undefined> {
+  const info = { id: connection.id, identity: connection.identity, topics: connection.topics };
+  return Promise.resolve().then(() => choose(request, info));
+}
+
+/** The tracking of a gateway without `presence`: nothing to stop. */
+const UNTRACKED: Stoppable = { stop() {} };
+
 /** Tracks the connection when the application asks for it; reports a refusal to the page. */
 export function trackPresence(
   state: GatewayState,
@@ -51,12 +68,10 @@ export function trackPresence(
   connection: Connection,
 ): Stoppable {
   const choose = state.options.presence;
-  if (choose === undefined) return { stop() {} };
+  if (choose === undefined) return UNTRACKED;
   let tracked: Promise<unknown> | undefined;
   let stopped = false;
-  const info = { id: connection.id, identity: connection.identity, topics: connection.topics };
-  const started = Promise.resolve()
-    .then(() => choose(request, info))
+  const started = chosenPresence(choose, request, connection)
     .then((chosen) => {
       if (chosen === undefined || stopped) return;
       tracked = loose(state).track(chosen.topic, chosen.key, chosen.meta, { owner: connection.id });

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Bus } from '../create-bus.js';
 import { ConfigError } from '../errors.js';
-import type { Connection } from './connection.js';
+import type { Connection, ConnectionHooks } from './connection.js';
 import type { Feeds } from './feeds.js';
 import { refusalCounters } from './refusal.js';
 import type { GatewayLimits, GatewayOptions, GatewayStats, RefusalReason } from './types.js';
@@ -51,6 +51,8 @@ export interface GatewayState {
   /** Open connections per identity. */
   readonly perIdentity: Map<string, number>;
   readonly counters: GatewayCounters;
+  /** The counters' hooks, shared by every connection (nothing per connection). */
+  readonly hooks: ConnectionHooks;
   /** This gateway's epoch: the first part of every resume id. */
   readonly epoch: string;
   /** A new connection id (also the presence owner of its presence). */
@@ -91,6 +93,14 @@ export function newCounters(): GatewayCounters {
     published: 0,
     gaps: { overflow: 0, resume: 0, transport: 0 },
     refused: refusalCounters(),
+  };
+}
+
+/** The hooks through which connections move the counters. */
+export function hooksOf(counters: GatewayCounters): ConnectionHooks {
+  return {
+    delivered: () => counters.delivered++,
+    overflow: (lost) => (counters.gaps.overflow += lost.length),
   };
 }
 
