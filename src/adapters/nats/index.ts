@@ -27,6 +27,7 @@ import { openConnection } from './connection.js';
 import { natsjs } from './driver.js';
 import { beat, watchStatus } from './health.js';
 import { type NatsTransportOptions, resolveOptions } from './options.js';
+import { createOutbox, type Outbox, type OutboxTarget } from './outbox.js';
 import { fail, initialState, type NatsState, setState, subjectFor, text, wrap } from './state.js';
 import * as subscriptions from './subscriptions.js';
 
@@ -61,24 +62,53 @@ async function connect(s: NatsState, next: TransportSink): Promise<void> {
   next.event({ type: 'connected' });
 }
 
-/** Hands one message to the connection's write buffer; refused while not connected. */
-function publish(s: NatsState, channel: string, data: string | Uint8Array): Promise<void> {
+const encoder = new TextEncoder();
+
+/**
+ * Hands one message to the tick's outbox (outbox.ts), which hands the tick's messages to the
+ * connection's write buffer together. Refused at once while not connected, and when larger than
+ * the server's `max_payload`.
+ */
+function publish(
+  s: NatsState,
+  outbox: Outbox,
+  channel: string,
+  data: string | Uint8Array,
+): Promise<void> {
   const conn = s.nc;
-  if (!conn || s.state !== ConnectionState.Connected) {
+  if (!conn || s.state !== ConnectionState.Connected || conn.isClosed()) {
     return Promise.reject(
       fail(s, ErrorCode.PublishFailed, `publish on "${channel}" while ${s.state}`),
     );
   }
-  try {
-    conn.publish(subjectFor(s, channel), data);
-  } catch (error) {
-    return Promise.reject(wrap(s, error, `publish on "${channel}" failed`));
+  const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+  const max = conn.info?.max_payload;
+  if (max !== undefined && bytes.length > max) {
+    return Promise.reject(
+      fail(
+        s,
+        ErrorCode.PublishFailed,
+        `publish on "${channel}" failed: ${bytes.length} bytes exceed the server's max_payload ${max}`,
+      ),
+    );
   }
-  return Promise.resolve();
+  return outbox.add(subjectFor(s, channel), bytes);
+}
+
+/** Where the outbox of `s` publishes: the connection of the moment. */
+function outboxTarget(s: NatsState): OutboxTarget {
+  return {
+    publish(subject, data) {
+      if (!s.nc) throw new Error('the connection was closed');
+      s.nc.publish(subject, data);
+    },
+    refused: (error) => wrap(s, error, 'publish failed'),
+  };
 }
 
 /** Closes the connection (nats.js flushes pending writes); idempotent. */
-async function close(s: NatsState): Promise<void> {
+async function close(s: NatsState, outbox: Outbox): Promise<void> {
+  outbox.drain(); // what was published before close() goes out with the close's flush
   const conn = s.nc;
   s.nc = undefined;
   clearInterval(s.heartbeat);
@@ -107,10 +137,12 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
   natsjs(); // an optional peer: refused here, with its install hint, when it is not installed
   const s = initialState(resolveOptions(options));
   const on = subscriptions.listenerOf(s);
+  const target = outboxTarget(s);
+  const outbox = createOutbox(() => target);
   return {
     name: 'nats',
     connect: (next) => connect(s, next),
-    publish: (channel, data) => publish(s, channel, data),
+    publish: (channel, data) => publish(s, outbox, channel, data),
     groups: true,
     // A network transport: the bus batches by default, as on Redis and PostgreSQL.
     remote: true,
@@ -119,7 +151,7 @@ export function natsTransport(options: NatsTransportOptions = {}): Transport {
     // A template is one wildcard subscription; nats.js resubscribes it with the rest.
     subscribeTemplate: (template) => subscriptions.subscribeTemplate(s, on, template),
     unsubscribeTemplate: (template) => subscriptions.unsubscribeTemplate(s, template),
-    close: () => close(s),
+    close: () => close(s, outbox),
     get batchBytes() {
       return s.nc?.info?.max_payload ?? Number.POSITIVE_INFINITY;
     },
