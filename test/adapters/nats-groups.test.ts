@@ -130,6 +130,28 @@ describe.skipIf(!nats.ok)('consumer groups on nats', () => {
     expect(plain).toEqual(Array.from({ length: count }, (_, i) => i + 1));
   }, 30_000);
 
+  it('hands the messages the server gives a node to its members of the group in turn, by event', async () => {
+    const prefix = newPrefix();
+    const [pub, node] = [await bus('p', prefix), await bus('n', prefix)];
+    const got: Record<'a' | 'b' | 'c', string[]> = { a: [], b: [], c: [] };
+    const take = (name: 'a' | 'b' | 'c') => (m: { event: string; payload: unknown }) =>
+      void got[name].push(m.event === 'message' ? String(nOf(m)) : m.event);
+    await node.subscribe('room:t', take('a'), { group: 'g' });
+    await node.subscribe('room:t', take('b'), { group: 'g' });
+    await node.subscribe('room:t', take('c'), { group: 'g', events: ['typing'] });
+    for (let n = 1; n <= 40; n++) await pub.broadcast('room:t', 'message', { text: 't', n });
+    await pub.broadcast('room:t', 'typing', { userId: 'u' });
+    const all = () => [...got.a, ...got.b, ...got.c];
+    await waitFor(() => all().length === 41, 'every message', 10_000);
+    await sleep(100);
+    // Each message once; only the subscriptions that take an event share it, in turn.
+    expect(all().length).toBe(41);
+    expect(new Set(all()).size).toBe(41);
+    expect(got.c.every((e) => e === 'typing')).toBe(true);
+    expect(got.a.length).toBeGreaterThan(5);
+    expect(got.b.length).toBeGreaterThan(5);
+  }, 30_000);
+
   it('three processes: members join, leave and die; each message handled by exactly one member or inside a signalled gap', async () => {
     const prefix = newPrefix();
     const member = (id: string): ChildNode => {
