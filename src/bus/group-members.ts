@@ -145,7 +145,11 @@ function createMembership(
       const now = port.now();
       own.set(key(group, topic), { from: now, lastBeat: now });
       if (ctx.state !== 'started') return;
-      await port.send('beat', { epoch: ctx.epoch, at: now, members: [[group, topic, now]] });
+      // Refused while the connection is down: the next beat announces it (the join goes on, as
+      // the server subscription may while reconnecting).
+      await port
+        .send('beat', { epoch: ctx.epoch, at: now, members: [[group, topic, now]] })
+        .catch(() => {});
     },
     left(topic, group) {
       own.delete(key(group, topic));
