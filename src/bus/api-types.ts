@@ -14,6 +14,7 @@ import type { KeyConfig } from '../security/keys.js';
 import type { Rejection, RejectReason } from '../security/reasons.js';
 import type { BatchingOptions } from './batcher.js';
 import type { DuplicateNode } from './duplicate-node.js';
+import type { GroupHeartbeatOptions } from './group-members.js';
 import type { Instrumentation } from './instrumentation.js';
 import type { LogOption } from './report.js';
 
@@ -188,6 +189,12 @@ export interface BusCoreOptions<D extends TopicDefs> {
    * @example { log: false } or { log: (line) => myLogger.warn(line) } or { log: { intervalMs: 60_000 } }
    */
   readonly log?: LogOption;
+  /**
+   * Heartbeats of consumer-group membership, on transports that serve groups: a member unheard
+   * for `timeoutMs` is lost, and the group's other members get a gap (docs/bus.md#consumer-groups).
+   * @default { heartbeatMs: 1000, timeoutMs: 3000 }
+   */
+  readonly groupHeartbeat?: GroupHeartbeatOptions;
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
   /**

@@ -10,6 +10,7 @@ import { ConfigError } from '../errors.js';
 import type { Registry, TopicDefs } from '../schemas/define.js';
 import { type BusContext, createContext } from './context.js';
 import { duplicateNotice } from './duplicate-node.js';
+import { groupMembership } from './group-members.js';
 import { start, stop } from './lifecycle.js';
 import { NODE_ID, registryOf } from './options.js';
 import { publish } from './publish.js';
@@ -39,6 +40,9 @@ export function assembleBus<const D extends TopicDefs, X extends object>(
   const ctx = createContext(options, registry);
   const installer: Installer = (feature) => install(ctx, feature);
   ctx.duplicates = installer(duplicateNotice((value) => ctx.events.emit('duplicate_node', value)));
+  if (ctx.transport.groups === true) {
+    ctx.groupMembers = installer(groupMembership(ctx, options.groupHeartbeat));
+  }
   const bus = { ...busApi<D>(ctx, registry), ...extend(installer) };
   // Features that need the assembled bus (its public API) are installed last.
   attach?.(bus, installer);

@@ -21,6 +21,7 @@ import type { Batcher } from './batcher.js';
 import { burstClock } from './clock.js';
 import type { DuplicateWatch } from './duplicate-node.js';
 import { Emitter } from './emitter.js';
+import type { GroupMembers } from './group-members.js';
 import type { Instrumentation } from './instrumentation.js';
 import {
   type BatchSettings,
@@ -84,6 +85,8 @@ export interface BusContext {
   readonly system: Map<string, SystemClient>;
   /** The duplicate-node watch, set once by createBus (it sends through a system port). */
   duplicates: DuplicateWatch | undefined;
+  /** Consumer-group membership (group-members.ts), on transports that serve groups. */
+  groupMembers: GroupMembers | undefined;
   /** The transport outage a coming gap will cover: since when (undefined: none) and why (gaps.ts). */
   readonly outage: { since: number | undefined; reason: string };
   state: BusState;
@@ -169,6 +172,7 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
         : createReplayGate(fresh.shared, nodeId, replayTtlMs(fresh), now),
     system: new Map(),
     duplicates: undefined,
+    groupMembers: undefined,
     outage: { since: undefined, reason: '' },
     state: 'idle',
     starting: undefined,

@@ -87,16 +87,20 @@ let turn = 0;
 
 /**
  * Hands a message the transport delivered for `group` to one of this node's subscriptions of
- * that group (those that take its event), in turn. False when none is left (it arrived after the
- * last one unsubscribed): it is counted as unrouted.
+ * that group (those that take its event), in turn: the first that takes it at or after the turn's
+ * position. Allocates nothing per message. False when none takes it (it arrived after the last
+ * one unsubscribed): it is counted as unrouted.
  */
 export function dispatchGroup(ctx: BusContext, group: string, message: Message): boolean {
-  const state = ctx.groups.get(group)?.get(message.topic);
-  if (!state) return false;
-  const takers = state.subs.filter((s) => s.events === undefined || s.events.has(message.event));
-  if (takers.length === 0) return false;
+  const subs = ctx.groups.get(group)?.get(message.topic)?.subs;
+  if (subs === undefined || subs.length === 0) return false;
+  const n = subs.length;
   turn = (turn + 1) % 1_000_000_007;
-  const sub = takers[turn % takers.length]!;
-  sub.queue.push(message);
-  return true;
+  for (let k = 0; k < n; k++) {
+    const sub = subs[(turn + k) % n]!;
+    if (sub.events !== undefined && !sub.events.has(message.event)) continue;
+    sub.queue.push(message);
+    return true;
+  }
+  return false;
 }

@@ -168,13 +168,18 @@ export async function unsubscribe(ctx: BusContext, sub: SubState, error?: unknow
  */
 async function leaveGroup(ctx: BusContext, sub: SubState, group: string): Promise<void> {
   const key = groupChannelKey(sub.topic, group);
+  let drained = false;
   try {
     await channelOp(ctx, key, () => ctx.transport.unsubscribe(sub.topic, group));
+    drained = true;
   } finally {
     const table = tableOf(ctx, group);
     if (sub.close()) table.remove(sub);
     if (table.count(sub.topic) > 0 && ctx.state === 'started') {
       await channelOp(ctx, key, () => ctx.transport.subscribe(sub.topic, group));
+    } else if (drained) {
+      // Drained: nothing it was handed is lost, so the others signal no gap for it.
+      ctx.groupMembers?.left(sub.topic, group);
     }
   }
 }
@@ -186,9 +191,13 @@ function subscribeKey(
   group: string | undefined,
   template: boolean,
 ): Promise<void> {
-  return group === undefined
-    ? serverSubscribe(ctx, topic, template)
-    : ctx.transport.subscribe(topic, group);
+  return group === undefined ? serverSubscribe(ctx, topic, template) : joinGroup(ctx, topic, group);
+}
+
+/** A group's server subscription, announced first to the group's other members. */
+async function joinGroup(ctx: BusContext, topic: string, group: string): Promise<void> {
+  await ctx.groupMembers?.joining(topic, group);
+  await ctx.transport.subscribe(topic, group);
 }
 
 /** Serializes server-side (un)subscribe calls per channel, so they reach the server in order. */

@@ -162,6 +162,16 @@ export interface Gap {
   readonly to: number;
   readonly transport: string;
   readonly reason: string;
+  /**
+   * Set when a member of a consumer group was lost (group-members.ts): only the messages of
+   * `topic` that the server had handed to that member may be lost, and only this group's
+   * subscriptions are told.
+   */
+  readonly group?: string;
+  /** The group's topic, with `group`. */
+  readonly topic?: string;
+  /** The lost member's node, with `group`. */
+  readonly node?: string;
 }
 
 /** Options of one subscription. `M` is the message type the handler receives. */
@@ -189,7 +199,10 @@ export interface SubscribeOptions<E extends string = string, M = Message> {
   readonly subscriber?: Subscriber;
   /** Unsubscribes when aborted. */
   readonly signal?: AbortSignal;
-  /** Called when messages on this topic may have been lost (reconnect, failover). */
+  /**
+   * Called when messages on this topic may have been lost (reconnect, failover; on a group
+   * subscription also when a member of its group died: the gap then names `group` and `node`).
+   */
   readonly onGap?: (gap: Gap) => void;
   /**
    * A consumer group: each message of the topic goes to ONE subscription of this group among

@@ -10,7 +10,7 @@ import {
   escapeToken,
   natsTenantPrefix,
   subjectOf,
-  templateSubject,
+  templatePattern,
 } from '../../src/adapters/nats/subjects.js';
 
 const VALID_SUBJECT = /^[A-Za-z0-9_~-]+(\.[A-Za-z0-9_~-]+)*$/;
@@ -51,9 +51,12 @@ describe('nats subjects', () => {
     );
   });
 
-  it('maps a template to NATS wildcards where a parameter fills a segment', () => {
-    expect(templateSubject('herald', 'room:{roomId}')).toBe('herald.room.*');
-    expect(templateSubject('herald', 'shard:{shard}:jobs')).toBe('herald.shard.*.jobs');
-    expect(templateSubject('herald', 'user-{id}:feed')).toBeUndefined();
+  it('maps a template to NATS wildcards, one token per parameter segment', () => {
+    expect(templatePattern('herald', 'room:{roomId}')).toBe('herald.room.*');
+    expect(templatePattern('herald', 'shard:{shard}:jobs')).toBe('herald.shard.*.jobs');
+    expect(templatePattern('herald', 'health:node:{node}')).toBe('herald.health.node.*');
+    // A segment mixing text and a parameter matches more; the bus keeps the template's topics.
+    expect(templatePattern('herald', 'user-{id}:feed')).toBe('herald.*.feed');
+    expect(templatePattern('herald', `${'a'.repeat(1100)}:{id}`)).toBeUndefined();
   });
 });

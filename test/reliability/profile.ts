@@ -30,6 +30,15 @@ export const profile = {
     minUpMs: 1000,
     maxUpMs: 3000,
   },
+  /** NATS, a consumer group of 3 member processes: one member SIGKILLed and restarted per round. */
+  natsGroup: {
+    rate: 2000,
+    kills: full ? 6 : 2,
+    steadyMs: full ? 5000 : 3000,
+    /** Membership heartbeat and timeout of the members (`groupHeartbeat`). */
+    heartbeatMs: 300,
+    timeoutMs: 1500,
+  },
   /** NATS, a private three-node cluster: the receiver's node killed (SIGKILL) and restarted. */
   natsCluster: {
     rate: 5000,

@@ -6,7 +6,7 @@
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { TransportSink } from '../transport.js';
-import { channelOf, escapeToken, MAX_SUBJECT_BYTES } from './subjects.js';
+import { channelOf } from './subjects.js';
 
 /** The key of a channel's server subscription: plain and group ones are separate. */
 export const subKey = (channel: string, group: string | undefined): string =>
@@ -44,18 +44,6 @@ export function listenChannel(
       on.sink()?.groupMessage?.(channel, group, msg.data);
     },
   });
-}
-
-/**
- * The wildcard subject of a topic template under `prefix`: each segment with a `{param}` becomes
- * `*` (one token), every other segment is escaped as in `subjectOf`. A segment that mixes text
- * and a parameter (`v{n}`) also becomes `*`: the pattern then matches more, and the bus keeps
- * only the template's own topics. Undefined when the subject would exceed NATS's limit.
- */
-export function templatePattern(prefix: string, template: string): string | undefined {
-  const tokens = template.split(':').map((s) => (s.includes('{') ? '*' : escapeToken(s)));
-  const subject = `${prefix}.${tokens.join('.')}`;
-  return Buffer.byteLength(subject, 'utf8') <= MAX_SUBJECT_BYTES ? subject : undefined;
 }
 
 /**

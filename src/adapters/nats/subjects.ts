@@ -91,18 +91,14 @@ export function natsTenantPrefix(tenantId: string, base: string): string {
 }
 
 /**
- * The NATS subscription subject of a topic template (`room:{id}` → `<prefix>.room.*`): a segment
- * that is one whole `{param}` becomes the wildcard `*`, every other segment is escaped as in
- * {@link subjectOf}. Undefined when a parameter shares a segment with other text (no NATS
- * wildcard matches part of a token) or the subject would be derived (hashed).
+ * The wildcard subject of a topic template under `prefix` (`room:{id}` → `<prefix>.room.*`):
+ * each segment with a `{param}` becomes `*` (one token), every other segment is escaped as in
+ * {@link subjectOf}. A segment that mixes text and a parameter (`v{n}`) also becomes `*`: the
+ * pattern then matches more, and the bus keeps only the template's own topics. Undefined when
+ * the subject would exceed {@link MAX_SUBJECT_BYTES}.
  */
-export function templateSubject(prefix: string, template: string): string | undefined {
-  const tokens: string[] = [];
-  for (const segment of template.split(':')) {
-    if (/^\{[^{}]+\}$/.test(segment)) tokens.push('*');
-    else if (/[{}]/.test(segment)) return undefined;
-    else tokens.push(escapeToken(segment));
-  }
+export function templatePattern(prefix: string, template: string): string | undefined {
+  const tokens = template.split(':').map((s) => (s.includes('{') ? '*' : escapeToken(s)));
   const subject = `${prefix}.${tokens.join('.')}`;
   return Buffer.byteLength(subject, 'utf8') <= MAX_SUBJECT_BYTES ? subject : undefined;
 }
