@@ -1,0 +1,67 @@
+/**
+ * A link's publish step: one (S)PUBLISH per message on the publish connection, or, with
+ * `pipeline: true`, the publishes of one tick written as one pipeline (one socket write, each
+ * still its own command with its own reply). The hot path: no async frames, each one would be a
+ * promise and a microtask more per message.
+ */
+import { type LinkState, notReady, ready } from './link-state.js';
+
+const ignore = (): void => {};
+
+/** Sends one (S)PUBLISH now; resolves once the server took it. */
+function sendOne(s: LinkState, name: string, data: string): Promise<void> {
+  const sent: Promise<unknown> = s.sharded
+    ? s.pub.redis.spublish(name, data)
+    : s.pub.redis.publish(name, data);
+  return sent.then(ignore);
+}
+
+/** Resolves once the server took the message. */
+export function publishRaw(s: LinkState, name: string, data: string): Promise<void> {
+  if (!ready(s.pub)) return Promise.reject(notReady(s, 'publish', name));
+  if (!s.config.pipeline) return sendOne(s, name, data);
+  return new Promise<void>((resolve, reject) => {
+    if (s.tick === undefined) {
+      s.tick = [];
+      queueMicrotask(() => flushTick(s));
+    }
+    s.tick.push({ name, data, resolve, reject });
+  });
+}
+
+/**
+ * Writes the publishes of one tick as one pipeline: one socket write for all of them, each
+ * still its own (S)PUBLISH with its own reply, in the order they were made.
+ */
+function flushTick(s: LinkState): void {
+  const held = s.tick!;
+  s.tick = undefined;
+  if (!ready(s.pub)) {
+    for (const h of held) h.reject(notReady(s, 'publish', h.name));
+    return;
+  }
+  if (held.length === 1) {
+    const h = held[0]!;
+    sendOne(s, h.name, h.data).then(h.resolve, h.reject);
+    return;
+  }
+  const pipeline = s.pub.redis.pipeline();
+  for (const h of held) {
+    if (s.sharded) pipeline.spublish(h.name, h.data);
+    else pipeline.publish(h.name, h.data);
+  }
+  pipeline.exec().then(
+    (results) => {
+      for (let i = 0; i < held.length; i++) {
+        // No reply is no proof the server took it: only an error-free reply resolves.
+        const reply = results?.[i];
+        if (reply === undefined) held[i]!.reject(new Error('the pipeline returned no reply'));
+        else if (reply[0]) held[i]!.reject(reply[0]);
+        else held[i]!.resolve();
+      }
+    },
+    (error: unknown) => {
+      for (const h of held) h.reject(error);
+    },
+  );
+}
