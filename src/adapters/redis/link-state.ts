@@ -43,6 +43,10 @@ export interface LinkState {
   probeArrived: (() => void) | undefined;
   /** Publishes of the current tick, written together when it ends (config.pipeline). */
   tick: Held[] | undefined;
+  /** Without `pipeline`: a publish was written in this tick (the first goes out at once). */
+  written: boolean;
+  /** The publish socket, corked for the rest of this tick once a second publish came. */
+  corked: { uncork(): void } | undefined;
   /** The link itself, as the hooks report it (set once, right after the state). */
   link: Link;
 }

@@ -96,6 +96,8 @@ export function createLink(
     expectedProbe: undefined,
     probeArrived: undefined,
     tick: undefined,
+    written: false,
+    corked: undefined,
     link: undefined as unknown as Link,
   };
   s.link = {
