@@ -4,7 +4,7 @@
  * ioredis, and Herald's Redis transport. All run on the same installed ioredis, stated in the JSON.
  */
 
-import { createSecretKey } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { redisTransport } from '../../src/adapters/redis/index.js';
 import { createValidator } from '../../src/internal.js';
@@ -31,7 +31,8 @@ export interface RawRedisOptions {
 export function rawRedisSystem(options: RawRedisOptions): System {
   const deliveries = new Deliveries();
   const latencies = new Latencies();
-  const channel = `bench:${options.id}`;
+  // A run of its own: two benches on one Redis (several checkouts on one machine) never cross-talk.
+  const channel = `bench:${options.id}:${randomBytes(4).toString('hex')}`;
   const validator = createValidator(PostedSchema);
   const codec = createSignedJson(createSecretKey(KEY_BYTES), (v) => validator.check(v));
   let publisher: Redis | undefined;
@@ -122,6 +123,8 @@ const MODES: Record<HeraldRedisMode, { id: string; label: string; note: string }
 export function heraldRedisSystem(load: Load, mode: HeraldRedisMode = 'default'): System {
   const ioredis = versionOf('ioredis');
   const { id, label, note } = MODES[mode];
+  // One prefix for both buses of this system, of its own: concurrent benches never cross-talk.
+  const prefix = `herald-bench-${mode}-${randomBytes(4).toString('hex')}:`;
   return heraldPairSystem({
     id,
     label,
@@ -133,7 +136,7 @@ export function heraldRedisSystem(load: Load, mode: HeraldRedisMode = 'default')
     transport: () =>
       redisTransport({
         ...REDIS,
-        prefix: `herald-bench-${mode}:`,
+        prefix,
         ...(mode === 'pipelined' ? { pipeline: true } : {}),
       }),
   });

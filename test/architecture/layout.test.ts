@@ -115,11 +115,6 @@ describe('the tree', () => {
 const KNOWN_DEBTS: Readonly<Record<string, number>> = {
   'src/adapters/local.ts createLocalHub': 112,
   'src/adapters/local.ts transport': 86,
-  'src/adapters/redis/cluster.ts createClusterRouter': 147,
-  'src/adapters/redis/connection.ts openConnection': 127,
-  'src/adapters/redis/index.ts redisTransport': 264,
-  'src/adapters/redis/link.ts': 372,
-  'src/adapters/redis/link.ts createLink': 295,
 };
 
 /** The debt a problem line is about (`file name` or `file`), and its size; else undefined. */

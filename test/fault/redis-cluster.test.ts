@@ -1,7 +1,8 @@
 /**
  * Fault test of the Redis transport in cluster mode, on a private 3-master cluster: the master
  * that owns the stream's channel is killed and restarted mid-stream. Every message must end as
- * delivered, rejected at publish, or inside a signalled gap.
+ * delivered, rejected at publish, or inside a signalled gap. The same for a template
+ * subscription, whose messages travel on the template's mirror channel (`$tpl:<template>`).
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { redisTransport } from '../../src/adapters/redis/index.js';
@@ -11,6 +12,11 @@ import { sleep } from '../support/ports.js';
 import { type RedisCluster, startRedisCluster } from '../support/redis-server.js';
 import { inCI } from '../support/services.js';
 import { type Harness, harness, streamThrough } from './redis.harness.js';
+import {
+  streamTemplatesThrough,
+  type TemplateHarness,
+  templateHarness,
+} from './redis-templates.harness.js';
 
 let cluster: RedisCluster | undefined;
 try {
@@ -22,7 +28,7 @@ try {
 }
 
 describe.skipIf(!cluster)('redis transport on Redis Cluster under faults', () => {
-  const harnesses: Harness[] = [];
+  const harnesses: (Harness | TemplateHarness)[] = [];
   afterEach(async () => {
     await Promise.all(harnesses.splice(0).map((h) => h.stop()));
   });
@@ -59,6 +65,40 @@ describe.skipIf(!cluster)('redis transport on Redis Cluster under faults', () =>
       `redis cluster resubscribe after a master kill: ${ms} ms from the disconnect, ${(resub?.at ?? 0) - restartedAt} ms after the master was back`,
       books,
     );
+    for (const b of books) {
+      expect(b.silent).toEqual([]);
+      expect(b.rejected + b.inGap).toBeGreaterThan(0);
+    }
+    expect(h.gaps.length).toBeGreaterThanOrEqual(1);
+  }, 90_000);
+
+  it('restores a template subscription (its $tpl: channel) when the master of that channel is killed', async () => {
+    if (!cluster) return;
+    const prefix = uniquePrefix();
+    const nodes = cluster.startupNodes;
+    const make = () => redisTransport({ cluster: { nodes }, prefix, connectTimeoutMs: 3000 });
+    const h = await templateHarness(make(), [make()]);
+    harnesses.push(h);
+    const mirror = `${prefix}$tpl:fleet:{node}`;
+    const admin = await adminClient(cluster.nodes[0]?.url ?? '');
+    const slots = (await admin.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+    admin.disconnect();
+    const slot = keySlot(mirror);
+    const port = slots.find(([start, end]) => slot >= start && slot <= end)?.[2][1];
+    const owner = cluster.nodes.find((n) => n.port === port);
+    if (!owner) throw new Error(`no master owns slot ${slot}`);
+
+    const books = await streamTemplatesThrough(h, async () => {
+      await owner.kill('SIGKILL');
+      await sleep(500);
+      await owner.restart();
+    });
+    console.log('redis cluster template subscription through a master kill', books);
+    // The restarted master knows nothing: the subscriber there is the transport's resubscribe.
+    const check = await adminClient(owner.url);
+    const counts = (await check.call('PUBSUB', 'SHARDNUMSUB', mirror)) as [string, number];
+    check.disconnect();
+    expect(Number(counts[1])).toBe(1);
     for (const b of books) {
       expect(b.silent).toEqual([]);
       expect(b.rejected + b.inGap).toBeGreaterThan(0);

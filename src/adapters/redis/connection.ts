@@ -13,8 +13,8 @@
  * runs after the poll phase): a busy event loop is not a silent server.
  */
 import type { Redis, RedisOptions } from 'ioredis';
-import { watchSilence } from '../silence.js';
 import { ioredis } from './driver.js';
+import { beat, type HeartbeatState, kill, listen } from './heartbeat.js';
 import type { RedisNode, ResolvedRedisOptions } from './options.js';
 
 /** What a connection is for. */
@@ -42,16 +42,9 @@ export interface Connection {
 export const reconnectDelay = (attempt: number, maxMs: number): number =>
   Math.min(maxMs, 25 * 2 ** Math.min(attempt, 16));
 
-const isPong = (reply: unknown): boolean =>
-  reply === 'PONG' || (Array.isArray(reply) && String(reply[0]).toLowerCase() === 'pong');
-
-/** Opens (lazily) a connection to `node`; call `redis.connect()` to start it. */
-export function openConnection(
-  config: ResolvedRedisOptions,
-  node: RedisNode,
-  role: Role,
-): Connection {
-  const forced: RedisOptions = {
+/** The options ioredis gets, whatever the user's: see the module doc. */
+function forcedOptions(config: ResolvedRedisOptions, role: Role): RedisOptions {
+  return {
     lazyConnect: true,
     // Publishes must reject while down (or be held by the transport's own bounded buffer).
     enableOfflineQueue: false,
@@ -65,99 +58,49 @@ export function openConnection(
     connectionName: `${config.base.connectionName ?? 'herald'}-${role === 'publisher' ? 'pub' : 'sub'}`,
     retryStrategy: (attempt: number) => reconnectDelay(attempt, config.maxReconnectDelayMs),
   };
+}
+
+/** Opens (lazily) a connection to `node`; call `redis.connect()` to start it. */
+export function openConnection(
+  config: ResolvedRedisOptions,
+  node: RedisNode,
+  role: Role,
+): Connection {
+  const forced = forcedOptions(config, role);
   const redis = config.client
     ? // RedisClient is the structural public type of an ioredis client.
       (config.client.duplicate(forced) as Redis)
     : new (ioredis().Redis)({ ...config.base, host: node.host, port: node.port, ...forced });
-
-  let lastGood = Date.now();
-  let killReason: string | undefined;
-  let lastError: string | undefined;
-  let handshakeSince: number | undefined;
-  let pinging = false;
-  let interval: NodeJS.Timeout | undefined;
-  // When bytes last arrived on the current socket.
-  let heard = Date.now();
-  const hear = (): void => {
-    heard = Date.now();
+  const c: HeartbeatState = {
+    redis,
+    timeoutMs: config.heartbeatTimeoutMs,
+    lastGood: Date.now(),
+    killReason: undefined,
+    lastError: undefined,
+    handshakeSince: undefined,
+    pinging: false,
+    heard: Date.now(),
   };
-
-  redis.on('error', (error: Error) => {
-    lastError = error.message;
-    // ioredis got a reply it did not expect (e.g. a server-initiated SUNSUBSCRIBE after a slot
-    // migration): its command queue is out of step, so start over on a fresh connection.
-    if (error.message.includes('Command queue state error')) kill('protocol out of step');
-  });
-  redis.on('connect', () => {
-    handshakeSince = Date.now();
-    heard = Date.now();
-    redis.stream?.on('data', hear);
-  });
-  redis.on('ready', () => {
-    handshakeSince = undefined;
-    lastGood = Date.now();
-  });
-  redis.on('close', () => (handshakeSince = undefined));
-
-  function kill(reason: string): void {
-    const stream = redis.stream;
-    if (!stream || stream.destroyed) return;
-    killReason ??= reason;
-    stream.destroy();
-  }
-
-  function tick(): void {
-    const now = Date.now();
-    const timeoutMs = config.heartbeatTimeoutMs;
-    if (redis.status === 'connect' && handshakeSince !== undefined) {
-      if (now - handshakeSince > timeoutMs)
-        kill(`handshake timeout: no reply within ${timeoutMs} ms`);
-      return;
-    }
-    if (redis.status !== 'ready' || pinging) return;
-    pinging = true;
-    const stream = redis.stream;
-    const watch = watchSilence(
-      timeoutMs,
-      now,
-      () => heard,
-      () => {
-        if (redis.stream === stream)
-          kill(`heartbeat timeout: no PONG, and no other byte, within ${timeoutMs} ms`);
-      },
-    );
-    redis.ping().then(
-      (reply) => {
-        watch.cancel();
-        pinging = false;
-        if (isPong(reply)) lastGood = now;
-        else kill('unexpected reply to PING');
-      },
-      () => {
-        watch.cancel();
-        pinging = false;
-      },
-    );
-  }
-
+  listen(c);
+  let interval: NodeJS.Timeout | undefined;
   return {
     redis,
     role,
     get lastGood() {
-      return lastGood;
+      return c.lastGood;
     },
     get lastError() {
-      return lastError;
+      return c.lastError;
     },
     takeReason() {
-      const reason = killReason ?? lastError ?? 'connection closed';
-      killReason = undefined;
-      lastError = undefined;
+      const reason = c.killReason ?? c.lastError ?? 'connection closed';
+      c.killReason = undefined;
+      c.lastError = undefined;
       return reason;
     },
-    kill,
+    kill: (reason) => kill(c, reason),
     startHeartbeat() {
-      interval ??= setInterval(tick, config.heartbeatMs);
+      interval ??= setInterval(() => beat(c), config.heartbeatMs);
       interval.unref();
     },
     async close() {

@@ -62,8 +62,10 @@ export interface RedisTransportOptions {
   readonly maxReconnectDelayMs?: number;
   /**
    * Writes the publishes made in one tick to the socket together, at the end of the tick: one
-   * write and one system call for all of them. Each is still its own PUBLISH with its own reply
-   * and its own outcome, in the order it was made, so receivers see no difference.
+   * write and one system call for all of them, the first one too (without it, the first publish
+   * of a tick is written at once and only the rest of the tick share one write). Each is still its
+   * own PUBLISH with its own reply and its own outcome, in the order it was made, so receivers
+   * see no difference.
    *
    * Opt-in: on this project's bench it carries about 1.45× the messages per second under load,
    * but at a steady 5,000 msg/s its p99 latency is 2-3× that of one write per publish (raw
