@@ -58,7 +58,9 @@ async function templateReceivesEveryTopic(h: Harness): Promise<void> {
   await a!.broadcast(feed(h, 'x'), 'posted', posted(1));
   await a!.broadcast(feed(h, 'y'), 'posted', posted(2));
   await b!.broadcast(feed(h, 'z'), 'posted', posted(3, 'b'));
+  // A fence proves arrival on its own topic only (a cluster carries topics on several sockets).
   await h.fence(a!, feed(h, 'x'), [inbox]);
+  await h.fence(a!, feed(h, 'y'), [inbox]);
   const got = inbox.messages.filter((m) => m.event === 'posted');
   // Local and remote messages do not share one order: compare by topic.
   const seen = got.map((m) => [m.topic, m.params.item, m.meta.local]);
@@ -87,8 +89,12 @@ async function templateAndConcreteOnce(h: Harness): Promise<void> {
   for (let n = 0; n < 5; n++) {
     await a!.broadcast(feed(h, n % 2 === 0 ? 'x' : `y${n}`), 'posted', posted(n));
   }
+  // A fence proves arrival (and no duplicate) on its own topic only: fence every topic sent on.
   await h.fence(a!, feed(h, 'x'), [all, one, only]);
-  expect(numbers(all.messages)).toEqual([0, 1, 2, 3, 4]);
+  await h.fence(a!, feed(h, 'y1'), [all]);
+  await h.fence(a!, feed(h, 'y3'), [all]);
+  // Each topic's messages once; order across topics is not part of the contract.
+  expect(numbers(all.messages).sort((p, q) => p - q)).toEqual([0, 1, 2, 3, 4]);
   expect(numbers(one.messages)).toEqual([0, 2, 4]);
   expect(numbers(only.messages)).toEqual([0, 2, 4]);
   // c heard nothing of y1, y3: the template subscription elsewhere cost it nothing.
