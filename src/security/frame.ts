@@ -7,7 +7,8 @@
  *
  * Writing is string concatenation in a fixed order; reading takes the head apart with one
  * anchored pattern before any signature check (bounded: at most 512 characters), and the body
- * only after one (depth, duplicate and forbidden keys scanned before `JSON.parse`).
+ * only after one (depth, duplicate and forbidden keys refused with the structural scan's verdict:
+ * json-parse.ts).
  */
 import {
   type DecodeAllResult,
@@ -18,7 +19,7 @@ import {
   MAX_BATCH,
   refuse,
 } from './envelope.js';
-import { scanJson } from './json-guard.js';
+import { parseJson } from './json-parse.js';
 import { RejectReason } from './reasons.js';
 
 /** Longest head accepted, in characters (4 keys of 64-character ids, node, epoch, tenant). */
@@ -101,15 +102,13 @@ export function readBody(
   maxDepth: number,
 ): DecodeAllResult {
   // The body array and the message array hold `data`: two levels more than its own.
-  const problem = scanJson(body, maxDepth + 2);
-  if (problem !== undefined)
+  const parsed = parseJson(body, maxDepth + 2);
+  if (!parsed.ok) {
+    const { problem } = parsed;
+    if (problem === 'malformed') return refuse(RejectReason.Malformed, 'body is not JSON', signer);
     return refuse(problem, `payload refused: ${problem.replace('_', ' ')}`, signer);
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return refuse(RejectReason.Malformed, 'body is not JSON', signer);
   }
+  const value = parsed.value;
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_BATCH)
     return refuse(RejectReason.Malformed, `body is not 1-${MAX_BATCH} messages`, signer);
   // Each message of a batch reports its share of the bytes that carried it.
