@@ -114,8 +114,6 @@ describe('the tree', () => {
  * until this list is empty.
  */
 const KNOWN_DEBTS: Readonly<Record<string, number>> = {
-  'src/adapters/local.ts createLocalHub': 112,
-  'src/adapters/local.ts transport': 86,
   'src/adapters/nats/index.ts natsTransport': 258,
   'src/adapters/postgres/index.ts postgresTransport': 239,
   'src/adapters/postgres/listener.ts openListener': 92,
