@@ -127,6 +127,9 @@ function deliver(
   }
 }
 
+/** What a publish the hub took resolves to: one settled promise, not one per message. */
+const TAKEN: Promise<void> = Promise.resolve();
+
 /** A member's connection: its state and when it last changed. */
 interface Link {
   member: Member | undefined;
@@ -182,10 +185,12 @@ function memberTransport(hub: Hub): Transport {
       setState(link, ConnectionState.Connected);
       sink.event({ type: 'connected' });
     },
-    async publish(channel, data, template) {
+    publish(channel, data, template) {
       const { member } = link;
-      if (!member || link.state !== ConnectionState.Connected) throw notConnected(link, 'publish');
+      if (!member || link.state !== ConnectionState.Connected)
+        return Promise.reject(notConnected(link, 'publish'));
       deliver(hub, member, channel, data, template);
+      return TAKEN;
     },
     subscribe: async (channel) => listen(hub.byChannel, 'channels', channel),
     unsubscribe: async (channel) => unlisten(hub.byChannel, 'channels', channel),

@@ -59,13 +59,29 @@ export function headText(
  */
 export function itemJson(f: ItemFields): string {
   const data = JSON.stringify(f.data);
-  let json = `[${f.seq},${f.time},${JSON.stringify(f.topic)},${JSON.stringify(f.event)},${f.version},${data === undefined ? 'null' : data}`;
+  let json = `[${f.seq},${f.time},${quoted(f.topic)},${quoted(f.event)},${f.version},${data === undefined ? 'null' : data}`;
   const extra =
     f.tracestate !== undefined ? 3 : f.traceparent !== undefined ? 2 : f.to !== undefined ? 1 : 0;
   if (extra > 0) json += `,${optional(f.to)}`;
   if (extra > 1) json += `,${optional(f.traceparent)}`;
   if (extra > 2) json += `,${optional(f.tracestate)}`;
   return `${json}]`;
+}
+
+// The last strings quoted: a stream of publishes repeats its topic and event.
+const lastText = ['', ''];
+const lastJson = ['""', '""'];
+let lastSlot = 0;
+
+/** `JSON.stringify(text)`, remembered for the last two strings quoted. */
+function quoted(text: string): string {
+  if (text === lastText[0]) return lastJson[0]!;
+  if (text === lastText[1]) return lastJson[1]!;
+  const json = JSON.stringify(text);
+  lastSlot ^= 1;
+  lastText[lastSlot] = text;
+  lastJson[lastSlot] = json;
+  return json;
 }
 
 const optional = (value: string | undefined): string =>
