@@ -18,8 +18,8 @@ import {
   type EnvelopeFields,
   headText,
   itemJson,
-  scanJson,
 } from '../../src/internal.js';
+import { parseJson } from '../../src/security/json-parse.js';
 import {
   KEY_BYTES,
   KEYS,
@@ -155,11 +155,11 @@ async function systems(): Promise<System[]> {
     ),
     step(
       'parse',
-      'parse (scanJson + JSON.parse)',
-      'depth/duplicate-key scan then JSON.parse of the body JSON: the decode share of verify',
+      'parse (parseJson: JSON.parse + tree check)',
+      'JSON.parse of the body JSON, then its depth/duplicate/forbidden-key check (the scan on any doubt): the decode share of verify',
       (i) => {
-        const text = bodies[i & 63]!;
-        return scanJson(text, 34) === undefined ? (JSON.parse(text) as number[][])[0]![0]! : 0;
+        const parsed = parseJson(bodies[i & 63]!, 34);
+        return parsed.ok ? (parsed.value as number[][])[0]![0]! : 0;
       },
     ),
     step(

@@ -21,7 +21,7 @@ export function heraldHubSystem(window: number): System {
   return heraldPairSystem({
     id: 'herald-hub',
     label: 'Herald, 2 buses on a local hub',
-    note: `herald ${heraldVersion()}: bus A validates, encodes and HMAC-signs; createLocalHub() carries the JWS string (a setImmediate hop); bus B decodes, verifies, checks replay/skew, validates and dispatches`,
+    note: `herald ${heraldVersion()}: bus A validates, encodes and HMAC-signs; createLocalHub() carries the herald/2 message text (a setImmediate hop); bus B decodes, verifies, checks replay/skew, validates and dispatches`,
     load: { window },
     transport: () => localTransport({ hub }),
   });

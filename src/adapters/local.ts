@@ -4,8 +4,9 @@
  * It behaves like a network: messages are delivered asynchronously, in publish order, only to
  * other connected transports subscribed to the channel, and everything that crosses it is signed
  * and verified by the receiving bus. Templates are native here: a publish carries its topic's
- * template, and a member subscribed to it (and not to the channel) gets the message through it. The default hub is shared by the whole process, so two buses
- * created with the default transport talk to each other; pass your own hub to isolate them.
+ * template, and a member subscribed to it (and not to the channel) gets the message through it.
+ * The default hub is shared by the whole process, so two buses created with the default transport
+ * talk to each other; pass your own hub to isolate them.
  */
 import { ErrorCode, TransportError } from '../errors.js';
 import type { BuiltinTransport } from './builtin.js';
@@ -56,116 +57,160 @@ function leave(index: Map<string, Set<Member>>, key: string, member: Member): vo
 const others = (set: Set<Member> | undefined, self: Member | undefined): boolean =>
   set !== undefined && set.size > (self && set.has(self) ? 1 : 0);
 
+/** The state of one hub: its members, who listens where, and the deliveries not yet made. */
+interface Hub {
+  readonly members: Set<Member>;
+  readonly byChannel: Map<string, Set<Member>>;
+  readonly byTemplate: Map<string, Set<Member>>;
+  /** One delivery queue for the hub keeps publish order across channels and senders. */
+  pending: Pending[];
+  flushing: boolean;
+}
+
 /** Creates an isolated in-process hub. */
 export function createLocalHub(): LocalHub {
-  const members = new Set<Member>();
-  const byChannel = new Map<string, Set<Member>>();
-  const byTemplate = new Map<string, Set<Member>>();
-  // One delivery queue for the hub keeps publish order across channels and senders.
-  const pending: Pending[] = [];
-  let flushing = false;
-
-  const flush = (): void => {
-    flushing = false;
-    // Deliver only what was queued before this flush; later publishes get the next one.
-    const batch = pending.splice(0, pending.length);
-    for (const { member, channel, data, template } of batch) {
-      if (!members.has(member)) continue;
-      if (template === undefined) {
-        if (member.channels.has(channel)) member.sink.message(channel, data);
-      } else if (member.templates.has(template)) member.sink.message(channel, data, template);
-    }
+  const hub: Hub = {
+    members: new Set(),
+    byChannel: new Map(),
+    byTemplate: new Map(),
+    pending: [],
+    flushing: false,
   };
-
   return {
     get size() {
-      return members.size;
+      return hub.members.size;
     },
-    transport(): Transport {
-      let member: Member | undefined;
-      let state: ConnectionState = ConnectionState.Idle;
-      let since = Date.now();
-      const setState = (next: ConnectionState): void => {
-        state = next;
-        since = Date.now();
-      };
-      const notConnected = (what: string): TransportError =>
-        new TransportError(ErrorCode.PublishFailed, `local transport: ${what} while ${state}`, {
-          transport: 'local',
-          hint: 'call bus.start() first, and do not use a bus after bus.stop()',
-        });
-      return {
-        name: 'local',
-        async connect(sink) {
-          member = { sink, channels: new Set(), templates: new Set() };
-          members.add(member);
-          setState(ConnectionState.Connected);
-          sink.event({ type: 'connected' });
-        },
-        async publish(channel, data, template) {
-          if (!member || state !== ConnectionState.Connected) throw notConnected('publish');
-          const targets = byChannel.get(channel);
-          for (const target of targets ?? []) {
-            if (target !== member)
-              pending.push({ member: target, channel, data, template: undefined });
-          }
-          // A member with both gets the message once, through the channel (as on Redis, the bus
-          // would drop the template's copy).
-          const viaTemplate = template === undefined ? undefined : byTemplate.get(template);
-          for (const target of viaTemplate ?? []) {
-            if (target !== member && !targets?.has(target)) {
-              pending.push({ member: target, channel, data, template });
-            }
-          }
-          if (!flushing && pending.length > 0) {
-            flushing = true;
-            setImmediate(flush);
-          }
-        },
-        async subscribe(channel) {
-          if (!member) throw notConnected('subscribe');
-          member.channels.add(channel);
-          join(byChannel, channel, member);
-        },
-        async unsubscribe(channel) {
-          if (!member) return;
-          member.channels.delete(channel);
-          leave(byChannel, channel, member);
-        },
-        async subscribeTemplate(template) {
-          if (!member) throw notConnected('subscribe');
-          member.templates.add(template);
-          join(byTemplate, template, member);
-        },
-        async unsubscribeTemplate(template) {
-          if (!member) return;
-          member.templates.delete(template);
-          leave(byTemplate, template, member);
-        },
-        async close() {
-          if (member) {
-            for (const channel of member.channels) leave(byChannel, channel, member);
-            for (const template of member.templates) leave(byTemplate, template, member);
-            members.delete(member);
-            member.channels.clear();
-            member.templates.clear();
-          }
-          setState(ConnectionState.Closed);
-        },
-        status(): TransportStatus {
-          return {
-            name: 'local',
-            state,
-            since,
-            channels: (member?.channels.size ?? 0) + (member?.templates.size ?? 0),
-            detail: { peers: members.size },
-          };
-        },
-        hasRemoteInterest(channel, template) {
-          if (others(byChannel.get(channel), member)) return true;
-          return template !== undefined && others(byTemplate.get(template), member);
-        },
-      };
+    transport: () => memberTransport(hub),
+  };
+}
+
+/** Delivers what was queued before this flush; later publishes wait for the next one. */
+function flush(hub: Hub): void {
+  hub.flushing = false;
+  const batch = hub.pending;
+  hub.pending = [];
+  for (let i = 0; i < batch.length; i++) {
+    const { member, channel, data, template } = batch[i]!;
+    if (!hub.members.has(member)) continue;
+    if (template === undefined) {
+      if (member.channels.has(channel)) member.sink.message(channel, data);
+    } else if (member.templates.has(template)) member.sink.message(channel, data, template);
+  }
+}
+
+/** Queues `data` for every other member listening on `channel` or on its `template`. */
+function deliver(
+  hub: Hub,
+  from: Member,
+  channel: string,
+  data: string,
+  template: string | undefined,
+): void {
+  const targets = hub.byChannel.get(channel);
+  if (targets !== undefined) {
+    for (const target of targets) {
+      if (target !== from) hub.pending.push({ member: target, channel, data, template: undefined });
+    }
+  }
+  // A member with both gets the message once, through the channel (as on Redis, the bus would
+  // drop the template's copy).
+  const viaTemplate = template === undefined ? undefined : hub.byTemplate.get(template);
+  if (viaTemplate !== undefined) {
+    for (const target of viaTemplate) {
+      if (target !== from && !targets?.has(target))
+        hub.pending.push({ member: target, channel, data, template });
+    }
+  }
+  if (!hub.flushing && hub.pending.length > 0) {
+    hub.flushing = true;
+    setImmediate(flush, hub);
+  }
+}
+
+/** What a publish the hub took resolves to: one settled promise, not one per message. */
+const TAKEN: Promise<void> = Promise.resolve();
+
+/** A member's connection: its state and when it last changed. */
+interface Link {
+  member: Member | undefined;
+  state: ConnectionState;
+  since: number;
+}
+
+const setState = (link: Link, next: ConnectionState): void => {
+  link.state = next;
+  link.since = Date.now();
+};
+
+const notConnected = (link: Link, what: string): TransportError =>
+  new TransportError(ErrorCode.PublishFailed, `local transport: ${what} while ${link.state}`, {
+    transport: 'local',
+    hint: 'call bus.start() first, and do not use a bus after bus.stop()',
+  });
+
+/** Leaves the hub: out of every channel and template, no longer a member. */
+function disconnect(hub: Hub, member: Member): void {
+  for (const channel of member.channels) leave(hub.byChannel, channel, member);
+  for (const template of member.templates) leave(hub.byTemplate, template, member);
+  hub.members.delete(member);
+  member.channels.clear();
+  member.templates.clear();
+}
+
+/** The transport of one member of `hub`. */
+function memberTransport(hub: Hub): Transport {
+  const link: Link = { member: undefined, state: ConnectionState.Idle, since: Date.now() };
+  // Subscribing needs a connection; unsubscribing without one has nothing to undo.
+  const listen = (index: Map<string, Set<Member>>, own: 'channels' | 'templates', key: string) => {
+    const { member } = link;
+    if (!member) throw notConnected(link, 'subscribe');
+    member[own].add(key);
+    join(index, key, member);
+  };
+  const unlisten = (
+    index: Map<string, Set<Member>>,
+    own: 'channels' | 'templates',
+    key: string,
+  ) => {
+    const { member } = link;
+    if (!member) return;
+    member[own].delete(key);
+    leave(index, key, member);
+  };
+  return {
+    name: 'local',
+    async connect(sink) {
+      link.member = { sink, channels: new Set(), templates: new Set() };
+      hub.members.add(link.member);
+      setState(link, ConnectionState.Connected);
+      sink.event({ type: 'connected' });
+    },
+    publish(channel, data, template) {
+      const { member } = link;
+      if (!member || link.state !== ConnectionState.Connected)
+        return Promise.reject(notConnected(link, 'publish'));
+      deliver(hub, member, channel, data, template);
+      return TAKEN;
+    },
+    subscribe: async (channel) => listen(hub.byChannel, 'channels', channel),
+    unsubscribe: async (channel) => unlisten(hub.byChannel, 'channels', channel),
+    subscribeTemplate: async (template) => listen(hub.byTemplate, 'templates', template),
+    unsubscribeTemplate: async (template) => unlisten(hub.byTemplate, 'templates', template),
+    async close() {
+      if (link.member) disconnect(hub, link.member);
+      setState(link, ConnectionState.Closed);
+    },
+    status: (): TransportStatus => ({
+      name: 'local',
+      state: link.state,
+      since: link.since,
+      channels: (link.member?.channels.size ?? 0) + (link.member?.templates.size ?? 0),
+      detail: { peers: hub.members.size },
+    }),
+    hasRemoteInterest(channel, template) {
+      const { member } = link;
+      if (others(hub.byChannel.get(channel), member)) return true;
+      return template !== undefined && others(hub.byTemplate.get(template), member);
     },
   };
 }

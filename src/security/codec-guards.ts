@@ -19,7 +19,10 @@ const PROBLEM_TEXT: Record<JsonProblem, string> = {
  * FORBIDDEN_TOPIC HeraldError naming topic and key when a signing key's scopes exclude it.
  */
 export function createAuthorize(ring: KeyRing): (topic: string) => void {
+  // Topics every signing key may sign (the ring never changes): checked once, not per publish.
+  const allowed = new Set<string>();
   return (topic) => {
+    if (allowed.has(topic)) return;
     if (ring.signing.length === 0) {
       throw new ConfigError(
         `cannot publish on "${topic}": this node holds only public keys, so it verifies but cannot sign`,
@@ -42,8 +45,12 @@ export function createAuthorize(ring: KeyRing): (topic: string) => void {
         );
       }
     }
+    if (allowed.size < ALLOWED_TOPICS) allowed.add(topic);
   };
 }
+
+/** Most topics {@link createAuthorize} remembers; past that, the others are checked each time. */
+const ALLOWED_TOPICS = 1024;
 
 /**
  * Refuses at the sender what every receiver would refuse: `item` is one message's JSON array,

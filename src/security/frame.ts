@@ -7,7 +7,8 @@
  *
  * Writing is string concatenation in a fixed order; reading takes the head apart with one
  * anchored pattern before any signature check (bounded: at most 512 characters), and the body
- * only after one (depth, duplicate and forbidden keys scanned before `JSON.parse`).
+ * only after one (depth, duplicate and forbidden keys refused with the structural scan's verdict:
+ * json-parse.ts).
  */
 import {
   type DecodeAllResult,
@@ -18,7 +19,7 @@ import {
   MAX_BATCH,
   refuse,
 } from './envelope.js';
-import { scanJson } from './json-guard.js';
+import { parseJson } from './json-parse.js';
 import { RejectReason } from './reasons.js';
 
 /** Longest head accepted, in characters (4 keys of 64-character ids, node, epoch, tenant). */
@@ -58,13 +59,29 @@ export function headText(
  */
 export function itemJson(f: ItemFields): string {
   const data = JSON.stringify(f.data);
-  let json = `[${f.seq},${f.time},${JSON.stringify(f.topic)},${JSON.stringify(f.event)},${f.version},${data === undefined ? 'null' : data}`;
+  let json = `[${f.seq},${f.time},${quoted(f.topic)},${quoted(f.event)},${f.version},${data === undefined ? 'null' : data}`;
   const extra =
     f.tracestate !== undefined ? 3 : f.traceparent !== undefined ? 2 : f.to !== undefined ? 1 : 0;
   if (extra > 0) json += `,${optional(f.to)}`;
   if (extra > 1) json += `,${optional(f.traceparent)}`;
   if (extra > 2) json += `,${optional(f.tracestate)}`;
   return `${json}]`;
+}
+
+// The last strings quoted: a stream of publishes repeats its topic and event.
+const lastText = ['', ''];
+const lastJson = ['""', '""'];
+let lastSlot = 0;
+
+/** `JSON.stringify(text)`, remembered for the last two strings quoted. */
+function quoted(text: string): string {
+  if (text === lastText[0]) return lastJson[0]!;
+  if (text === lastText[1]) return lastJson[1]!;
+  const json = JSON.stringify(text);
+  lastSlot ^= 1;
+  lastText[lastSlot] = text;
+  lastJson[lastSlot] = json;
+  return json;
 }
 
 const optional = (value: string | undefined): string =>
@@ -101,15 +118,13 @@ export function readBody(
   maxDepth: number,
 ): DecodeAllResult {
   // The body array and the message array hold `data`: two levels more than its own.
-  const problem = scanJson(body, maxDepth + 2);
-  if (problem !== undefined)
+  const parsed = parseJson(body, maxDepth + 2);
+  if (!parsed.ok) {
+    const { problem } = parsed;
+    if (problem === 'malformed') return refuse(RejectReason.Malformed, 'body is not JSON', signer);
     return refuse(problem, `payload refused: ${problem.replace('_', ' ')}`, signer);
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return refuse(RejectReason.Malformed, 'body is not JSON', signer);
   }
+  const value = parsed.value;
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_BATCH)
     return refuse(RejectReason.Malformed, `body is not 1-${MAX_BATCH} messages`, signer);
   // Each message of a batch reports its share of the bytes that carried it.

@@ -35,9 +35,9 @@ export interface Verifier {
 export function createVerifier(ring: KeyRing, ten: string | undefined): Verifier {
   function one(header: Header, check: (key: ResolvedKey) => boolean): Verified {
     const key = ring.verify.get(header.kid);
-    // Untrusted text: JSON-quoted, so control characters cannot forge log lines.
-    const kid = JSON.stringify(header.kid);
     if (key === undefined) {
+      // Untrusted text: JSON-quoted, so control characters cannot forge log lines.
+      const kid = JSON.stringify(header.kid);
       return ring.retired.has(header.kid)
         ? refuse(RejectReason.RetiredKey, `key ${kid} is retired`, header)
         : refuse(RejectReason.UnknownKey, `key ${kid} is not in the allow-list`, header);
@@ -65,6 +65,9 @@ export function createVerifier(ring: KeyRing, ten: string | undefined): Verifier
 
   function scoped(envelopes: readonly Envelope[], verified: readonly Header[]): DecodeAllResult {
     const single = verified.length === 1 && verified[0]!.kid === envelopes[0]?.kid;
+    // One key, the one the envelopes name: each is kept as it is when its scopes allow it.
+    if (single && allAllowed(ring.verify.get(verified[0]!.kid), envelopes))
+      return { ok: true, envelopes };
     const out: Envelope[] = [];
     for (const env of envelopes) {
       let allowed: Header | undefined;
@@ -90,6 +93,13 @@ export function createVerifier(ring: KeyRing, ten: string | undefined): Verifier
   }
 
   return { one, scoped };
+}
+
+/** True when `key`'s scopes allow the topic of every envelope. */
+function allAllowed(key: ResolvedKey | undefined, envelopes: readonly Envelope[]): boolean {
+  if (key === undefined) return false;
+  for (const env of envelopes) if (!key.scope.allows(env.topic)) return false;
+  return true;
 }
 
 /** True when `key` is an HS256 key (its MAC is bound once per codec, hmac.ts). */

@@ -88,40 +88,9 @@ describe('the tree', () => {
     expect(files.filter((f) => f.includes('/generated/'))).toEqual([]);
   });
 
-  it('keeps every layout rule, but for the known debts, none of which may grow', {
+  it('keeps every layout rule: no file over 300 lines, no function over 80, no folder cycle', {
     timeout: 120_000,
   }, () => {
-    const problems = layoutProblems(ROOT);
-    const seen = new Set<string>();
-    const unexpected = problems.filter((problem) => {
-      const debt = debtOf(problem);
-      if (debt === undefined) return true;
-      const ceiling = KNOWN_DEBTS[debt.key];
-      if (ceiling === undefined || debt.lines > ceiling) return true;
-      seen.add(debt.key);
-      return false;
-    });
-    expect(unexpected).toEqual([]);
-    // A debt paid off leaves the list, so the list never hides a new one of the same name.
-    expect(Object.keys(KNOWN_DEBTS).filter((key) => !seen.has(key))).toEqual([]);
+    expect(layoutProblems(ROOT)).toEqual([]);
   });
 });
-
-/**
- * Known debts (docs/architecture.md, "Known debts"): functions and files over the limits today,
- * each with its size now as a ceiling. Transport factories are closures whose inner functions count
- * in their length. Issue 14 stays open until this list is empty.
- */
-const KNOWN_DEBTS: Readonly<Record<string, number>> = {
-  'src/adapters/local.ts createLocalHub': 112,
-  'src/adapters/local.ts transport': 86,
-};
-
-/** The debt a problem line is about (`file name` or `file`), and its size; else undefined. */
-function debtOf(problem: string): { key: string; lines: number } | undefined {
-  const fn = /^(\S+):\d+: function (\S+) is (\d+) lines/.exec(problem);
-  if (fn) return { key: `${fn[1]} ${fn[2]}`, lines: Number(fn[3]) };
-  const file = /^(\S+): (\d+) lines/.exec(problem);
-  if (file) return { key: file[1] as string, lines: Number(file[2]) };
-  return undefined;
-}
