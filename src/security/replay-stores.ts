@@ -107,9 +107,11 @@ export function postgresReplayStore(
         `CREATE INDEX IF NOT EXISTS ${index} ON ${qualified} (expires_at)`,
       ]) {
         // Two processes creating the table at once can collide in the catalog: the other won.
+        // 23505: a unique index of the catalog; 42P07: the relation exists; 42710: its row type
+        // exists ("type ... already exists", PostgreSQL creates the type with the table).
         await pool.query(sql).catch((error: unknown) => {
           const code = serverCode(error);
-          if (code !== '23505' && code !== '42P07') throw error;
+          if (code !== '23505' && code !== '42P07' && code !== '42710') throw error;
         });
       }
     })();
