@@ -4,6 +4,7 @@
  * connections, 10 verifications per message) and with one bus holding 10 subscriptions (one
  * server subscription, verified once, dispatched locally). Default settings (micro-batching).
  */
+import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { natsTransport } from '../../src/adapters/nats/index.js';
 import { type Bus, createBus, type Message } from '../../src/index.js';
@@ -67,7 +68,8 @@ export function heraldNatsFanoutSystem(window: number, mode: 'buses' | 'local'):
   const deliveries = new Deliveries();
   let publisher: Bus<typeof registry.defs> | undefined;
   const receivers: Bus<typeof registry.defs>[] = [];
-  const transport = () => natsTransport({ url: NATS_URL, prefix: `herald-bench-fanout-${mode}` });
+  const prefix = `herald-bench-fanout-${mode}-${randomBytes(4).toString('hex')}`;
+  const transport = () => natsTransport({ url: NATS_URL, prefix });
   const handler = (message: Message): void => {
     if ((message.payload as Posted).n >= 0) deliveries.hit();
   };

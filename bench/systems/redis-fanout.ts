@@ -5,6 +5,7 @@
  * bus holding 10 subscriptions: one server subscription, the message decoded and verified once,
  * then dispatched locally — Phoenix.PubSub's model.
  */
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { redisTransport } from '../../src/adapters/redis/index.js';
 import { type Bus, createBus, type Message } from '../../src/index.js';
@@ -21,7 +22,8 @@ export const FANOUT = 10;
 /** Raw ioredis: one publish connection, {@link FANOUT} subscribe connections. */
 export function rawFanoutSystem(window: number): System {
   const deliveries = new Deliveries();
-  const channel = 'bench:fanout:ioredis';
+  // Of its own per run: concurrent benches on one Redis never cross-talk.
+  const channel = `bench:fanout:ioredis:${randomBytes(4).toString('hex')}`;
   let publisher: Redis | undefined;
   const subscribers: Redis[] = [];
   const ioredis = versionOf('ioredis');
@@ -68,7 +70,8 @@ export function heraldFanoutSystem(window: number, mode: 'buses' | 'local'): Sys
   const deliveries = new Deliveries();
   let publisher: Bus<typeof registry.defs> | undefined;
   const receivers: Bus<typeof registry.defs>[] = [];
-  const transport = () => redisTransport({ ...REDIS, prefix: `herald-bench-fanout-${mode}:` });
+  const prefix = `herald-bench-fanout-${mode}-${randomBytes(4).toString('hex')}:`;
+  const transport = () => redisTransport({ ...REDIS, prefix });
   const handler = (message: Message): void => {
     if ((message.payload as Posted).n >= 0) deliveries.hit();
   };
