@@ -26,7 +26,8 @@ export const postgresOneToOne: Scenario = {
     return [
       heraldPostgresSystem(LOAD, POOL),
       heraldPostgresSystem(LOAD, POOL, false),
-      heraldPostgresSystem(LOAD, POOL, undefined, true),
+      heraldPostgresSystem(LOAD, POOL, undefined, 'template'),
+      heraldPostgresSystem(LOAD, POOL, undefined, 'fleet'),
       rawNotifySystem({
         id: 'pg-notify-pool4',
         label: `raw pg_notify, pool of ${POOL}`,

@@ -36,6 +36,7 @@ export const redisOneToOne: Scenario = {
       heraldRedisSystem(LOAD, 'unbatched'),
       heraldRedisSystem(LOAD, 'pipelined'),
       heraldRedisSystem(LOAD, 'template'),
+      heraldRedisSystem(LOAD, 'fleet'),
       rawRedisSystem({
         id: 'signed-json-ioredis',
         label: 'hand-written signed JSON on ioredis',

@@ -44,6 +44,12 @@ export interface HeraldPairOptions {
    * the template itself (docs/templates.md). @default false: one concrete topic
    */
   readonly template?: boolean;
+  /**
+   * Publish as `template` does, but subscribe to each of the FLEET_TOPICS concrete topics on its
+   * own (FLEET_TOPICS subscriptions): the same traffic as `template`, received by concrete
+   * subscriptions, the reference a template subscription is compared with. @default false
+   */
+  readonly fleet?: boolean;
 }
 
 /** Herald: bus A publishes, bus B's handler receives. */
@@ -77,10 +83,15 @@ export function heraldPairSystem(options: HeraldPairOptions): System {
       });
       await publisher.start();
       await subscriber.start();
-      await subscriber.subscribe(options.template ? FLEET_TEMPLATE : TOPIC, (message: Message) => {
+      const handler = (message: Message): void => {
         latencies.received((message.payload as Posted).n);
         deliveries.hit();
-      });
+      };
+      if (options.fleet) {
+        for (const topic of fleet) await subscriber.subscribe(topic, handler);
+      } else {
+        await subscriber.subscribe(options.template ? FLEET_TEMPLATE : TOPIC, handler);
+      }
       await options.started?.();
     },
     prepare: (n) => latencies.reset(n),
@@ -88,7 +99,9 @@ export function heraldPairSystem(options: HeraldPairOptions): System {
       const bus = publisher!;
       await runLoad(n, options.load, deliveries, (i, at) => {
         latencies.sent(i, at);
-        if (options.template) return bus.broadcast(fleet[i % FLEET_TOPICS]!, 'posted', numbered(i));
+        if (options.template || options.fleet) {
+          return bus.broadcast(fleet[i % FLEET_TOPICS]!, 'posted', numbered(i));
+        }
         return bus.broadcast(TOPIC, 'posted', numbered(i));
       });
       return { latencyMs: latencies.result() };

@@ -135,31 +135,41 @@ export function heraldPostgresSystem(
   load: Load,
   poolSize: number,
   batching?: false,
-  template = false,
+  spread?: 'template' | 'fleet',
 ): System {
+  const template = spread === 'template';
+  const fleet = spread === 'fleet';
   const pgVersion = versionOf('pg');
   const pools: pg.Pool[] = [];
   const off = batching === false;
   return heraldPairSystem({
     id: template
       ? 'herald-postgres-template'
-      : off
-        ? 'herald-postgres-unbatched'
-        : 'herald-postgres',
+      : fleet
+        ? 'herald-postgres-fleet'
+        : off
+          ? 'herald-postgres-unbatched'
+          : 'herald-postgres',
     label: template
       ? `Herald, PostgreSQL, template subscription (pool of ${poolSize})`
-      : off
-        ? `Herald, PostgreSQL, batching: false (pool of ${poolSize})`
-        : `Herald, PostgreSQL transport (pool of ${poolSize})`,
-    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} (the publishes of one tick, and those that wait for a busy pool, share one SELECT pg_notify(...), pg_notify(...) round trip) and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on; ${off ? 'batching: false (one envelope and one NOTIFY per publish)' : 'default options: micro-batching (the first publish of a tick alone, then batches of up to 100 messages kept under the 8000-byte NOTIFY limit)'}${template ? '; publishes round-robin on 1,000 topics of the wildcard template fleet:{node} (each also NOTIFYed on the template channel, in the same statement), the subscriber LISTENs on the template channel' : ''}`,
+      : fleet
+        ? `Herald, PostgreSQL, 1,000 concrete subscriptions (pool of ${poolSize})`
+        : off
+          ? `Herald, PostgreSQL, batching: false (pool of ${poolSize})`
+          : `Herald, PostgreSQL transport (pool of ${poolSize})`,
+    note: `herald ${heraldVersion()} postgresTransport on pg ${pgVersion}, two buses, each NOTIFYing through its own pg.Pool max ${poolSize} (the publishes of one tick, and those that wait for a busy pool, share one SELECT pg_notify(...), pg_notify(...) round trip) and LISTENing on its own client; publishes ${describeLoad(load)}; validation, signing, verification and replay check on; ${off ? 'batching: false (one envelope and one NOTIFY per publish)' : 'default options: micro-batching (the first publish of a tick alone, then batches of up to 100 messages kept under the 8000-byte NOTIFY limit)'}${template ? '; publishes round-robin on 1,000 topics of the wildcard template fleet:{node} (each also NOTIFYed on the template channel, in the same statement), the subscriber LISTENs on the template channel' : ''}${fleet ? '; the traffic of herald-postgres-template (round-robin on 1,000 topics of fleet:{node}, each also NOTIFYed on the template channel), received by 1,000 concrete subscriptions (1,000 LISTEN channels) instead of the template' : ''}`,
     load,
     ...(off ? { batching: false } : {}),
     template,
+    fleet,
     versions: { pg: pgVersion },
     transport() {
       const pool = postgresPool(poolSize);
       pools.push(pool);
-      return postgresTransport({ pool, prefix: template ? 'hbencht' : off ? 'hbenchu' : 'hbench' });
+      return postgresTransport({
+        pool,
+        prefix: template ? 'hbencht' : fleet ? 'hbenchf' : off ? 'hbenchu' : 'hbench',
+      });
     },
     started: () => Promise.all(pools.map((p) => warmPool(p, poolSize))).then(() => undefined),
     async cleanup() {

@@ -94,7 +94,7 @@ export function rawRedisSystem(options: RawRedisOptions): System {
  * `pipelined` is `batching: false, pipeline: true` (the publishes of one tick share one socket
  * write, each its own PUBLISH).
  */
-export type HeraldRedisMode = 'default' | 'unbatched' | 'pipelined' | 'template';
+export type HeraldRedisMode = 'default' | 'unbatched' | 'pipelined' | 'template' | 'fleet';
 
 const MODES: Record<HeraldRedisMode, { id: string; label: string; note: string }> = {
   default: {
@@ -117,6 +117,11 @@ const MODES: Record<HeraldRedisMode, { id: string; label: string; note: string }
     label: 'Herald, Redis, template subscription',
     note: 'default options; publishes round-robin on 1,000 topics of a wildcard template (fleet:n0 … fleet:n999), the subscriber subscribes to the template fleet:{node} (one PSUBSCRIBE)',
   },
+  fleet: {
+    id: 'herald-redis-fleet',
+    label: 'Herald, Redis, 1,000 concrete subscriptions',
+    note: 'default options; the traffic of herald-redis-template (round-robin on fleet:n0 … fleet:n999), received by 1,000 concrete subscriptions (1,000 SUBSCRIBE channels) instead of the template',
+  },
 };
 
 /** Herald's Redis transport, validation and signing on, written as `mode` says. */
@@ -130,8 +135,9 @@ export function heraldRedisSystem(load: Load, mode: HeraldRedisMode = 'default')
     label,
     note: `herald ${heraldVersion()} redisTransport on ioredis ${ioredis}, ${note}, publishes ${describeLoad(load)}, two buses, each with its own publish and subscribe connections; validation, HMAC signing, verification and replay check on`,
     load,
-    ...(mode === 'default' || mode === 'template' ? {} : { batching: false }),
+    ...(mode === 'default' || mode === 'template' || mode === 'fleet' ? {} : { batching: false }),
     template: mode === 'template',
+    fleet: mode === 'fleet',
     versions: { ioredis },
     transport: () =>
       redisTransport({
