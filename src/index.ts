@@ -122,6 +122,7 @@ export type {
   TopicOptions,
 } from './schemas/define.js';
 export { defineTopics, event, rawTopic, topic } from './schemas/define.js';
+export type { DurableOptions } from './schemas/durable.js';
 export type { ParamNames, TopicPattern } from './schemas/template.js';
 export type { CheckFunction, Validator } from './schemas/validator.js';
 export type { EventVersion, EvolveArgs, EvolveOptions, Upcaster } from './schemas/versions.js';

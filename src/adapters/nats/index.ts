@@ -9,7 +9,7 @@
  * `resubscribed` (the bus turns the outage into a gap). Publishes reject with PUBLISH_FAILED
  * while the connection is down.
  *
- * Delivery is at most once, as with NATS core itself: a gap means messages may be lost.
+ * At most once, as NATS core itself (a gap: loss); durable topics are JetStream's: durable-store.ts.
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { ErrorCode, HeraldError, TransportError } from '../../errors.js';
@@ -22,6 +22,7 @@ import {
 } from '../transport.js';
 import { openConnection } from './connection.js';
 import { natsjs } from './driver.js';
+import { withJetStream } from './durable-store.js';
 import * as listen from './listen.js';
 import { type NatsTransportOptions, resolveOptions } from './options.js';
 import { subjectOf } from './subjects.js';
@@ -36,8 +37,10 @@ const SUBJECT_CACHE = 10_000;
 
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** Creates a NATS transport. Invalid options throw a ConfigError here. */
-export function natsTransport(options: NatsTransportOptions = {}): Transport {
+/** Creates a NATS transport, durable topics on JetStream included. Throws a ConfigError on bad options. */
+export const natsTransport = (options: NatsTransportOptions = {}): Transport =>
+  withJetStream(natsCoreTransport(options), resolveOptions(options));
+function natsCoreTransport(options: NatsTransportOptions): Transport {
   natsjs(); // an optional peer: refused here, with its install hint, when it is not installed
   const config = resolveOptions(options);
   const subs = new Map<string, Subscription>();
