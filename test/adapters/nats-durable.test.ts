@@ -6,9 +6,10 @@
  * legitimate replay is accepted and an attacker's re-publish is refused.
  */
 
+import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { afterAll, afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { streamName, streamSubject } from '../../src/adapters/nats/jetstream.js';
+import { consumerName, streamName, streamSubject } from '../../src/adapters/nats/jetstream.js';
 import {
   ConfigError,
   createBus,
@@ -73,6 +74,18 @@ describe('durable topics in the registry', () => {
         }),
       }),
     ).toThrow(/durable.duplicateWindowMs/);
+  });
+
+  it('names streams and consumers as docs/transports/nats.md defines them', () => {
+    const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex').slice(0, 16);
+    expect(streamName('herald', 'orders:{region}')).toBe(
+      `herald_orders__region__${sha('herald\0orders:{region}')}`,
+    );
+    expect(streamName('my.app', 'a.b')).toBe(`my-app_a_b_${sha('my.app\0a.b')}`);
+    expect(consumerName({ kind: 'group', name: 'r.x', channel: 'orders:eu' })).toBe(
+      `g-r_x-${sha('group\0r.x\0orders:eu')}`,
+    );
+    expect(streamSubject('herald', 'orders:{region}')).toBe('herald.orders.*');
   });
 
   it('refuses durable topics at createBus on a transport that cannot store them, naming nats', () => {
