@@ -81,7 +81,9 @@ export async function consumeDurable(
 ): Promise<DurableConsumer> {
   const { stream, name } = await ensureConsumer(host, spec);
   const consumer = await host.js.consumers.get(stream, name);
-  const messages = await consumer.consume({ max_messages: spec.maxInFlight });
+  // Pull requests expire after 5 s (heartbeats every 2.5 s): a restarted server is noticed and
+  // pulled from again within seconds, not after nats.js's default 30 s.
+  const messages = await consumer.consume({ max_messages: spec.maxInFlight, expires: 5_000 });
   const loop = (async () => {
     for await (const m of messages) deliver(deliveryOf(spec.channel, m));
   })().catch(() => undefined);
