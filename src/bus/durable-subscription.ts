@@ -49,9 +49,10 @@ export class DurableSubscription implements Subscription {
     if (store === undefined || !this.#active) return;
     this.#consumer = await store.consume(this.spec, (delivery) => {
       this.#pending++;
-      // One at a time, in log order: the next starts when the previous one is settled.
+      // One at a time, in log order: the next starts when the previous one is settled. Once
+      // closing, the ones not started go back to the server at once (another member takes them).
       this.#chain = this.#chain
-        .then(() => handleDelivery(this.target, delivery))
+        .then(() => (this.#active ? handleDelivery(this.target, delivery) : delivery.nak(0)))
         .catch(() => undefined)
         .then(() => void this.#pending--);
     });

@@ -16,6 +16,8 @@ export interface ConsumerHost {
   readonly jsm: JetStreamManager;
   readonly prefix: string;
   readonly subjectFor: (channel: string) => string;
+  /** A round trip on the store's connection. */
+  readonly flush: () => Promise<void>;
 }
 
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -84,12 +86,21 @@ export async function consumeDurable(
   // Pull requests expire after 5 s (heartbeats every 2.5 s): a restarted server is noticed and
   // pulled from again within seconds, not after nats.js's default 30 s.
   const messages = await consumer.consume({ max_messages: spec.maxInFlight, expires: 5_000 });
+  let stopped = false;
   const loop = (async () => {
-    for await (const m of messages) deliver(deliveryOf(spec.channel, m));
+    for await (const m of messages) {
+      // Pulled after stop: handed back at once, for another member or the next process.
+      if (stopped) m.nak();
+      else deliver(deliveryOf(spec.channel, m));
+    }
   })().catch(() => undefined);
   return {
     async stop() {
-      messages.stop();
+      stopped = true;
+      // Closing unsubscribes the pull inbox; the round trip makes sure the server knows before
+      // anything else is published, so it sends nothing more to a consumer that is gone.
+      await messages.close().catch(() => undefined);
+      await host.flush().catch(() => undefined);
       await loop;
     },
   };

@@ -104,8 +104,9 @@ export function jetstreamStore(config: ResolvedNatsOptions): NatsDurableStore {
       }
     },
     async consume(spec, deliver) {
-      const { js, jsm } = await clients();
-      return consumeDurable({ js, jsm, prefix: config.prefix, subjectFor }, spec, deliver);
+      const { nc, js, jsm } = await clients();
+      const flush = () => nc.flush();
+      return consumeDurable({ js, jsm, prefix: config.prefix, subjectFor, flush }, spec, deliver);
     },
     async close() {
       const open = opening;
