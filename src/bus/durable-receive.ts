@@ -64,7 +64,9 @@ export async function handleDelivery(t: DurableTarget, d: DurableDelivery): Prom
     reject(ctx, rejectionOf(d.channel, env, refused.reason, refused.detail));
     return settle(() => d.term(`refused: ${refused.reason}`));
   }
-  const outcome = await read(t, env);
+  // Most reads settle at once; only a shared-store look-up answers later.
+  const pending = read(t, env);
+  const outcome = pending instanceof Promise ? await pending : pending;
   if (!outcome.ok) {
     const rejection = rejectionOf(d.channel, env, outcome.reason, outcome.detail);
     reject(ctx, outcome.field === undefined ? rejection : { ...rejection, field: outcome.field });
@@ -135,10 +137,15 @@ function read(t: DurableTarget, env: Envelope): Promise<Read> | Read {
       detail: `topic "${resolved.entry.def.template}" has no event "${env.event}"`,
     };
   }
-  return new Promise((resolve) => {
-    const now = t.ctx.versions.read(resolved.entry, entry, env, resolve);
-    if (now !== undefined) resolve(now);
+  let done: ((outcome: Read) => void) | undefined;
+  let late: Read | undefined;
+  const now = t.ctx.versions.read(resolved.entry, entry, env, (outcome) => {
+    if (done === undefined) late = outcome;
+    else done(outcome);
   });
+  if (now !== undefined) return now;
+  if (late !== undefined) return late;
+  return new Promise((resolve) => void (done = resolve));
 }
 
 /** Runs the handler; acknowledges, or redelivers with backoff, or gives up (dead letter). */
@@ -181,9 +188,12 @@ async function run(
       node: ctx.nodeId,
     };
     const instr = ctx.instrumentation;
-    await (instr === undefined || instr.idle?.() === true
-      ? t.handler(message)
-      : instr.process(message, info, () => t.handler(message)));
+    const result =
+      instr === undefined || instr.idle?.() === true
+        ? t.handler(message)
+        : instr.process(message, info, () => t.handler(message));
+    // Any thenable is awaited: its settling is the handler's completion, which acknowledges.
+    if (typeof (result as PromiseLike<void> | undefined)?.then === 'function') await result;
   } catch (error) {
     handlerError(ctx, env.topic, env.event, t.id, error);
     if (d.deliveries < t.redelivery.maxDeliver) {

@@ -73,6 +73,8 @@ async function declareOne(jsm: JetStreamManager, prefix: string, spec: DurableTo
 /** Creates the JetStream store of one NATS transport. */
 export function jetstreamStore(config: ResolvedNatsOptions): NatsDurableStore {
   let opening: Promise<Clients> | undefined;
+  /** The clients once open: a publish then makes no promise to find them. */
+  let open: Clients | undefined;
   const subjectFor = (channel: string): string => subjectOf(config.prefix, channel);
   const fail = (what: string, cause?: unknown): TransportError =>
     new TransportError(ErrorCode.PublishFailed, `nats transport (${config.display}): ${what}`, {
@@ -84,7 +86,8 @@ export function jetstreamStore(config: ResolvedNatsOptions): NatsDurableStore {
     opening ??= (async () => {
       const lib = jetstreamjs();
       const nc = await openConnection({ ...config, name: `${config.name}-jetstream` });
-      return { nc, js: lib.jetstream(nc), jsm: await lib.jetstreamManager(nc) };
+      open = { nc, js: lib.jetstream(nc), jsm: await lib.jetstreamManager(nc) };
+      return open;
     })();
     opening.catch(() => void (opening = undefined));
     return opening;
@@ -97,7 +100,7 @@ export function jetstreamStore(config: ResolvedNatsOptions): NatsDurableStore {
     },
     async append(channel, _template, data, id) {
       try {
-        const { js } = await clients();
+        const { js } = open ?? (await clients());
         await js.publish(subjectFor(channel), data, { msgID: id });
       } catch (error) {
         throw fail(`the server did not store the publish on "${channel}": ${text(error)}`, error);
@@ -109,9 +112,10 @@ export function jetstreamStore(config: ResolvedNatsOptions): NatsDurableStore {
       return consumeDurable({ js, jsm, prefix: config.prefix, subjectFor, flush }, spec, deliver);
     },
     async close() {
-      const open = opening;
+      const was = opening;
       opening = undefined;
-      const c = await open?.catch(() => undefined);
+      open = undefined;
+      const c = await was?.catch(() => undefined);
       await c?.nc.close().catch(() => undefined);
     },
   };
