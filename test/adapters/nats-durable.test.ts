@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { afterAll, afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { natsTransport } from '../../src/adapters/nats/index.js';
 import { consumerName, streamName, streamSubject } from '../../src/adapters/nats/jetstream.js';
 import {
   ConfigError,
@@ -16,6 +17,7 @@ import {
   type DurableOptions,
   defineTopics,
   event,
+  localTransport,
   RegistryError,
   topic,
 } from '../../src/index.js';
@@ -249,6 +251,45 @@ describe.skipIf(!nats.ok)('durable topics on nats (JetStream)', () => {
     await until(() => rejected.length === 1, 'the refusal');
     expect(rejected).toEqual(['replay']);
     expect(got).toEqual([3]);
+  });
+
+  it('opens a durable subscription made before start() once the bus starts', async () => {
+    const p = prefix();
+    const pub = await f.bus('pub', p);
+    await pub.broadcast('orders:eu', 'placed', { n: 1 });
+    const bus = createBus({
+      registry: durableRegistry,
+      keys,
+      nodeId: 'late',
+      log: false,
+      transport: natsTransport({ url, prefix: p }),
+    });
+    const got: number[] = [];
+    const pending = bus.subscribe('orders:eu', (m) => void got.push(m.payload.n), {
+      durable: 'early',
+    });
+    await bus.start();
+    await pending;
+    try {
+      await until(() => got.length === 1, 'the stored message');
+      expect(got).toEqual([1]);
+    } finally {
+      await bus.stop();
+    }
+  });
+
+  it('refuses durable topics at start() on a fallback chain whose transport cannot store them', async () => {
+    const bus = createBus({
+      registry: durableRegistry,
+      keys,
+      log: false,
+      // A chain answers at start, once it knows which member runs.
+      transport: [localTransport(), localTransport()],
+    });
+    const error = await bus.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ topic: 'orders:{region}' });
+    expect((error as ConfigError).hint).toContain('nats');
   });
 
   it('refuses { durable } on a topic that is not durable, and durable with group', async () => {
