@@ -40,7 +40,7 @@ export interface DurableTarget {
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Handles one delivery to its end: acknowledged, redelivered later, or terminated. */
-export async function handleDelivery(t: DurableTarget, d: DurableDelivery): Promise<void> {
+export function handleDelivery(t: DurableTarget, d: DurableDelivery): void | Promise<void> {
   const { ctx } = t;
   const decoded = ctx.codec.decodeAll(d.data);
   if (!decoded.ok) {
@@ -66,7 +66,19 @@ export async function handleDelivery(t: DurableTarget, d: DurableDelivery): Prom
   }
   // Most reads settle at once; only a shared-store look-up answers later.
   const pending = read(t, env);
-  const outcome = pending instanceof Promise ? await pending : pending;
+  if (pending instanceof Promise) return pending.then((read) => afterRead(t, d, env, id, read));
+  return afterRead(t, d, env, id, pending);
+}
+
+/** After the schema read: refused, skipped (an event it does not take), or handled. */
+function afterRead(
+  t: DurableTarget,
+  d: DurableDelivery,
+  env: Envelope,
+  id: string,
+  outcome: Read,
+): void | Promise<void> {
+  const { ctx } = t;
   if (!outcome.ok) {
     const rejection = rejectionOf(d.channel, env, outcome.reason, outcome.detail);
     reject(ctx, outcome.field === undefined ? rejection : { ...rejection, field: outcome.field });
@@ -77,7 +89,7 @@ export async function handleDelivery(t: DurableTarget, d: DurableDelivery): Prom
     remember(t, id, d.position);
     return settle(() => d.ack());
   }
-  await run(t, d, env, id, outcome.payload);
+  return run(t, d, env, id, outcome.payload);
 }
 
 /** Address, freshness against the stored time, and the handled-id memory. */
@@ -149,13 +161,13 @@ function read(t: DurableTarget, env: Envelope): Promise<Read> | Read {
 }
 
 /** Runs the handler; acknowledges, or redelivers with backoff, or gives up (dead letter). */
-async function run(
+function run(
   t: DurableTarget,
   d: DurableDelivery,
   env: Envelope,
   id: string,
   payload: unknown,
-) {
+): void | Promise<void> {
   const { ctx, resolved } = t;
   const version = resolved.entry.events.get(env.event)?.def.version ?? env.version;
   const message: Message = {
@@ -180,40 +192,59 @@ async function run(
   };
   ctx.counters.delivered++;
   t.tally.calls++;
+  const info = {
+    template: resolved.entry.def.template,
+    subscription: t.id,
+    transport: ctx.transport.name,
+    node: ctx.nodeId,
+  };
+  const instr = ctx.instrumentation;
+  let result: unknown;
   try {
-    const info = {
-      template: resolved.entry.def.template,
-      subscription: t.id,
-      transport: ctx.transport.name,
-      node: ctx.nodeId,
-    };
-    const instr = ctx.instrumentation;
-    const result =
+    result =
       instr === undefined || instr.idle?.() === true
         ? t.handler(message)
         : instr.process(message, info, () => t.handler(message));
-    // Any thenable is awaited: its settling is the handler's completion, which acknowledges.
-    if (typeof (result as PromiseLike<void> | undefined)?.then === 'function') await result;
   } catch (error) {
-    handlerError(ctx, env.topic, env.event, t.id, error);
-    if (d.deliveries < t.redelivery.maxDeliver) {
-      return settle(() => d.nak(backoffAfter(t.redelivery, d.deliveries)));
-    }
-    t.tally.deadLetters++;
-    ctx.events.emit('dead_letter', {
-      topic: env.topic,
-      event: env.event,
-      id,
-      subscription: t.id,
-      consumer: t.consumer,
-      deliveries: d.deliveries,
-      error,
-    });
-    return settle(() => d.term(`dead letter after ${d.deliveries} deliveries: ${text(error)}`));
+    return failed(t, d, env, id, error);
   }
+  // Any thenable is awaited: its settling is the handler's completion, which acknowledges. A
+  // handler that returns at once is acknowledged in the same turn: nats.js writes every
+  // acknowledgement of one turn in one socket write.
+  if (typeof (result as PromiseLike<void> | undefined)?.then === 'function') {
+    return Promise.resolve(result as PromiseLike<void>).then(
+      () => succeeded(t, d, id),
+      (error: unknown) => failed(t, d, env, id, error),
+    );
+  }
+  succeeded(t, d, id);
+}
+
+/** The handler completed: remembered, acknowledged. */
+function succeeded(t: DurableTarget, d: DurableDelivery, id: string): void {
   t.tally.handled++;
   remember(t, id, d.position);
   settle(() => d.ack());
+}
+
+/** The handler failed: redelivered after its backoff, or given up as a dead letter. */
+function failed(t: DurableTarget, d: DurableDelivery, env: Envelope, id: string, error: unknown) {
+  const { ctx } = t;
+  handlerError(ctx, env.topic, env.event, t.id, error);
+  if (d.deliveries < t.redelivery.maxDeliver) {
+    return settle(() => d.nak(backoffAfter(t.redelivery, d.deliveries)));
+  }
+  t.tally.deadLetters++;
+  ctx.events.emit('dead_letter', {
+    topic: env.topic,
+    event: env.event,
+    id,
+    subscription: t.id,
+    consumer: t.consumer,
+    deliveries: d.deliveries,
+    error,
+  });
+  settle(() => d.term(`dead letter after ${d.deliveries} deliveries: ${text(error)}`));
 }
 
 /** Remembers a handled id, forgetting the oldest beyond the limit. */

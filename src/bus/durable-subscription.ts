@@ -5,7 +5,7 @@
  * `signal`, or the bus's stop; closing stops the pull and waits for the message in hand, and
  * leaves the consumer's position on the server for the next process that names it.
  */
-import type { DurableConsumer, DurableConsumerSpec } from '../adapters/durable.js';
+import type { DurableConsumer, DurableConsumerSpec, DurableDelivery } from '../adapters/durable.js';
 import type { BusContext } from './context.js';
 import { type DurableTarget, handleDelivery } from './durable-receive.js';
 import type { Subscription } from './types.js';
@@ -18,6 +18,8 @@ export class DurableSubscription implements Subscription {
   #active = true;
   #pending = 0;
   #chain: Promise<void> = Promise.resolve();
+  readonly #queue: DurableDelivery[] = [];
+  #running = false;
 
   constructor(
     private readonly ctx: BusContext,
@@ -47,15 +49,35 @@ export class DurableSubscription implements Subscription {
   async open(): Promise<void> {
     const store = this.ctx.transport.durable;
     if (store === undefined || !this.#active) return;
-    this.#consumer = await store.consume(this.spec, (delivery) => {
-      this.#pending++;
-      // One at a time, in log order: the next starts when the previous one is settled. Once
-      // closing, the ones not started go back to the server at once (another member takes them).
-      this.#chain = this.#chain
-        .then(() => (this.#active ? handleDelivery(this.target, delivery) : delivery.nak(0)))
-        .catch(() => undefined)
-        .then(() => void this.#pending--);
-    });
+    this.#consumer = await store.consume(this.spec, (delivery) => this.#arrive(delivery));
+  }
+
+  /**
+   * One at a time, in log order: the next starts when the previous one is settled; one that
+   * settles at once (a synchronous handler) lets the next run in the same turn. Once closing,
+   * the ones not started go back to the server at once (another member takes them).
+   */
+  #arrive(delivery: DurableDelivery): void {
+    this.#pending++;
+    this.#queue.push(delivery);
+    if (!this.#running) this.#chain = this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    try {
+      for (let d = this.#queue.shift(); d !== undefined; d = this.#queue.shift()) {
+        try {
+          const settling = this.#active ? handleDelivery(this.target, d) : d.nak(0);
+          if (settling !== undefined) await settling;
+        } catch {
+          // handleDelivery reports and settles its own failures; a closed connection lands here.
+        }
+        this.#pending--;
+      }
+    } finally {
+      this.#running = false;
+    }
   }
 
   /** Stops pulling and waits for the message in hand. Idempotent. */
