@@ -11,6 +11,13 @@
 
 export type { ChainOptions, TransportChoice } from './adapters/chain.js';
 export { AUTO_ORDER, resolveTransport, TransportName } from './adapters/chain.js';
+export type {
+  DurableConsumer,
+  DurableConsumerSpec,
+  DurableDelivery,
+  DurableStore,
+  DurableTopicSpec,
+} from './adapters/durable.js';
 export type { LocalHub, LocalTransportOptions } from './adapters/local.js';
 export { createLocalHub, localTransport } from './adapters/local.js';
 export type {
@@ -22,6 +29,7 @@ export type {
 export { ConnectionState, TEMPLATE_CHANNEL_PREFIX, templateChannel } from './adapters/transport.js';
 export type { BatchingOptions } from './bus/batcher.js';
 export type { DuplicateNode } from './bus/duplicate-node.js';
+export type { RedeliveryOptions } from './bus/durable-options.js';
 export type {
   BatchOptions,
   DebounceOptions,
@@ -122,6 +130,7 @@ export type {
   TopicOptions,
 } from './schemas/define.js';
 export { defineTopics, event, rawTopic, topic } from './schemas/define.js';
+export type { DurableOptions } from './schemas/durable.js';
 export type { ParamNames, TopicPattern } from './schemas/template.js';
 export type { CheckFunction, Validator } from './schemas/validator.js';
 export type { EventVersion, EvolveArgs, EvolveOptions, Upcaster } from './schemas/versions.js';

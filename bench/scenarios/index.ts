@@ -7,7 +7,7 @@ import { inprocFanout } from './inproc-fanout.js';
 import { inprocOne } from './inproc-one.js';
 import { natsLatency, postgresLatency, redisLatency } from './latency.js';
 import { localHub } from './local-hub.js';
-import { natsFanout, natsGroup, natsOneToOne } from './nats.js';
+import { natsFanout, natsGroup, natsJetStream, natsOneToOne } from './nats.js';
 import { redisPingPong } from './ping-pong.js';
 import { postgresOneToOne } from './postgres.js';
 import { redisFanout, redisOneToOne } from './redis.js';
@@ -28,6 +28,7 @@ export const SCENARIOS: readonly Scenario[] = [
   natsOneToOne,
   natsGroup,
   natsFanout,
+  natsJetStream,
   redisLatency,
   postgresLatency,
   natsLatency,

@@ -1,12 +1,14 @@
 /**
  * Scenarios `nats-1to1`, `nats-fanout` (1 → 10, as redis-fanout) (Herald's NATS transport against raw nats.js core, one message at a
- * time) and `nats-group` (a consumer group of 3 against one plain subscriber), 250-byte JSON,
+ * time), `nats-group` (a consumer group of 3 against one plain subscriber) and `nats-jetstream`
+ * (a durable topic against raw JetStream, publish + consume, one ack each), 250-byte JSON,
  * through the NATS on 127.0.0.1:4222.
  */
 import type { Scenario } from '../harness.js';
 import { natsUnavailable } from '../servers.js';
 import { heraldNatsGroupSystem, heraldNatsSystem, rawNatsSystem } from '../systems/nats.js';
 import { heraldNatsFanoutSystem, rawNatsFanoutSystem } from '../systems/nats-fanout.js';
+import { heraldJetStreamSystem, rawJetStreamSystem } from '../systems/nats-jetstream.js';
 import { FANOUT } from '../systems/redis-fanout.js';
 
 const WINDOW = 256;
@@ -65,5 +67,21 @@ export const natsFanout: Scenario = {
       heraldNatsFanoutSystem(WINDOW, 'buses'),
       rawNatsFanoutSystem(WINDOW),
     ];
+  },
+};
+
+/** JetStream: a durable topic, publish + consume, against raw @nats-io/jetstream. */
+export const natsJetStream: Scenario = {
+  id: 'nats-jetstream',
+  title: 'NATS JetStream durable topic, publish + consume, 250-byte JSON',
+  measures:
+    'Messages per second from an awaited JetStream publish (PubAck) to the handler of a durable pull consumer that acknowledges each message, through the NATS on 127.0.0.1:4222: Herald durable topic against raw @nats-io/jetstream with the same ack policy. Up to 256 publishes in flight.',
+  kind: 'throughput',
+  messages: { quick: 4_000, full: 10_000 },
+  baselines: ['jetstream.js'],
+  settings: { window: WINDOW, payloadBytes: 250, inFlight: 64, server: '127.0.0.1:4222' },
+  unavailable: natsUnavailable,
+  async systems() {
+    return [heraldJetStreamSystem(LOAD), rawJetStreamSystem(LOAD)];
   },
 };

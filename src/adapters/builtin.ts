@@ -51,4 +51,6 @@ export interface BuiltinTransport<Name extends string, Key extends string, Optio
   readonly channels: ChannelRules;
   /** True when it serves consumer groups (the bus names such transports when it refuses one). */
   readonly groups?: boolean;
+  /** True when it stores durable topics (the bus names such transports when it refuses one). */
+  readonly durable?: boolean;
 }

@@ -48,6 +48,14 @@ export function createChain(
       const live = chain.members.filter((m) => m.transport !== undefined);
       return live.length > 0 && live.every((m) => m.transport?.groups === true);
     },
+    // Durable topics only while every member in use stores them (durable.ts).
+    get durable() {
+      const live = chain.members.filter((m) => m.transport !== undefined);
+      const stores = live.map((m) => m.transport?.durable);
+      return stores.length > 0 && stores.every((s) => s !== undefined)
+        ? chain.active?.transport?.durable
+        : undefined;
+    },
     async subscribe(channel, group) {
       chain.channels.set(
         `${group ?? ''}\0${channel}`,

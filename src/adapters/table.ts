@@ -49,6 +49,11 @@ export const GROUP_TRANSPORTS: readonly TransportName[] = BUILTIN_TRANSPORTS.fil
   (e) => e.groups === true,
 ).map((e) => e.name);
 
+/** The built-in transports that store durable topics (`durable` in the registry). */
+export const DURABLE_TRANSPORTS: readonly TransportName[] = BUILTIN_TRANSPORTS.filter(
+  (e) => e.durable === true,
+).map((e) => e.name);
+
 /** The order `'auto'` tries. */
 export const AUTO_ORDER: readonly TransportName[] = BUILTIN_TRANSPORTS.map((e) => e.name);
 

@@ -18,6 +18,8 @@
  * the bus filters by the template after receipt, so a pattern may match more than the template.
  */
 
+import type { DurableStore } from './durable.js';
+
 /** Connection states a transport reports. */
 export const ConnectionState = {
   Idle: 'idle',
@@ -136,6 +138,11 @@ export interface Transport {
    * NATS queue groups do. The bus refuses a group subscription on any other transport.
    */
   readonly groups?: boolean;
+  /**
+   * Optional: stored topics (durable.ts), for topics declared `durable` in the registry; the bus
+   * refuses durable topics on a transport without it.
+   */
+  readonly durable?: DurableStore | undefined;
   /** Closes every connection. Idempotent. */
   close(): Promise<void>;
   /** The current state. */

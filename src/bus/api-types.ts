@@ -91,6 +91,22 @@ export interface BusEvents {
    * warning on stderr). Give every process its own `nodeId`.
    */
   duplicate_node: DuplicateNode;
+  /**
+   * A durable subscription gave a message up: its handler failed on each of `deliveries`
+   * deliveries (`redelivery.maxDeliver`). The message is never delivered to that subscription
+   * again; `error` is the last failure (docs/bus.md "Dead letters").
+   */
+  dead_letter: {
+    readonly topic: string;
+    readonly event: string;
+    /** The message id (`node:epoch:seq`). */
+    readonly id: string;
+    readonly subscription: number;
+    /** `durable "billing"` or `group "receipts"`. */
+    readonly consumer: string;
+    readonly deliveries: number;
+    readonly error: unknown;
+  };
 }
 
 /** Counters of one bus, since `start()`. */

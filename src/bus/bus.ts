@@ -10,6 +10,7 @@ import { ConfigError } from '../errors.js';
 import type { Registry, TopicDefs } from '../schemas/define.js';
 import { type BusContext, createContext } from './context.js';
 import { duplicateNotice } from './duplicate-node.js';
+import { checkDurableTransport } from './durable.js';
 import { groupMembership } from './group-members.js';
 import { start, stop } from './lifecycle.js';
 import { NODE_ID, registryOf } from './options.js';
@@ -38,6 +39,7 @@ export function assembleBus<const D extends TopicDefs, X extends object>(
 ): BusCore<D> & X {
   const registry = registryOf(options);
   const ctx = createContext(options, registry);
+  checkDurableTransport(ctx);
   const installer: Installer = (feature) => install(ctx, feature);
   ctx.duplicates = installer(duplicateNotice((value) => ctx.events.emit('duplicate_node', value)));
   if (ctx.transport.groups === true) {

@@ -6,6 +6,7 @@
  *
  * Invariant: only lifecycle.ts assigns `state`, `epoch`, `idPrefix`, `freshness` and `batcher`.
  */
+
 import { resolveTransport } from '../adapters/chain.js';
 import type { Transport } from '../adapters/transport.js';
 import { ErrorCode, HeraldError, TransportError } from '../errors.js';
@@ -20,6 +21,7 @@ import { createReplayGate, type ReplayGate } from '../security/replay.js';
 import type { Batcher } from './batcher.js';
 import { burstClock } from './clock.js';
 import type { DuplicateWatch } from './duplicate-node.js';
+import type { DurableRun } from './durable.js';
 import { Emitter } from './emitter.js';
 import type { GroupMembers } from './group-members.js';
 import type { Instrumentation } from './instrumentation.js';
@@ -80,6 +82,8 @@ export interface BusContext {
   /** Templates with a subscription in the table (templates.ts): empty costs publish nothing. */
   readonly templateKeys: Set<string>;
   readonly streams: Set<{ end(): void }>;
+  /** Durable subscriptions (durable.ts): opened at start, closed at stop. */
+  readonly durables: Set<DurableRun>;
   readonly replayGate: ReplayGate | undefined;
   /** System features (presence, ...) by their reserved channel (system.ts). */
   readonly system: Map<string, SystemClient>;
@@ -166,6 +170,7 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
     channelOps: new Map(),
     templateKeys: new Set(),
     streams: new Set(),
+    durables: new Set(),
     replayGate:
       fresh?.shared === undefined
         ? undefined

@@ -38,6 +38,10 @@ export const lines: { readonly [K in LoggedEvent]: (value: BusEvents[K]) => Line
     `herald: subscription ${s.subscription} on "${s.topic}" was cancelled: ${s.error.message}`,
     { topic: s.topic, subscription: s.subscription, code: s.error.code, error: s.error },
   ],
+  dead_letter: (d) => [
+    `herald: dead letter: subscription ${d.subscription} (${d.consumer}) on "${d.topic}" gave up message ${d.id} ("${d.event}") after ${d.deliveries} deliveries: ${describeError(d.error)}`,
+    { ...d },
+  ],
   duplicate_node: (d) => [`herald: duplicate node id: ${d.hint}`, { ...d }],
   connected: (c) => [`herald: connected (${c.transport})`, { ...c }],
   disconnected: (d) => [`herald: disconnected (${d.transport}): ${d.reason}`, { ...d }],

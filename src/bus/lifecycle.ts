@@ -10,6 +10,7 @@ import { ErrorCode, HeraldError, TransportError } from '../errors.js';
 import { createFreshness } from '../security/freshness.js';
 import { createBatcher } from './batcher.js';
 import { type BusContext, freshCounters, notStarted } from './context.js';
+import { closeDurables, declareDurable, openDurables } from './durable.js';
 import { allSubscriptions, checkGroupTransport, groupChannelKey } from './groups.js';
 import { freshnessDefaults } from './options.js';
 import { createSink } from './receive.js';
@@ -36,6 +37,7 @@ async function connect(ctx: BusContext): Promise<void> {
   ctx.groupFreshness.clear();
   try {
     await transport.connect(createSink(ctx));
+    await declareDurable(ctx);
     await transport.subscribe(ctx.ownChannel);
     for (const [topic, client] of ctx.system) if (client.listens) await transport.subscribe(topic);
     await Promise.all(
@@ -44,6 +46,7 @@ async function connect(ctx: BusContext): Promise<void> {
         .map((t) => channelOp(ctx, t, () => serverSubscribe(ctx, t, ctx.templateKeys.has(t)))),
     );
     await subscribeGroups(ctx);
+    await openDurables(ctx);
   } catch (error) {
     ctx.state = 'idle';
     await transport.close().catch(() => undefined);
@@ -89,6 +92,7 @@ export async function stop(ctx: BusContext): Promise<void> {
   ctx.replayGate?.clear();
   for (const stream of ctx.streams) stream.end();
   ctx.streams.clear();
+  await closeDurables(ctx);
   for (const sub of allSubscriptions(ctx)) sub.close();
   ctx.table.clear();
   ctx.templateKeys.clear();

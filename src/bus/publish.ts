@@ -25,7 +25,7 @@ import { dispatchHere } from './dispatch-local.js';
 import type { PublishScope } from './instrumentation.js';
 import { SettledReceipt } from './receipt.js';
 import { leavesNode, type Route, reachesNode, staysLocal, targetOf } from './route.js';
-import { type Sent, send, sendBatched } from './send.js';
+import { type Sent, send, sendBatched, sendDurable } from './send.js';
 import { mirrorTemplate } from './templates.js';
 import type { PublishReceipt } from './types.js';
 
@@ -110,8 +110,10 @@ function transmit(
   let encoded: string | undefined;
   let item: string | undefined;
   let localDeliveries = 0;
+  // A durable topic's message is stored, one envelope per message (never batched), under its id.
+  const durable = remote && to === undefined && resolved.entry.def.durable !== undefined;
   try {
-    if (remote && transport.hasRemoteInterest?.(channel, template) !== false) {
+    if (durable || (remote && transport.hasRemoteInterest?.(channel, template) !== false)) {
       const fields = envelope(
         ctx,
         resolved.topic,
@@ -123,7 +125,7 @@ function transmit(
         to,
         scope,
       );
-      item = batchItem(ctx, channel, fields);
+      item = durable ? undefined : batchItem(ctx, channel, fields);
       if (item === undefined) encoded = encodeChecked(ctx, fields, topic);
     }
     ctx.counters.published++;
@@ -158,6 +160,8 @@ function transmit(
     scope,
     template,
   };
+  if (durable)
+    return sendDurable(ctx, channel, encoded as string, sent, resolved.entry.def.template);
   return item === undefined
     ? send(ctx, channel, encoded as string, sent)
     : sendBatched(ctx, channel, item, sent);

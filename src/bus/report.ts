@@ -49,6 +49,7 @@ const REPORTED = new Set<LoggedEvent>([
   'degraded',
   'gap',
   'duplicate_node',
+  'dead_letter',
 ]);
 
 /** Most reasons tracked at once; beyond, reasons share one key per kind (bounded memory). */

@@ -39,6 +39,28 @@ export async function send(
   return done(ctx, sent, size);
 }
 
+/**
+ * Stores one encoded envelope of a durable topic (`template`) under its message id: resolves
+ * once the server stored it, rejects when it did not (docs/transports/nats.md "Durable topics").
+ */
+export async function sendDurable(
+  ctx: BusContext,
+  channel: string,
+  encoded: string,
+  sent: Sent,
+  template: string,
+): Promise<PublishReceipt> {
+  try {
+    const store = ctx.transport.durable;
+    if (store === undefined)
+      throw new Error(`the ${ctx.transport.name} transport stores no durable topics`);
+    await store.append(channel, template, encoded, sent.id);
+  } catch (error) {
+    throw failed(ctx, error, sent, encoded.length);
+  }
+  return done(ctx, sent, encoded.length);
+}
+
 /** Queues one item in this tick's batch of its channel. */
 export async function sendBatched(
   ctx: BusContext,

@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import type { ResolvedTopic } from '../schemas/define.js';
 import { eventEntry, resolveTopic } from './checks.js';
 import { type BusContext, notStarted, wrapTransport } from './context.js';
+import { isDurable, subscribeDurable } from './durable.js';
 import { checkGroupName, checkGroupTransport, groupChannelKey, tableOf } from './groups.js';
 import { type BatchOptions, subscriptionHelpers } from './helpers/index.js';
 import { queueHooks, type Tally } from './hooks.js';
@@ -51,6 +52,9 @@ export async function subscribe<M extends Message>(
     });
   }
   const resolved = resolveTemplate(ctx, topic) ?? resolveTopic(ctx, topic);
+  if (isDurable(resolved, opts) && opts.batch === undefined) {
+    return subscribeDurable(ctx, topic, handler as Handler<Message>, opts);
+  }
   if (opts.events && !resolved.entry.def.raw) for (const e of opts.events) eventEntry(resolved, e);
   const queueDefaults = ctx.options.queue ?? {};
   const limit = queueLimit(opts.queue?.limit ?? queueDefaults.limit, topic);

@@ -5,6 +5,7 @@
 
 import type { EventNames, ParamsOf, PayloadOf, TopicDef, TopicDefs } from '../schemas/define.js';
 import type { ParamNames, TopicPattern } from '../schemas/template.js';
+import type { RedeliveryOptions } from './durable-options.js';
 import type {
   BatchOptions,
   DebounceOptions,
@@ -212,6 +213,16 @@ export interface SubscribeOptions<E extends string = string, M = Message> {
    * @example { group: 'receipts' }
    */
   readonly group?: string;
+  /**
+   * A named durable subscription of a topic declared `durable`: reads the stored log from its
+   * last acknowledged message (the server keeps its position across restarts and outages); the
+   * handler's completion acknowledges (docs/bus.md "Durable subscriptions"). A `group` on a
+   * durable topic is durable too: one shared consumer, each message to one member.
+   * @example { durable: 'billing' }
+   */
+  readonly durable?: string;
+  /** Redelivery of a durable subscription's failing messages, and its dead letters. */
+  readonly redelivery?: RedeliveryOptions;
 }
 
 /** Options of `subscribeBatch`: those of `subscribe` without throttle, debounce or latestOnly. */

@@ -8,6 +8,7 @@ import { type TSchema, Type } from '@sinclair/typebox';
 import { ErrorCode, RegistryError } from '../errors.js';
 import { IDENTIFIER_PATTERN } from '../rules.js';
 import type { TopicDef } from './declare.js';
+import { checkDurable } from './durable.js';
 import type { EventEntry, TopicEntry } from './registry-types.js';
 import { reservedBy } from './reserved.js';
 import { schemaProblem } from './schema-check.js';
@@ -32,6 +33,7 @@ export function checkTopic(key: string, def: TopicDef, before: CheckedSoFar): To
   const paramValidators = checkParams(def, parsed);
   const events = checkEvents(def);
   checkPresence(def);
+  checkDurable(def.template, def.durable);
   return { key, def, parsed, events, paramValidators };
 }
 

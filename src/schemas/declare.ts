@@ -5,6 +5,7 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { CompatibilityMode } from './compat/modes.js';
+import type { DurableOptions } from './durable.js';
 import type { ParamNames } from './template.js';
 import { createEventDef, type EventVersion, type EvolveArgs } from './versions.js';
 
@@ -90,6 +91,12 @@ export interface TopicOptions<T extends string, P, E, PS = undefined> {
    * @default false
    */
   readonly wildcard?: boolean;
+  /**
+   * Stores the topic's messages for durable subscriptions (docs/registry.md "Durable topics"):
+   * only on transports that can (`nats`, through JetStream); a ConfigError on the others.
+   * @example { maxAgeMs: 86_400_000, maxBytes: 1 << 30 }
+   */
+  readonly durable?: DurableOptions;
 }
 
 /** A declared topic. `raw` topics carry unvalidated payloads (see `broadcastRaw`). */
@@ -112,6 +119,8 @@ export interface TopicDef<
   readonly compatibility?: CompatibilityMode;
   /** True when it may be subscribed by its template (docs/templates.md). */
   readonly wildcard?: boolean;
+  /** Retention when its messages are stored for durable subscriptions (schemas/durable.ts). */
+  readonly durable?: DurableOptions;
 }
 
 /** Declares a typed topic. */
@@ -131,6 +140,7 @@ export function topic<
     presence: options.presence as PS,
     ...(options.compatibility === undefined ? {} : { compatibility: options.compatibility }),
     ...(options.wildcard === true ? { wildcard: true } : {}),
+    ...(options.durable === undefined ? {} : { durable: options.durable }),
   };
 }
 
@@ -140,6 +150,8 @@ export interface RawTopicOptions<T extends string, P> {
   readonly params?: P & Partial<ParamSchemas<T>>;
   /** May be subscribed by its template (docs/templates.md). @default false */
   readonly wildcard?: boolean;
+  /** Stored for durable subscriptions, as on `topic` (docs/registry.md "Durable topics"). */
+  readonly durable?: DurableOptions;
 }
 
 /**
@@ -159,6 +171,7 @@ export function rawTopic<const T extends string, const P extends Partial<ParamSc
     description: options.description,
     presence: undefined,
     ...(options.wildcard === true ? { wildcard: true } : {}),
+    ...(options.durable === undefined ? {} : { durable: options.durable }),
   };
 }
 

@@ -37,6 +37,7 @@ export const DEFAULT_LOG_LEVELS: Readonly<Record<LoggedEvent, LogLevel>> = {
   degraded: 'warn',
   gap: 'warn',
   duplicate_node: 'error',
+  dead_letter: 'error',
 };
 
 /** What `onDisconnect` receives. */
@@ -120,6 +121,7 @@ export function attachLogger(
   listen('overflow');
   listen('slow_consumer');
   listen('subscription_error');
+  listen('dead_letter');
   listen('connected', ({ transport }) => {
     const since = downSince.get(transport);
     downSince.delete(transport);

@@ -66,7 +66,15 @@ describe('package dependencies', () => {
       '@sinclair/typebox',
     ]);
     expect(optional.sort()).toEqual(
-      ['@nats-io/transport-node', 'ioredis', 'pg', 'tsx', 'vitest', ...SDK_PACKAGES].sort(),
+      [
+        '@nats-io/jetstream',
+        '@nats-io/transport-node',
+        'ioredis',
+        'pg',
+        'tsx',
+        'vitest',
+        ...SDK_PACKAGES,
+      ].sort(),
     );
     // Our own tests run on every optional peer.
     for (const name of optional) expect(pkg.devDependencies[name], name).toBeDefined();
@@ -93,7 +101,14 @@ describe('package dependencies', () => {
   it('loads every optional peer lazily, and nothing lazily that is not an optional peer', () => {
     const lazy = new Set(files.flatMap(lazyLoads));
     expect([...lazy].sort()).toEqual(
-      ['@nats-io/transport-node', 'ioredis', 'pg', 'tsx', ...SDK_PACKAGES].sort(),
+      [
+        '@nats-io/jetstream',
+        '@nats-io/transport-node',
+        'ioredis',
+        'pg',
+        'tsx',
+        ...SDK_PACKAGES,
+      ].sort(),
     );
     const sdkUsers = files.filter((f) => lazyLoads(f).some((p) => p.startsWith('@opentelemetry/')));
     expect(sdkUsers).toEqual(['src/otel/sdk.ts']);

@@ -10,5 +10,6 @@ export const natsBuiltin = {
   // An address configures a server; a prefix or timeout alone does not.
   configuredBy: { fields: ['url', 'servers'], variables: ['NATS_URL'] },
   groups: true,
+  durable: true,
   channels: { tenantPrefix: natsTenantPrefix, maxChannelBytes: MAX_SUBJECT_BYTES },
 } satisfies BuiltinTransport<'nats', 'nats', NatsTransportOptions>;

@@ -13,7 +13,8 @@
  * health (health.ts), the server subscriptions (subscriptions.ts, listen.ts), and here the
  * connect, publish and close of the Transport interface.
  *
- * Delivery is at most once, as with NATS core itself: a gap means messages may be lost.
+ * Delivery is at most once, as with NATS core itself: a gap means messages may be lost. Durable
+ * topics are JetStream's (durable-store.ts), wrapped around this core transport.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCode } from '../../errors.js';
@@ -25,8 +26,9 @@ import {
 } from '../transport.js';
 import { openConnection } from './connection.js';
 import { natsjs } from './driver.js';
+import { withJetStream } from './durable-store.js';
 import { beat, watchStatus } from './health.js';
-import { type NatsTransportOptions, resolveOptions } from './options.js';
+import { type NatsTransportOptions, type ResolvedNatsOptions, resolveOptions } from './options.js';
 import { createOutbox, type Outbox, type OutboxTarget } from './outbox.js';
 import { fail, initialState, type NatsState, setState, subjectFor, text, wrap } from './state.js';
 import * as subscriptions from './subscriptions.js';
@@ -132,10 +134,16 @@ function status(s: NatsState): TransportStatus {
   };
 }
 
-/** Creates a NATS transport. Invalid options throw a ConfigError here. */
+/** Creates a NATS transport, durable topics on JetStream included. Invalid options throw a ConfigError here. */
 export function natsTransport(options: NatsTransportOptions = {}): Transport {
+  const config = resolveOptions(options);
+  return withJetStream(natsCoreTransport(config), config);
+}
+
+/** The NATS core transport: channels, groups and templates on plain subjects. */
+function natsCoreTransport(config: ResolvedNatsOptions): Transport {
   natsjs(); // an optional peer: refused here, with its install hint, when it is not installed
-  const s = initialState(resolveOptions(options));
+  const s = initialState(config);
   const on = subscriptions.listenerOf(s);
   const target = outboxTarget(s);
   const outbox = createOutbox(() => target);

@@ -1,0 +1,107 @@
+/**
+ * A durable consumer on JetStream: created on first use (explicit acks, from the oldest stored
+ * message, filtered to one concrete topic's subject), updated when its settings change, and
+ * resumed from its last acknowledged message after that, by any process that names it. Members
+ * of a group pull from the same consumer, so the server hands each message to one of them.
+ * Each pulled message goes to the bus with its stored time, log position and delivery count.
+ */
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { ConfigError } from '../../errors.js';
+import type { DurableConsumer, DurableConsumerSpec, DurableDelivery } from '../durable.js';
+import { consumerName, jetstreamjs, nanos, streamName } from './jetstream.js';
+
+/** What a consumer needs of its store. */
+export interface ConsumerHost {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly prefix: string;
+  readonly subjectFor: (channel: string) => string;
+  /** A round trip on the store's connection. */
+  readonly flush: () => Promise<void>;
+}
+
+const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Creates (or updates) the server-side consumer of `spec`; returns its stream and name. */
+async function ensureConsumer(host: ConsumerHost, spec: DurableConsumerSpec) {
+  const lib = jetstreamjs();
+  const stream = streamName(host.prefix, spec.template);
+  const name = consumerName(spec);
+  const settings = {
+    ack_wait: nanos(spec.ackWaitMs),
+    max_ack_pending: spec.maxInFlight,
+    // The bus gives up on a failing handler itself (a dead letter); a process that dies while
+    // holding a message must not make the server drop it silently.
+    max_deliver: -1,
+    description: `herald ${spec.kind} "${spec.name}" on "${spec.channel}"`,
+  };
+  try {
+    await host.jsm.consumers.add(stream, {
+      ...settings,
+      durable_name: name,
+      ack_policy: lib.AckPolicy.Explicit,
+      deliver_policy: lib.DeliverPolicy.All,
+      filter_subject: host.subjectFor(spec.channel),
+    });
+  } catch (added) {
+    try {
+      await host.jsm.consumers.update(stream, name, settings);
+    } catch (error) {
+      throw new ConfigError(
+        `nats transport: the consumer "${name}" of "${spec.channel}" cannot be created: ${text(error)} (create: ${text(added)})`,
+        {
+          topic: spec.channel,
+          transport: 'nats',
+          cause: error,
+          hint: 'start the bus before subscribing durably, so that the stream of the durable topic exists',
+        },
+      );
+    }
+  }
+  return { stream, name };
+}
+
+/** One pulled message as a delivery. */
+function deliveryOf(channel: string, m: JsMsg): DurableDelivery {
+  return {
+    channel,
+    data: m.data,
+    storedAt: Math.floor(m.info.timestampNanos / 1_000_000),
+    position: m.seq,
+    deliveries: m.info.deliveryCount,
+    ack: () => m.ack(),
+    nak: (delayMs) => m.nak(delayMs),
+    term: (reason) => m.term(reason),
+  };
+}
+
+/** Starts pulling `spec`'s consumer; each message goes to `deliver` in log order. */
+export async function consumeDurable(
+  host: ConsumerHost,
+  spec: DurableConsumerSpec,
+  deliver: (delivery: DurableDelivery) => void,
+): Promise<DurableConsumer> {
+  const { stream, name } = await ensureConsumer(host, spec);
+  const consumer = await host.js.consumers.get(stream, name);
+  // Pull requests expire after 5 s (heartbeats every 2.5 s): a restarted server is noticed and
+  // pulled from again within seconds, not after nats.js's default 30 s.
+  const messages = await consumer.consume({ max_messages: spec.maxInFlight, expires: 5_000 });
+  let stopped = false;
+  const loop = (async () => {
+    for await (const m of messages) {
+      // Pulled after stop: handed back at once, for another member or the next process.
+      if (stopped) m.nak();
+      else deliver(deliveryOf(spec.channel, m));
+    }
+  })().catch(() => undefined);
+  return {
+    async stop() {
+      stopped = true;
+      // Closing unsubscribes the pull inbox; the round trip makes sure the server knows before
+      // anything else is published, so it sends nothing more to a consumer that is gone.
+      await messages.close().catch(() => undefined);
+      await host.flush().catch(() => undefined);
+      await loop;
+    },
+  };
+}

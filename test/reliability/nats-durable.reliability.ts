@@ -1,0 +1,193 @@
+/**
+ * NATS JetStream, a durable topic under faults, on a private nats-server (-js, its own store
+ * dir). A publisher streams at a steady rate to the durable topic `orders:eu`, read by the durable
+ * consumer `billing` in a subscriber process (test/fault/nats-durable.child.ts). Two cases:
+ * - the subscriber process is SIGKILLed and started again (the server stays up);
+ * - the server is SIGKILLed and restarted on its store (the subscriber stays up).
+ * Every publish that resolved must be handled (zero silent; zero gaps: nothing is lost, so none is
+ * signalled), and no message may run its handler twice but the one a killed process had in hand
+ * (its handler done, its ack not yet out: counted apart, at most one per kill). A server crash
+ * followed by a subscriber crash before it caught up is outside both (docs/transports/nats.md
+ * "Limits": the server may forget its last acknowledgements when killed).
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { busFactory, newPrefix, until } from '../adapters/nats-durable.helpers.js';
+import { type ChildNode, spawnTsx } from '../support/child.js';
+import { type NatsServer, startNatsServer } from '../support/nats-server.js';
+import { sleep } from '../support/ports.js';
+import { inCI } from '../support/services.js';
+import { MODE, SEED } from './profile.js';
+import { type Check, describeRecovery, type Row, record, rowChecks } from './report.js';
+
+const full = MODE === 'full';
+const BASE = { rate: 250, durationMs: full ? 40_000 : 12_000, downMs: 1000, serverDownMs: 2000 };
+/** When the faults come, in ms from the start of each case. */
+const CASES = [
+  { ...BASE, subscriberKills: full ? [5_000, 15_000, 25_000, 35_000] : [3_000, 8_000] },
+  { ...BASE, serverKills: full ? [5_000, 20_000, 35_000] : [4_000] },
+] as const;
+type Plan = {
+  readonly rate: number;
+  readonly durationMs: number;
+  readonly downMs: number;
+  readonly serverDownMs: number;
+  readonly subscriberKills?: readonly number[];
+  readonly serverKills?: readonly number[];
+};
+const child = fileURLToPath(new URL('../fault/nats-durable.child.ts', import.meta.url));
+
+const server = await startNatsServer().catch((error: unknown) => {
+  const problem = error instanceof Error ? error.message : String(error);
+  if (inCI()) throw new Error(`CI=true: cannot start nats-server -js: ${problem}`);
+  console.warn(`!! SKIPPING the NATS durable scenario: ${problem}`);
+  return undefined;
+});
+const children: ChildNode[] = [];
+
+/** `handled <n> <id>` lines of some subscriber processes, as ids. */
+const handledIds = (of: readonly ChildNode[]): string[] =>
+  of.flatMap((c) => c.lines.filter((l) => l.startsWith('handled ')).map((l) => l.split(' ')[2]!));
+
+/** Runs one case; returns its row and the re-runs of a killed process's message in hand. */
+async function runCase(nats: NatsServer, plan: Plan): Promise<{ row: Row; reRunInHand: number }> {
+  const f = busFactory(nats.url);
+  const prefix = newPrefix();
+  const publisher = await f.bus('pub', prefix, { freshness: { maxPastMs: 120_000 } });
+  const mine: ChildNode[] = [];
+  const start = (): ChildNode => {
+    const c = spawnTsx(child, [`sub-${children.length}`, nats.url, prefix], 'durable-sub');
+    children.push(c);
+    mine.push(c);
+    return c;
+  };
+  let current = start();
+  await until(() => current.lines.includes('ready'), 'the subscriber', 30_000);
+  const stored = new Set<string>();
+  let rejected = 0;
+  const began = Date.now();
+  const recoveries: number[] = [];
+  const inHand: string[] = [];
+  const faults = [
+    ...(plan.subscriberKills ?? []).map((at) => ({ at, kind: 'subscriber' as const })),
+    ...(plan.serverKills ?? []).map((at) => ({ at, kind: 'server' as const })),
+  ];
+  const faulting = (async () => {
+    for (const fault of faults) {
+      await sleep(Math.max(0, began + fault.at - Date.now()));
+      if (fault.kind === 'server') {
+        await nats.kill('SIGKILL');
+        await sleep(plan.serverDownMs);
+        const restartedAt = Date.now();
+        const before = handledIds(mine).length;
+        await nats.restart();
+        void until(() => handledIds(mine).length > before, 'handled again', 60_000)
+          .then(() => recoveries.push(Date.now() - restartedAt))
+          .catch(() => undefined);
+        continue;
+      }
+      current.proc.kill('SIGKILL');
+      await current.exited();
+      const last = handledIds([current]).at(-1);
+      if (last) inHand.push(last);
+      await sleep(plan.downMs);
+      const restartedAt = Date.now();
+      const next = start();
+      current = next;
+      void until(() => handledIds([next]).length > 0, 'first handled', 60_000)
+        .then(() => recoveries.push(Date.now() - restartedAt))
+        .catch(() => undefined);
+    }
+  })();
+  const every = 1000 / plan.rate;
+  for (let n = 0; Date.now() - began < plan.durationMs; n++) {
+    const due = began + n * every;
+    if (due > Date.now()) await sleep(due - Date.now());
+    await publisher.broadcast('orders:eu', 'placed', { n }).then(
+      (r) => void stored.add(r.id),
+      () => void rejected++,
+    );
+  }
+  await faulting;
+  await until(
+    () => {
+      const seen = new Set(handledIds(mine));
+      return [...stored].every((id) => seen.has(id));
+    },
+    'every stored message handled',
+    90_000,
+  ).catch(() => undefined);
+  await sleep(2000); // past the ack wait: a late redelivery would show now
+  const runs = new Map<string, number>();
+  for (const id of handledIds(mine)) runs.set(id, (runs.get(id) ?? 0) + 1);
+  const reRunInHand = inHand.filter((id) => (runs.get(id) ?? 0) > 1).length;
+  const extra = [...runs.values()].reduce((sum, n) => sum + n - 1, 0) - reRunInHand;
+  const inDoubt = [...runs.keys()].filter((id) => !stored.has(id)).length;
+  current.proc.kill('SIGKILL');
+  await f.stopAll();
+  const kills = plan.subscriberKills?.length ?? 0;
+  const serverKills = plan.serverKills?.length ?? 0;
+  const row: Row = {
+    case: kills > 0 ? `subscriber SIGKILLed ${kills}×` : `server SIGKILLed ${serverKills}×`,
+    transport: 'nats-jetstream',
+    sent: stored.size + rejected,
+    delivered: [...stored].filter((id) => runs.has(id)).length + inDoubt,
+    rejected: rejected - inDoubt,
+    inGaps: 0,
+    slack: 0,
+    policyDrops: 0,
+    silent: [...stored].filter((id) => !runs.has(id)).length,
+    duplicates: extra,
+    duplicatesRemoved: 0,
+    outOfOrder: 0,
+    ordered: false,
+    recovery: describeRecovery(recoveries, kills > 0 ? 'subscriber restarts' : 'server restarts'),
+    anomalies: {},
+    slackCases: [],
+  };
+  return { row, reRunInHand };
+}
+
+describe.skipIf(!server)('NATS durable topic: subscriber and server killed under load', () => {
+  afterAll(async () => {
+    for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
+    await server?.stop();
+  });
+
+  it('handles every stored message once, with no gap, across SIGKILLs of the subscriber and of the server', async () => {
+    const nats = server as NatsServer;
+    const results = [];
+    for (const plan of CASES) results.push(await runCase(nats, plan));
+    const rows = results.map((r) => r.row);
+    const kills = CASES[0].subscriberKills.length;
+    const reRunInHand = results[0]!.reRunInHand + results[1]!.reRunInHand;
+    const checks: Check[] = [
+      ...rows.flatMap(rowChecks),
+      {
+        name: `re-runs of the message in hand ${reRunInHand} ≤ ${kills} kills`,
+        ok: reRunInHand <= kills,
+      },
+    ];
+    record(
+      {
+        name: 'nats-durable',
+        title: `NATS JetStream durable topic at ${BASE.rate} msg/s: the durable subscriber process SIGKILLed and restarted; the server SIGKILLed and restarted on its store`,
+        rows,
+        metrics: { rate: BASE.rate, durationMs: BASE.durationMs, reRunInHand, gapsSignalled: 0 },
+        checks,
+        notes: [
+          'delivered: publishes that resolved (stored) whose handler ran, plus publishes that rejected on a timeout although the server had stored them (in doubt, never silent)',
+          'duplicates: handler runs beyond one, except the message a killed subscriber had finished but not yet acknowledged (reRunInHand, at most one per kill)',
+          'recovery: from starting the new subscriber process (or the server) to the next handled message',
+        ],
+      },
+      SEED,
+    );
+    for (const row of rows) {
+      expect(row.silent, `${row.case}: silent`).toBe(0);
+      expect(row.duplicates, `${row.case}: duplicates`).toBe(0);
+    }
+    expect(reRunInHand).toBeLessThanOrEqual(kills);
+    expect(rows[1]!.rejected + rows[1]!.delivered).toBe(rows[1]!.sent);
+  }, 300_000);
+});
