@@ -29,7 +29,7 @@ export type {
 export { ConnectionState, TEMPLATE_CHANNEL_PREFIX, templateChannel } from './adapters/transport.js';
 export type { BatchingOptions } from './bus/batcher.js';
 export type { DuplicateNode } from './bus/duplicate-node.js';
-export type { RedeliveryOptions } from './bus/durable-options.js';
+export type { DeadLetter, RedeliveryOptions } from './bus/durable-options.js';
 export type {
   BatchOptions,
   DebounceOptions,

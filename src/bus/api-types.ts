@@ -14,6 +14,7 @@ import type { KeyConfig } from '../security/keys.js';
 import type { Rejection, RejectReason } from '../security/reasons.js';
 import type { BatchingOptions } from './batcher.js';
 import type { DuplicateNode } from './duplicate-node.js';
+import type { DeadLetter } from './durable-options.js';
 import type { GroupHeartbeatOptions } from './group-members.js';
 import type { Instrumentation } from './instrumentation.js';
 import type { LogOption } from './report.js';
@@ -96,17 +97,7 @@ export interface BusEvents {
    * deliveries (`redelivery.maxDeliver`). The message is never delivered to that subscription
    * again; `error` is the last failure (docs/bus.md "Dead letters").
    */
-  dead_letter: {
-    readonly topic: string;
-    readonly event: string;
-    /** The message id (`node:epoch:seq`). */
-    readonly id: string;
-    readonly subscription: number;
-    /** `durable "billing"` or `group "receipts"`. */
-    readonly consumer: string;
-    readonly deliveries: number;
-    readonly error: unknown;
-  };
+  dead_letter: DeadLetter;
 }
 
 /** Counters of one bus, since `start()`. */

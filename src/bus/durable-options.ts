@@ -76,3 +76,18 @@ export function redeliveryOf(topic: string, options: RedeliveryOptions = {}): Re
 /** The delay before the next delivery after a failure on delivery number `deliveries`. */
 export const backoffAfter = (r: Redelivery, deliveries: number): number =>
   r.backoffMs[Math.min(deliveries, r.backoffMs.length) - 1] ?? 0;
+
+/** The `dead_letter` bus event: a durable subscription gave a message up. */
+export interface DeadLetter {
+  readonly topic: string;
+  readonly event: string;
+  /** The message id (`node:epoch:seq`). */
+  readonly id: string;
+  readonly subscription: number;
+  /** `durable "billing"` or `group "receipts"`. */
+  readonly consumer: string;
+  /** How many times it was delivered (`redelivery.maxDeliver`). */
+  readonly deliveries: number;
+  /** The handler's last failure. */
+  readonly error: unknown;
+}
