@@ -2,7 +2,7 @@
  * Every scenario, in run order. A new scenario is one file in this folder and one line here.
  */
 import type { Scenario } from '../harness.js';
-import { gatewayFanout, gatewayIdle, gatewayLatency } from './gateway.js';
+import { gatewayFanout, gatewayIdle, gatewayLatency, gatewayLatencyFanout } from './gateway.js';
 import { inprocFanout } from './inproc-fanout.js';
 import { inprocOne } from './inproc-one.js';
 import { natsLatency, postgresLatency, redisLatency } from './latency.js';
@@ -37,5 +37,6 @@ export const SCENARIOS: readonly Scenario[] = [
   securityReplay,
   gatewayFanout,
   gatewayLatency,
+  gatewayLatencyFanout,
   gatewayIdle,
 ];
