@@ -14,7 +14,11 @@ import type { DurableDelivery } from '../adapters/durable.js';
 import type { ResolvedTopic } from '../schemas/define.js';
 import type { ReadOutcome } from '../schemas/upgrade.js';
 import type { Envelope } from '../security/codec.js';
-import { DEFAULT_MAX_FUTURE_MS, DEFAULT_MAX_PAST_MS } from '../security/freshness.js';
+import {
+  DEFAULT_MAX_FUTURE_MS,
+  DEFAULT_MAX_PAST_MS,
+  outsideWindow,
+} from '../security/freshness.js';
 import { RejectReason } from '../security/reasons.js';
 import { type BusContext, handlerError, reject } from './context.js';
 import { backoffAfter, type Redelivery } from './durable-options.js';
@@ -106,18 +110,14 @@ function checkStored(
   const freshness = t.ctx.options.freshness;
   const maxPastMs = freshness?.maxPastMs ?? DEFAULT_MAX_PAST_MS;
   const maxFutureMs = freshness?.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
-  const skew = env.time - d.storedAt;
-  if (skew < -maxPastMs) {
-    return {
-      reason: RejectReason.Expired,
-      detail: `message ${id} was stored ${-skew} ms after it was signed`,
-    };
+  const outside = outsideWindow(env.time, d.storedAt, maxPastMs, maxFutureMs);
+  if (outside === RejectReason.Expired) {
+    const detail = `message ${id} was stored ${d.storedAt - env.time} ms after it was signed`;
+    return { reason: outside, detail };
   }
-  if (skew > maxFutureMs) {
-    return {
-      reason: RejectReason.Future,
-      detail: `message ${id} was signed ${skew} ms after it was stored`,
-    };
+  if (outside === RejectReason.Future) {
+    const detail = `message ${id} was signed ${env.time - d.storedAt} ms after it was stored`;
+    return { reason: outside, detail };
   }
   const position = t.handled.get(id);
   if (position === undefined) return undefined;

@@ -94,6 +94,22 @@ export interface Freshness {
   readonly floor: number;
 }
 
+/**
+ * The time window of every message (docs/wire-format.md §7): `expired` when `time` is more than
+ * `maxPastMs` before `at`, `future` when more than `maxFutureMs` after it, else undefined. `at` is
+ * the receiver's clock for a live message, the server's stored time for a stored one (§7.2).
+ */
+export function outsideWindow(
+  time: number,
+  at: number,
+  maxPastMs: number,
+  maxFutureMs: number,
+): RejectReason | undefined {
+  if (time < at - maxPastMs) return RejectReason.Expired;
+  if (time > at + maxFutureMs) return RejectReason.Future;
+  return undefined;
+}
+
 /** Creates a freshness guard. `now` is injectable for tests. */
 export function createFreshness(
   options: FreshnessOptions = {},
@@ -145,8 +161,8 @@ export function createFreshness(
     },
     check(node, epoch, seq, time) {
       const at = now();
-      if (time < at - maxPast) return RejectReason.Expired;
-      if (time > at + maxFuture) return RejectReason.Future;
+      const outside = outsideWindow(time, at, maxPast, maxFuture);
+      if (outside !== undefined) return outside;
       if (at >= nextSweep) nextSweep = sweep(publishers, at, ttl);
       const key = `${node}\u0000${epoch}`;
       let w = publishers.get(key);
