@@ -3,7 +3,7 @@
  * every transport, `false` for none): the first remote publish to a channel in a tick goes out at
  * once as a single message, like an unbatched one, so a message alone in its tick waits for
  * nothing; the publishes to that channel after it in the same tick travel as one batch envelope
- * (docs/wire-format.md §3a) under one signature, in one transport message. Each message was
+ * (docs/wire-format.md §3.1) under one signature, in one transport message. Each message was
  * validated, numbered and traced on its own before it got here, and the receiver checks each on
  * its own again (freshness, replay, schema, dispatch).
  *
@@ -67,8 +67,22 @@ interface Open {
 /** Bytes of the header, signature and JSON wrapping a batch adds to its items (generous). */
 const OVERHEAD = 512;
 
-/** Base64url size of `json` as UTF-8 (an upper bound: every char counted as up to 3 bytes). */
-const encodedSize = (json: string): number => Math.ceil((Buffer.byteLength(json) * 4) / 3) + 2;
+/**
+ * Bytes an item adds to a body: its UTF-8 length and the comma before it (herald/2 carries the
+ * JSON as it is, no base64). `fits` and then `add` ask for the same item one after the other, so
+ * the last answer is kept rather than counting the string twice.
+ */
+function createSizer(): (json: string) => number {
+  let lastJson = '';
+  let lastSize = 1;
+  return (json) => {
+    if (json !== lastJson) {
+      lastJson = json;
+      lastSize = Buffer.byteLength(json) + 1;
+    }
+    return lastSize;
+  };
+}
 
 /**
  * Creates a batcher. `maxBytes` answers the hard cap of one envelope now (a fallback chain may
@@ -83,6 +97,7 @@ export function createBatcher(
   // Channels that carried a message this tick; cleared by one microtask per tick.
   const used = new Set<string>();
   const clear = (): void => used.clear();
+  const sizeOf = createSizer();
 
   function flush(batch: Open): void {
     if (open.get(batch.channel) === batch) open.delete(batch.channel);
@@ -126,9 +141,9 @@ export function createBatcher(
       const batch = open.get(channel);
       if (batch !== undefined) flush(batch);
     },
-    fits: (json) => encodedSize(json) + 1 <= maxBytes() - OVERHEAD,
+    fits: (json) => sizeOf(json) <= maxBytes() - OVERHEAD,
     add(channel, json, template) {
-      const size = encodedSize(json) + 1;
+      const size = sizeOf(json);
       let batch = open.get(channel);
       if (
         batch &&
