@@ -4,11 +4,25 @@
  * resumed from its last acknowledged message after that, by any process that names it. Members
  * of a group pull from the same consumer, so the server hands each message to one of them.
  * Each pulled message goes to the bus with its stored time, log position and delivery count.
+ *
+ * Handled ids outlive the process (durable-handled.ts): `done` records the id before the ack,
+ * the ids recorded past the acknowledged floor are loaded before the first pull, and read again
+ * before a message that may have been handled elsewhere is handed over: a redelivery (delivery
+ * count above 1) whose id this consumer does not know, or the first message after the store's
+ * connection came back (a restarted server may have forgotten acknowledgements and delivery
+ * counts).
  */
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { ConfigError } from '../../errors.js';
 import type { DurableConsumer, DurableConsumerSpec, DurableDelivery } from '../durable.js';
-import { consumerName, jetstreamjs, nanos, streamName } from './jetstream.js';
+import {
+  ensureHandledStream,
+  type HandledPlace,
+  type HandledRecorder,
+  handledRecorder,
+  loadHandled,
+} from './durable-handled.js';
+import { consumerName, handledStream, jetstreamjs, nanos, streamName } from './jetstream.js';
 
 /** What a consumer needs of its store. */
 export interface ConsumerHost {
@@ -18,6 +32,8 @@ export interface ConsumerHost {
   readonly subjectFor: (channel: string) => string;
   /** A round trip on the store's connection. */
   readonly flush: () => Promise<void>;
+  /** How many times the store's connection came back after a loss. */
+  readonly reconnects: () => number;
 }
 
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -62,17 +78,52 @@ async function ensureConsumer(host: ConsumerHost, spec: DurableConsumerSpec) {
 }
 
 /** One pulled message as a delivery. */
-function deliveryOf(channel: string, m: JsMsg): DurableDelivery {
+function deliveryOf(channel: string, m: JsMsg, recorder: HandledRecorder): DurableDelivery {
   return {
     channel,
     data: m.data,
     storedAt: Math.floor(m.info.timestampNanos / 1_000_000),
     position: m.seq,
     deliveries: m.info.deliveryCount,
+    done: (id) => recorder.add(m.seq, id, () => m.ack()),
     ack: () => m.ack(),
     nak: (delayMs) => m.nak(delayMs),
     term: (reason) => m.term(reason),
   };
+}
+
+/** Remembers `id`, forgetting the oldest beyond `limit`. */
+function remember(into: Map<string, number>, limit: number, id: string, position: number): void {
+  into.set(id, position);
+  if (into.size > limit) {
+    const oldest = into.keys().next().value;
+    if (oldest !== undefined) into.delete(oldest);
+  }
+}
+
+/**
+ * The record stream, loaded; and `check(m)`, which reads it again (awaited before `m` is handed
+ * over) when `m` may have been handled by another process or before a server restart.
+ */
+async function handledMemory(host: ConsumerHost, spec: DurableConsumerSpec, stream: string) {
+  const consumer = consumerName(spec);
+  const place: HandledPlace = { ...host, stream, consumer, ...handledStream(host.prefix, spec) };
+  const handled = new Map<string, number>();
+  await ensureHandledStream(place);
+  await loadHandled(place, handled);
+  const recorder = handledRecorder(place, (position, id) =>
+    remember(handled, spec.remember, id, position),
+  );
+  let seen = host.reconnects();
+  const check = async (m: JsMsg): Promise<void> => {
+    const reconnected = host.reconnects() !== seen;
+    if (!reconnected && m.info.deliveryCount === 1) return;
+    const id = m.headers?.get('Nats-Msg-Id');
+    if (!reconnected && id && handled.has(id)) return;
+    seen = host.reconnects();
+    await loadHandled(place, handled).catch(() => undefined);
+  };
+  return { handled, recorder, check };
 }
 
 /** Starts pulling `spec`'s consumer; each message goes to `deliver` in log order. */
@@ -82,6 +133,7 @@ export async function consumeDurable(
   deliver: (delivery: DurableDelivery) => void,
 ): Promise<DurableConsumer> {
   const { stream, name } = await ensureConsumer(host, spec);
+  const { handled, recorder, check } = await handledMemory(host, spec, stream);
   const consumer = await host.js.consumers.get(stream, name);
   // Pull requests expire after 5 s (heartbeats every 2.5 s): a restarted server is noticed and
   // pulled from again within seconds, not after nats.js's default 30 s.
@@ -89,12 +141,14 @@ export async function consumeDurable(
   let stopped = false;
   const loop = (async () => {
     for await (const m of messages) {
+      if (!stopped) await check(m);
       // Pulled after stop: handed back at once, for another member or the next process.
       if (stopped) m.nak();
-      else deliver(deliveryOf(spec.channel, m));
+      else deliver(deliveryOf(spec.channel, m, recorder));
     }
   })().catch(() => undefined);
   return {
+    handled,
     async stop() {
       stopped = true;
       // Closing unsubscribes the pull inbox; the round trip makes sure the server knows before
@@ -103,5 +157,6 @@ export async function consumeDurable(
       await host.flush().catch(() => undefined);
       await loop;
     },
+    drain: () => recorder.drain(),
   };
 }

@@ -28,6 +28,8 @@ export interface NatsDurableStore extends DurableStore {
 
 interface Clients {
   readonly nc: NatsConnection;
+  /** How many times the connection came back after a loss. */
+  readonly reconnects: () => number;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
 }
@@ -86,7 +88,12 @@ export function jetstreamStore(config: ResolvedNatsOptions): NatsDurableStore {
     opening ??= (async () => {
       const lib = jetstreamjs();
       const nc = await openConnection({ ...config, name: `${config.name}-jetstream` });
-      open = { nc, js: lib.jetstream(nc), jsm: await lib.jetstreamManager(nc) };
+      let reconnects = 0;
+      void (async () => {
+        for await (const s of nc.status()) if (s.type === 'reconnect') reconnects++;
+      })().catch(() => undefined);
+      const jsm = await lib.jetstreamManager(nc);
+      open = { nc, reconnects: () => reconnects, js: lib.jetstream(nc), jsm };
       return open;
     })();
     opening.catch(() => void (opening = undefined));
@@ -107,9 +114,10 @@ export function jetstreamStore(config: ResolvedNatsOptions): NatsDurableStore {
       }
     },
     async consume(spec, deliver) {
-      const { nc, js, jsm } = await clients();
+      const { nc, js, jsm, reconnects } = await clients();
       const flush = () => nc.flush();
-      return consumeDurable({ js, jsm, prefix: config.prefix, subjectFor, flush }, spec, deliver);
+      const host = { js, jsm, prefix: config.prefix, subjectFor, flush, reconnects };
+      return consumeDurable(host, spec, deliver);
     },
     async close() {
       const was = opening;
