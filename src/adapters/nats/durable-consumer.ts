@@ -34,6 +34,8 @@ export interface ConsumerHost {
   readonly flush: () => Promise<void>;
   /** How many times the store's connection came back after a loss. */
   readonly reconnects: () => number;
+  /** A JetStream publish, resolved on its PubAck. */
+  readonly publish: (subject: string, text: string) => Promise<void>;
 }
 
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));

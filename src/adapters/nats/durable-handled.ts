@@ -33,6 +33,8 @@ export interface HandledPlace {
   /** The record stream. */
   readonly name: string;
   readonly subject: string;
+  /** A JetStream publish, resolved on its PubAck. */
+  readonly publish: (subject: string, text: string) => Promise<void>;
 }
 
 /** Creates or updates the record stream, with the topic stream's retention. */
@@ -115,7 +117,7 @@ export interface HandledRecorder {
 
 /** The recorder of one consumer; `stored` learns each id once its record is stored. */
 export function handledRecorder(
-  p: Pick<HandledPlace, 'js' | 'subject'>,
+  p: Pick<HandledPlace, 'publish' | 'subject'>,
   stored: (position: number, id: string) => void,
 ): HandledRecorder {
   let batch: { position: number; id: string; ack: () => void }[] = [];
@@ -126,7 +128,7 @@ export function handledRecorder(
     const items = batch;
     batch = [];
     if (items.length === 0) return;
-    const write = p.js.publish(p.subject, recordText(items)).then(
+    const write = p.publish(p.subject, recordText(items)).then(
       () => {
         for (const item of items) {
           stored(item.position, item.id);
