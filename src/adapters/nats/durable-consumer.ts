@@ -94,36 +94,58 @@ function deliveryOf(channel: string, m: JsMsg, recorder: HandledRecorder): Durab
   };
 }
 
-/** Remembers `id`, forgetting the oldest beyond `limit`. */
-function remember(into: Map<string, number>, limit: number, id: string, position: number): void {
-  into.set(id, position);
-  if (into.size > limit) {
-    const oldest = into.keys().next().value;
-    if (oldest !== undefined) into.delete(oldest);
+/** Keeps the `limit` newest ids of `handled`. */
+function trim(handled: Map<string, number>, limit: number): void {
+  for (const id of handled.keys()) {
+    if (handled.size <= limit) return;
+    handled.delete(id);
   }
 }
 
+/** The record stream, created or updated, and its ids past the acknowledged floor. */
+async function openRecord(place: HandledPlace, spec: DurableConsumerSpec) {
+  const handled = new Map<string, number>();
+  try {
+    await ensureHandledStream(place);
+    await loadHandled(place, handled);
+  } catch (error) {
+    throw new ConfigError(
+      `nats transport: the handled-id record "${place.name}" of the consumer "${place.consumer}" cannot be created or read: ${text(error)}`,
+      {
+        topic: spec.channel,
+        transport: 'nats',
+        cause: error,
+        hint: `durable subscriptions record handled ids on "${place.subject}": allow publishing there and creating the stream "${place.name}"`,
+      },
+    );
+  }
+  trim(handled, spec.remember);
+  return handled;
+}
+
 /**
- * The record stream, loaded; and `check(m)`, which reads it again (awaited before `m` is handed
- * over) when `m` may have been handled by another process or before a server restart.
+ * The ids other processes recorded as handled; the recorder of this one's; and `check(m)`, which
+ * reads the record again (awaited before `m` is handed over) when `m` may have been handled by
+ * another process or before a server restart. This process's own handled ids are the bus's
+ * memory.
  */
 async function handledMemory(host: ConsumerHost, spec: DurableConsumerSpec, stream: string) {
   const consumer = consumerName(spec);
   const place: HandledPlace = { ...host, stream, consumer, ...handledStream(host.prefix, spec) };
-  const handled = new Map<string, number>();
-  await ensureHandledStream(place);
-  await loadHandled(place, handled);
-  const recorder = handledRecorder(place, (position, id) =>
-    remember(handled, spec.remember, id, position),
-  );
+  const handled = await openRecord(place, spec);
+  const recorder = handledRecorder(place);
   let seen = host.reconnects();
-  const check = async (m: JsMsg): Promise<void> => {
-    const reconnected = host.reconnects() !== seen;
-    if (!reconnected && m.info.deliveryCount === 1) return;
-    const id = m.headers?.get('Nats-Msg-Id');
-    if (!reconnected && id && handled.has(id)) return;
+  const reload = async (): Promise<void> => {
     seen = host.reconnects();
     await loadHandled(place, handled).catch(() => undefined);
+    trim(handled, spec.remember);
+  };
+  const check = (m: JsMsg): Promise<void> | undefined => {
+    const reconnected = host.reconnects() !== seen;
+    if (!reconnected && m.info.deliveryCount === 1) return undefined;
+    const id = m.headers?.get('Nats-Msg-Id');
+    if (!reconnected && id && handled.has(id)) return undefined;
+    return reload();
   };
   return { handled, recorder, check };
 }
@@ -143,7 +165,8 @@ export async function consumeDurable(
   let stopped = false;
   const loop = (async () => {
     for await (const m of messages) {
-      if (!stopped) await check(m);
+      const checking = stopped ? undefined : check(m);
+      if (checking !== undefined) await checking;
       // Pulled after stop: handed back at once, for another member or the next process.
       if (stopped) m.nak();
       else deliver(deliveryOf(spec.channel, m, recorder));

@@ -115,11 +115,8 @@ export interface HandledRecorder {
   drain(): Promise<void>;
 }
 
-/** The recorder of one consumer; `stored` learns each id once its record is stored. */
-export function handledRecorder(
-  p: Pick<HandledPlace, 'publish' | 'subject'>,
-  stored: (position: number, id: string) => void,
-): HandledRecorder {
+/** The recorder of one consumer. */
+export function handledRecorder(p: Pick<HandledPlace, 'publish' | 'subject'>): HandledRecorder {
   let batch: { position: number; id: string; ack: () => void }[] = [];
   let scheduled = false;
   const writing = new Set<Promise<void>>();
@@ -131,7 +128,6 @@ export function handledRecorder(
     const write = p.publish(p.subject, recordText(items)).then(
       () => {
         for (const item of items) {
-          stored(item.position, item.id);
           try {
             item.ack();
           } catch {
