@@ -4,7 +4,13 @@
  * moves bytes: it keeps one stored log per durable topic template, appends encoded envelopes to
  * it under their message id, and hands stored messages to a named consumer, each with the
  * server's stored time and its delivery count; the bus verifies, checks, runs the handler and
- * then says `ack`, `nak` (redeliver after a delay) or `term` (never again).
+ * then says `done` (the handler finished: record its id, then acknowledge), `ack`, `nak`
+ * (redeliver after a delay) or `term` (never again).
+ *
+ * Handled ids outlive the process: `done` stores the message id and log position in the
+ * consumer's handled-id record before the acknowledgement leaves, and `consume` hands back the
+ * ids recorded past the consumer's acknowledged floor, so a restarted process acknowledges a
+ * redelivery of a message whose handler already finished instead of running it again.
  */
 
 /** One durable topic template and its retention, as the transport stores it. */
@@ -34,6 +40,8 @@ export interface DurableConsumerSpec {
   readonly ackWaitMs: number;
   /** Messages handed over before the first of them is acknowledged. */
   readonly maxInFlight: number;
+  /** Handled ids kept in memory (the oldest forgotten first). */
+  readonly remember: number;
 }
 
 /** One stored message handed to a consumer. */
@@ -46,7 +54,14 @@ export interface DurableDelivery {
   readonly position: number;
   /** 1 on the first delivery, then 2, 3, ... */
   readonly deliveries: number;
-  /** Done: never delivered to this consumer again. */
+  /**
+   * The handler finished on the message `id`: the store records `id` at this position in the
+   * consumer's handled-id record (together with the others finished in the same moment), then
+   * acknowledges. Never acknowledged unrecorded: when the record cannot be stored, the message
+   * is delivered again after the ack wait.
+   */
+  done(id: string): void;
+  /** Settled without a handler run: never delivered to this consumer again. */
   ack(): void;
   /** Failed: deliver it again after `delayMs`. */
   nak(delayMs: number): void;
@@ -56,8 +71,15 @@ export interface DurableDelivery {
 
 /** A running consumer. */
 export interface DurableConsumer {
+  /**
+   * Message ids whose handler finished in an earlier process (or an earlier run) and that the
+   * server may still deliver (past the consumer's acknowledged floor), with their log position.
+   */
+  readonly handled: ReadonlyMap<string, number>;
   /** Stops handing messages over; the server keeps the consumer's position. */
   stop(): Promise<void>;
+  /** Resolves once every `done` so far is recorded and acknowledged (or failed to record). */
+  drain(): Promise<void>;
 }
 
 /** What a durable transport offers (`Transport.durable`). */

@@ -6,9 +6,11 @@
  * Freshness of a stored message is the skew between its signed time and the time the server
  * stored it, never the reader's clock: a replay of the log hours later is accepted because it
  * was stored fresh, and an attacker who re-publishes captured bytes gets a new stored time and
- * is refused `expired`. A message id handled before at the same log position is a redelivery
- * (its acknowledgement was lost): acknowledged again, not handled twice; at another position it
- * is a re-publish, refused as `replay`. A refused message is terminated (never redelivered).
+ * is refused `expired`. A message id handled before at the same log position (by this process,
+ * or recorded by another one: the store's handled-id record) is a redelivery (its
+ * acknowledgement was lost): recorded and acknowledged again, not handled twice; at another
+ * position it is a re-publish, refused as `replay`. A refused message is terminated (never
+ * redelivered).
  */
 import type { DurableDelivery } from '../adapters/durable.js';
 import type { ResolvedTopic } from '../schemas/define.js';
@@ -37,6 +39,8 @@ export interface DurableTarget {
   readonly redelivery: Redelivery;
   /** Handled message ids → their log position (bounded, oldest forgotten first). */
   readonly handled: Map<string, number>;
+  /** Ids the store recorded as handled (other processes, earlier runs), set when opened. */
+  stored: ReadonlyMap<string, number>;
   /** Handler calls and dead letters, for the subscription's counts. */
   readonly tally: { calls: number; handled: number; deadLetters: number; redelivered: number };
 }
@@ -63,7 +67,7 @@ export function handleDelivery(t: DurableTarget, d: DurableDelivery): void | Pro
   }
   const id = `${env.node}:${env.epoch}:${env.seq}`;
   const refused = checkStored(t, d, env, id);
-  if (refused === 'again') return settle(() => d.ack());
+  if (refused === 'again') return settle(() => d.done(id));
   if (refused !== undefined) {
     reject(ctx, rejectionOf(d.channel, env, refused.reason, refused.detail));
     return settle(() => d.term(`refused: ${refused.reason}`));
@@ -119,7 +123,7 @@ function checkStored(
     const detail = `message ${id} was signed ${env.time - d.storedAt} ms after it was stored`;
     return { reason: outside, detail };
   }
-  const position = t.handled.get(id);
+  const position = t.handled.get(id) ?? t.stored.get(id);
   if (position === undefined) return undefined;
   if (position === d.position) {
     t.tally.redelivered++;
@@ -220,11 +224,11 @@ function run(
   succeeded(t, d, id);
 }
 
-/** The handler completed: remembered, acknowledged. */
+/** The handler completed: remembered, recorded by the store, then acknowledged. */
 function succeeded(t: DurableTarget, d: DurableDelivery, id: string): void {
   t.tally.handled++;
   remember(t, id, d.position);
-  settle(() => d.ack());
+  settle(() => d.done(id));
 }
 
 /** The handler failed: redelivered after its backoff, or given up as a dead letter. */

@@ -50,6 +50,7 @@ export class DurableSubscription implements Subscription {
     const store = this.ctx.transport.durable;
     if (store === undefined || !this.#active) return;
     this.#consumer = await store.consume(this.spec, (delivery) => this.#arrive(delivery));
+    this.target.stored = this.#consumer.handled;
   }
 
   /**
@@ -80,7 +81,10 @@ export class DurableSubscription implements Subscription {
     }
   }
 
-  /** Stops pulling and waits for the message in hand. Idempotent. */
+  /**
+   * Stops pulling, waits for the message in hand, then for the records and acknowledgements of
+   * the handled ones. Idempotent.
+   */
   async close(): Promise<void> {
     this.#active = false;
     this.ctx.durables.delete(this);
@@ -88,6 +92,7 @@ export class DurableSubscription implements Subscription {
     this.#consumer = undefined;
     await consumer?.stop();
     await this.#chain;
+    await consumer?.drain();
   }
 
   unsubscribe(): Promise<void> {

@@ -157,6 +157,7 @@ export async function subscribeDurable(
     consumer: `${kind} "${name}"`,
     redelivery,
     handled: new Map(),
+    stored: new Map(),
     tally: { calls: 0, handled: 0, deadLetters: 0, redelivered: 0 },
   };
   const spec = {

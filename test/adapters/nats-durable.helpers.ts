@@ -7,6 +7,7 @@ import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jet
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Type } from '@sinclair/typebox';
 import { natsTransport } from '../../src/adapters/nats/index.js';
+import { handledStream } from '../../src/adapters/nats/jetstream.js';
 import {
   type Bus,
   type BusOptions,
@@ -77,5 +78,42 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** One line of a consumer's handled-id record, with the time the server stored its record. */
+export interface HandledEntry {
+  readonly id: string;
+  readonly position: number;
+  readonly storedAt: number;
+}
+
+/**
+ * Every line of the handled-id record of the durable consumer `name` on `channel`
+ * (docs/transports/nats.md "Once per handler"), read with raw JetStream.
+ */
+export async function readHandledRecord(
+  url: string,
+  prefix: string,
+  channel: string,
+  name: string,
+  kind: 'durable' | 'group' = 'durable',
+): Promise<HandledEntry[]> {
+  const { nc, jsm } = await rawJetStream(url);
+  try {
+    const record = handledStream(prefix, { kind, name, channel }).name;
+    const last = (await jsm.streams.info(record)).state.last_seq;
+    const entries: HandledEntry[] = [];
+    for (let seq = 1; seq <= last; seq++) {
+      const m = await jsm.streams.getMessage(record, { seq }).catch(() => null);
+      if (!m) continue;
+      for (const line of new TextDecoder().decode(m.data).split('\n').filter(Boolean)) {
+        const [position, id] = line.split(' ');
+        entries.push({ id: id!, position: Number(position), storedAt: m.time.getTime() });
+      }
+    }
+    return entries;
+  } finally {
+    await nc.close();
   }
 }

@@ -1,9 +1,10 @@
 /**
  * A durable subscriber for the NATS durable fault test, run as `node --import tsx <this file>`.
  * Arguments: <nodeId> <natsUrl> <prefix>. Subscribes `orders:eu` as the durable consumer
- * `billing`, prints `ready`, then `handled <n> <id>` from inside the handler for every message
- * (stdout to a pipe is synchronous on Linux: a line printed is a handler that ran, even when the
- * process is killed right after).
+ * `billing`, prints `ready`, then `handled <n> <id> <ms since the epoch>` at the end of the
+ * handler for every message (stdout to a pipe is synchronous on Linux: a line printed is a
+ * handler that finished, even when the process is killed right after). The time lets the tests
+ * compare a handler's end with the time the server stored its handled-id record.
  */
 import { natsTransport } from '../../src/adapters/nats/index.js';
 import { createBus } from '../../src/index.js';
@@ -25,7 +26,7 @@ await bus.subscribe(
   'orders:eu',
   async (m) => {
     await new Promise((r) => setTimeout(r, 2));
-    say(`handled ${m.payload.n} ${m.meta.id}`);
+    say(`handled ${m.payload.n} ${m.meta.id} ${Date.now()}`);
   },
   { durable: 'billing', redelivery: { ackWaitMs: 1000 } },
 );

@@ -4,11 +4,25 @@
  * resumed from its last acknowledged message after that, by any process that names it. Members
  * of a group pull from the same consumer, so the server hands each message to one of them.
  * Each pulled message goes to the bus with its stored time, log position and delivery count.
+ *
+ * Handled ids outlive the process (durable-handled.ts): `done` records the id before the ack,
+ * the ids recorded past the acknowledged floor are loaded before the first pull, and read again
+ * before a message that may have been handled elsewhere is handed over: a redelivery (delivery
+ * count above 1) whose id this consumer does not know, or the first message after the store's
+ * connection came back (a restarted server may have forgotten acknowledgements and delivery
+ * counts).
  */
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { ConfigError } from '../../errors.js';
 import type { DurableConsumer, DurableConsumerSpec, DurableDelivery } from '../durable.js';
-import { consumerName, jetstreamjs, nanos, streamName } from './jetstream.js';
+import {
+  ensureHandledStream,
+  type HandledPlace,
+  type HandledRecorder,
+  handledRecorder,
+  loadHandled,
+} from './durable-handled.js';
+import { consumerName, handledStream, jetstreamjs, nanos, streamName } from './jetstream.js';
 
 /** What a consumer needs of its store. */
 export interface ConsumerHost {
@@ -18,6 +32,10 @@ export interface ConsumerHost {
   readonly subjectFor: (channel: string) => string;
   /** A round trip on the store's connection. */
   readonly flush: () => Promise<void>;
+  /** How many times the store's connection came back after a loss. */
+  readonly reconnects: () => number;
+  /** A JetStream publish, resolved on its PubAck. */
+  readonly publish: (subject: string, text: string) => Promise<void>;
 }
 
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -62,17 +80,74 @@ async function ensureConsumer(host: ConsumerHost, spec: DurableConsumerSpec) {
 }
 
 /** One pulled message as a delivery. */
-function deliveryOf(channel: string, m: JsMsg): DurableDelivery {
+function deliveryOf(channel: string, m: JsMsg, recorder: HandledRecorder): DurableDelivery {
   return {
     channel,
     data: m.data,
     storedAt: Math.floor(m.info.timestampNanos / 1_000_000),
     position: m.seq,
     deliveries: m.info.deliveryCount,
+    done: (id) => recorder.add(m.seq, id, () => m.ack()),
     ack: () => m.ack(),
     nak: (delayMs) => m.nak(delayMs),
     term: (reason) => m.term(reason),
   };
+}
+
+/** Keeps the `limit` newest ids of `handled`. */
+function trim(handled: Map<string, number>, limit: number): void {
+  for (const id of handled.keys()) {
+    if (handled.size <= limit) return;
+    handled.delete(id);
+  }
+}
+
+/** The record stream, created or updated, and its ids past the acknowledged floor. */
+async function openRecord(place: HandledPlace, spec: DurableConsumerSpec) {
+  const handled = new Map<string, number>();
+  try {
+    await ensureHandledStream(place);
+    await loadHandled(place, handled);
+  } catch (error) {
+    throw new ConfigError(
+      `nats transport: the handled-id record "${place.name}" of the consumer "${place.consumer}" cannot be created or read: ${text(error)}`,
+      {
+        topic: spec.channel,
+        transport: 'nats',
+        cause: error,
+        hint: `durable subscriptions record handled ids on "${place.subject}": allow publishing there and creating the stream "${place.name}"`,
+      },
+    );
+  }
+  trim(handled, spec.remember);
+  return handled;
+}
+
+/**
+ * The ids other processes recorded as handled; the recorder of this one's; and `check(m)`, which
+ * reads the record again (awaited before `m` is handed over) when `m` may have been handled by
+ * another process or before a server restart. This process's own handled ids are the bus's
+ * memory.
+ */
+async function handledMemory(host: ConsumerHost, spec: DurableConsumerSpec, stream: string) {
+  const consumer = consumerName(spec);
+  const place: HandledPlace = { ...host, stream, consumer, ...handledStream(host.prefix, spec) };
+  const handled = await openRecord(place, spec);
+  const recorder = handledRecorder(place);
+  let seen = host.reconnects();
+  const reload = async (): Promise<void> => {
+    seen = host.reconnects();
+    await loadHandled(place, handled).catch(() => undefined);
+    trim(handled, spec.remember);
+  };
+  const check = (m: JsMsg): Promise<void> | undefined => {
+    const reconnected = host.reconnects() !== seen;
+    if (!reconnected && m.info.deliveryCount === 1) return undefined;
+    const id = m.headers?.get('Nats-Msg-Id');
+    if (!reconnected && id && handled.has(id)) return undefined;
+    return reload();
+  };
+  return { handled, recorder, check };
 }
 
 /** Starts pulling `spec`'s consumer; each message goes to `deliver` in log order. */
@@ -82,6 +157,7 @@ export async function consumeDurable(
   deliver: (delivery: DurableDelivery) => void,
 ): Promise<DurableConsumer> {
   const { stream, name } = await ensureConsumer(host, spec);
+  const { handled, recorder, check } = await handledMemory(host, spec, stream);
   const consumer = await host.js.consumers.get(stream, name);
   // Pull requests expire after 5 s (heartbeats every 2.5 s): a restarted server is noticed and
   // pulled from again within seconds, not after nats.js's default 30 s.
@@ -89,12 +165,15 @@ export async function consumeDurable(
   let stopped = false;
   const loop = (async () => {
     for await (const m of messages) {
+      const checking = stopped ? undefined : check(m);
+      if (checking !== undefined) await checking;
       // Pulled after stop: handed back at once, for another member or the next process.
       if (stopped) m.nak();
-      else deliver(deliveryOf(spec.channel, m));
+      else deliver(deliveryOf(spec.channel, m, recorder));
     }
   })().catch(() => undefined);
   return {
+    handled,
     async stop() {
       stopped = true;
       // Closing unsubscribes the pull inbox; the round trip makes sure the server knows before
@@ -103,5 +182,6 @@ export async function consumeDurable(
       await host.flush().catch(() => undefined);
       await loop;
     },
+    drain: () => recorder.drain(),
   };
 }

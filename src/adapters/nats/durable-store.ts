@@ -18,6 +18,7 @@ import type { Transport } from '../transport.js';
 import { openConnection } from './connection.js';
 import { consumeDurable } from './durable-consumer.js';
 import { jetstreamjs, nanos, streamName, streamSubject } from './jetstream.js';
+import { type PubAckPublisher, pubAckPublisher } from './jetstream-publish.js';
 import type { ResolvedNatsOptions } from './options.js';
 import { subjectOf } from './subjects.js';
 
@@ -28,9 +29,16 @@ export interface NatsDurableStore extends DurableStore {
 
 interface Clients {
   readonly nc: NatsConnection;
+  /** How many times the connection came back after a loss. */
+  readonly reconnects: () => number;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
+  /** Publishes awaiting their PubAck, many in flight (jetstream-publish.ts). */
+  readonly pub: PubAckPublisher;
 }
+
+/** How long a publish waits for its PubAck (nats.js's JetStream default). */
+const PUBACK_TIMEOUT_MS = 5_000;
 
 const text = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -86,7 +94,13 @@ export function jetstreamStore(config: ResolvedNatsOptions): NatsDurableStore {
     opening ??= (async () => {
       const lib = jetstreamjs();
       const nc = await openConnection({ ...config, name: `${config.name}-jetstream` });
-      open = { nc, js: lib.jetstream(nc), jsm: await lib.jetstreamManager(nc) };
+      let reconnects = 0;
+      void (async () => {
+        for await (const s of nc.status()) if (s.type === 'reconnect') reconnects++;
+      })().catch(() => undefined);
+      const jsm = await lib.jetstreamManager(nc);
+      const pub = pubAckPublisher(nc, PUBACK_TIMEOUT_MS);
+      open = { nc, reconnects: () => reconnects, js: lib.jetstream(nc), jsm, pub };
       return open;
     })();
     opening.catch(() => void (opening = undefined));
@@ -100,22 +114,25 @@ export function jetstreamStore(config: ResolvedNatsOptions): NatsDurableStore {
     },
     async append(channel, _template, data, id) {
       try {
-        const { js } = open ?? (await clients());
-        await js.publish(subjectFor(channel), data, { msgID: id });
+        const { pub } = open ?? (await clients());
+        await pub.publish(subjectFor(channel), data, id);
       } catch (error) {
         throw fail(`the server did not store the publish on "${channel}": ${text(error)}`, error);
       }
     },
     async consume(spec, deliver) {
-      const { nc, js, jsm } = await clients();
+      const { nc, js, jsm, reconnects, pub } = await clients();
       const flush = () => nc.flush();
-      return consumeDurable({ js, jsm, prefix: config.prefix, subjectFor, flush }, spec, deliver);
+      const publish = (subject: string, text: string) => pub.publish(subject, text);
+      const host = { js, jsm, prefix: config.prefix, subjectFor, flush, reconnects, publish };
+      return consumeDurable(host, spec, deliver);
     },
     async close() {
       const was = opening;
       opening = undefined;
       open = undefined;
       const c = await was?.catch(() => undefined);
+      c?.pub.close();
       await c?.nc.close().catch(() => undefined);
     },
   };

@@ -42,5 +42,23 @@ export function consumerName(spec: Pick<DurableConsumerSpec, 'kind' | 'name' | '
   return `${tag}-${spec.name.replace(/\./g, '_')}-${hex16(`${spec.kind}\0${spec.name}\0${spec.channel}`)}`;
 }
 
+/**
+ * The handled-id record of a durable consumer (durable-handled.ts): a stream named
+ * `<prefix with "." as "-">_handled_<d|g>-<name, "." as "_">-<16 hex of SHA-256 over
+ * `<prefix>\0<kind>\0<name>\0<channel>`>`, capturing the one subject
+ * `$HERALD.handled.<prefix>.<consumer name>`. The `$HERALD` root is outside every prefix, so no
+ * topic stream's wildcard subject can overlap it; the name's last `_`-separated part always holds
+ * a `-`, so it never equals a topic stream's name (which ends in `_<16 hex>`).
+ */
+export function handledStream(
+  prefix: string,
+  spec: Pick<DurableConsumerSpec, 'kind' | 'name' | 'channel'>,
+): { readonly name: string; readonly subject: string } {
+  const tag = spec.kind === 'durable' ? 'd' : 'g';
+  const hash = hex16(`${prefix}\0${spec.kind}\0${spec.name}\0${spec.channel}`);
+  const name = `${prefix.replace(/\./g, '-')}_handled_${tag}-${spec.name.replace(/\./g, '_')}-${hash}`;
+  return { name, subject: `$HERALD.handled.${prefix}.${consumerName(spec)}` };
+}
+
 /** Milliseconds as JetStream's nanoseconds. */
 export const nanos = (ms: number): number => ms * 1_000_000;
