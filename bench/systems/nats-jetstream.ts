@@ -16,7 +16,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { natsTransport } from '../../src/adapters/nats/index.js';
-import { streamName } from '../../src/adapters/nats/jetstream.js';
+import { handledStream, streamName } from '../../src/adapters/nats/jetstream.js';
 import { type Bus, createBus, defineTopics, event, topic } from '../../src/index.js';
 import { KEYS, type Posted, PostedSchema } from '../fixtures.js';
 import type { System } from '../harness.js';
@@ -154,9 +154,15 @@ export function heraldJetStreamSystem(load: Load): System {
     async teardown() {
       for (const bus of buses) await bus.stop();
       const nc = await connect({ servers: NATS_URL });
-      await (await jetstreamManager(nc)).streams
-        .delete(streamName(prefix, 'bench-durable:{id}'))
-        .catch(() => undefined);
+      const manager = await jetstreamManager(nc);
+      await manager.streams.delete(streamName(prefix, 'bench-durable:{id}')).catch(() => undefined);
+      // The consumer's handled-id record (docs/transports/nats.md, "Once per handler").
+      const record = handledStream(prefix, {
+        kind: 'durable',
+        name: 'bench',
+        channel: DURABLE_TOPIC,
+      });
+      await manager.streams.delete(record.name).catch(() => undefined);
       await nc.close();
     },
   };
