@@ -107,11 +107,18 @@ interface Lane {
   /** Starts at 1; a subscription whose `laneRound` differs is not in this round. */
   round: number;
   scheduled: boolean;
-  readonly messages: Message[];
+  /**
+   * Messages in this round. The three arrays below keep their backing stores between rounds (a
+   * round clears its entries, it does not truncate): a burst then grows no array again.
+   */
+  size: number;
+  readonly messages: (Message | undefined)[];
   /** Per message: the subscriptions of the topic when it was dispatched. */
-  readonly subs: (readonly SubState[])[];
+  readonly subs: (readonly SubState[] | undefined)[];
   /** Per message: the subscriber excluded by `broadcastFrom`. */
   readonly excluded: (SubscriberState | undefined)[];
+  /** Runs this lane's round (built once per topic: scheduling a round allocates no closure). */
+  run: () => void;
 }
 
 /** Local subscriptions of one concrete topic. */
@@ -123,7 +130,7 @@ export interface TopicState {
 }
 
 function newLane(): Lane {
-  return { round: 1, scheduled: false, messages: [], subs: [], excluded: [] };
+  return { round: 1, scheduled: false, size: 0, messages: [], subs: [], excluded: [], run: noRun };
 }
 
 /** The table. */
@@ -141,12 +148,9 @@ export class SubscriptionTable {
       state.subs = [...state.subs, sub];
       return false;
     }
-    this.#topics.set(resolved.topic, {
-      topic: resolved.topic,
-      resolved,
-      subs: [sub],
-      lane: newLane(),
-    });
+    const created: TopicState = { topic: resolved.topic, resolved, subs: [sub], lane: newLane() };
+    created.lane.run = () => runLane(created);
+    this.#topics.set(resolved.topic, created);
     return true;
   }
 
@@ -184,7 +188,7 @@ export class SubscriptionTable {
     const subs = state.subs;
     const lane = state.lane;
     const round = lane.round;
-    const index = lane.messages.length;
+    const index = lane.size;
     const event = message.event;
     let laned = false;
     for (let i = 0; i < subs.length; i++) {
@@ -212,12 +216,13 @@ export class SubscriptionTable {
       if (sub.queue.push(message)) delivered++;
     }
     if (laned) {
-      lane.messages.push(message);
-      lane.subs.push(subs);
-      lane.excluded.push(exclude);
+      lane.messages[index] = message;
+      lane.subs[index] = subs;
+      lane.excluded[index] = exclude;
+      lane.size = index + 1;
       if (!lane.scheduled) {
         lane.scheduled = true;
-        queueMicrotask(() => runLane(state));
+        queueMicrotask(lane.run);
       }
     }
     return delivered;
@@ -236,7 +241,7 @@ function takes(lane: Lane, sub: SubState, index: number): boolean {
 function leave(state: TopicState, sub: SubState): void {
   const lane = state.lane;
   const backlog: Message[] = [];
-  for (let i = lane.messages.length - 1; i >= sub.laneFrom && backlog.length < sub.laneCount; i--) {
+  for (let i = lane.size - 1; i >= sub.laneFrom && backlog.length < sub.laneCount; i--) {
     if (takes(lane, sub, i)) backlog.push(lane.messages[i] as Message);
   }
   sub.laneRound = 0;
@@ -251,7 +256,7 @@ function runLane(state: TopicState): void {
   const messages = lane.messages;
   try {
     // Handlers may publish on this topic meanwhile: their messages join the end of this round.
-    for (let index = 0; index < messages.length; index++) {
+    for (let index = 0; index < lane.size; index++) {
       const message = messages[index] as Message;
       const subs = lane.subs[index] as readonly SubState[];
       const exclude = lane.excluded[index];
@@ -280,8 +285,11 @@ function runLane(state: TopicState): void {
   } finally {
     lane.round++;
     lane.scheduled = false;
-    messages.length = 0;
-    lane.subs.length = 0;
-    lane.excluded.length = 0;
+    // Cleared, not truncated: the arrays keep their room, and hold no message past its round.
+    const size = lane.size;
+    lane.size = 0;
+    messages.fill(undefined, 0, size);
+    lane.subs.fill(undefined, 0, size);
+    lane.excluded.fill(undefined, 0, size);
   }
 }
