@@ -15,6 +15,7 @@
  */
 import type { ResolvedTopic } from '../schemas/define.js';
 import type { SubscriptionCounts } from './helpers/options.js';
+import { schedule } from './microtask.js';
 import type { DeliveryQueue } from './queue.js';
 import type { Gap, Message, Subscriber, Subscription } from './types.js';
 
@@ -222,7 +223,7 @@ export class SubscriptionTable {
       lane.size = index + 1;
       if (!lane.scheduled) {
         lane.scheduled = true;
-        queueMicrotask(lane.run);
+        schedule(lane.run);
       }
     }
     return delivered;
