@@ -287,10 +287,12 @@ function runLane(state: TopicState): void {
     lane.round++;
     lane.scheduled = false;
     // Cleared, not truncated: the arrays keep their room, and hold no message past its round.
-    const size = lane.size;
+    const { size, subs, excluded } = lane;
     lane.size = 0;
-    messages.fill(undefined, 0, size);
-    lane.subs.fill(undefined, 0, size);
-    lane.excluded.fill(undefined, 0, size);
+    for (let i = 0; i < size; i++) {
+      messages[i] = undefined;
+      subs[i] = undefined;
+      excluded[i] = undefined;
+    }
   }
 }
