@@ -34,29 +34,26 @@ export function receiptOf(
 }
 
 /** The transport part of a receipt: which transport, and whether it was a fallback. */
-interface ReceiptBase {
+export interface ReceiptBase {
   readonly transport: string;
   readonly degraded: boolean;
 }
 
-/** The last base made: every publish of a bus shares one until its transport changes. */
-let lastBase: ReceiptBase = { transport: '', degraded: false };
-
-/** The transport part of a receipt made now (shared with the publishes before it). */
+/** The transport part of a receipt made now: the bus's last one, unless its transport changed. */
 function baseOf(ctx: BusContext): ReceiptBase {
   const { transport } = ctx;
   const name = transport.name;
   const degraded = transport.degraded === true;
-  const base = lastBase;
-  if (base.transport === name && base.degraded === degraded) return base;
-  lastBase = { transport: name, degraded };
-  return lastBase;
+  const base = ctx.receiptBase;
+  if (base !== undefined && base.transport === name && base.degraded === degraded) return base;
+  ctx.receiptBase = { transport: name, degraded };
+  return ctx.receiptBase;
 }
 
 /**
  * The receipt of a publish that settled as it was made; its promise is made on first use. Six
- * fields (72 bytes): the transport's name and state as it was at publish, shared with the other
- * receipts, until the promise takes their place.
+ * fields (72 bytes): the transport's name and state as it was at publish, shared with the bus's
+ * other receipts, until the promise takes their place.
  */
 export class SettledReceipt implements Promise<PublishReceipt> {
   #state: ReceiptBase | Promise<PublishReceipt>;
