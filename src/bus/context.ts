@@ -32,6 +32,7 @@ import {
   freshnessDefaults,
   nodeIdOf,
 } from './options.js';
+import type { ReceiptBase } from './receipt.js';
 import { createReporter, type Reporter } from './report.js';
 import type { SystemClient } from './system.js';
 import { type SubscriberState, SubscriptionTable } from './table.js';
@@ -109,6 +110,8 @@ export interface BusContext {
    */
   readonly groupFreshness: Map<string, Freshness>;
   batcher: Batcher | undefined;
+  /** The transport part of this bus's in-process receipts, shared until it changes (receipt.ts). */
+  receiptBase: ReceiptBase | undefined;
 }
 
 /** Fresh counters, all zero. */
@@ -189,6 +192,7 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
     freshness: createFreshness(freshnessDefaults(options), stamp),
     groupFreshness: new Map(),
     batcher: undefined,
+    receiptBase: undefined,
   };
 }
 

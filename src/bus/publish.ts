@@ -7,7 +7,7 @@
  * options object, no spreads: spreads cost 13-41% of a local publish).
  */
 import { ErrorCode, HeraldError } from '../errors.js';
-import type { ResolvedTopic } from '../schemas/define.js';
+import type { EventEntry, ResolvedTopic } from '../schemas/define.js';
 import type { EnvelopeFields } from '../security/codec.js';
 import type { Batcher } from './batcher.js';
 import {
@@ -69,16 +69,33 @@ export function publish(
     // With a shared schema store, this node's versions are registered before its first send.
     const announced = staysLocal(route) ? undefined : ctx.versions.announce(resolved.entry, entry);
     if (announced !== undefined) {
-      return announced.then(() => {
-        checkPayload(validatorFor(ctx, resolved.entry.key, entry), resolved, entry, topic, payload);
-        return transmit(ctx, resolved, topic, event, payload, version, route);
-      });
+      return afterAnnounce(announced, ctx, resolved, entry, topic, payload, route);
     }
     checkPayload(validatorFor(ctx, resolved.entry.key, entry), resolved, entry, topic, payload);
     return transmit(ctx, resolved, topic, event, payload, version, route);
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+/**
+ * A publish that waits for its versions to be registered first. Its own function: a closure in
+ * `publish` would make V8 allocate a context for `publish`'s variables on every call (128 bytes
+ * per validated publish), whether or not the closure is ever made.
+ */
+function afterAnnounce(
+  announced: Promise<void>,
+  ctx: BusContext,
+  resolved: ResolvedTopic,
+  entry: EventEntry,
+  topic: string,
+  payload: unknown,
+  route: Route,
+): Promise<PublishReceipt> {
+  return announced.then(() => {
+    checkPayload(validatorFor(ctx, resolved.entry.key, entry), resolved, entry, topic, payload);
+    return transmit(ctx, resolved, topic, entry.name, payload, entry.def.version, route);
+  });
 }
 
 /**

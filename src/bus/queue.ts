@@ -18,6 +18,7 @@
  * `adopt` before the backlog would reach the slow mark or the limit, so both work exactly as if
  * every message had been queued here.
  */
+import { schedule } from './microtask.js';
 import type { OverflowPolicy } from './types.js';
 
 /** What the queue needs from its owner. */
@@ -195,7 +196,7 @@ export class DeliveryQueue<T> {
     }
     if (!this.#scheduled && this.#active < this.#concurrency) {
       this.#scheduled = true;
-      queueMicrotask(this.#drain);
+      schedule(this.#drain);
     }
     return true;
   };

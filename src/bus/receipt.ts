@@ -33,16 +33,35 @@ export function receiptOf(
   };
 }
 
-/** The receipt of a publish that settled as it was made; its promise is made on first use. */
+/** The transport part of a receipt: which transport, and whether it was a fallback. */
+export interface ReceiptBase {
+  readonly transport: string;
+  readonly degraded: boolean;
+}
+
+/** The transport part of a receipt made now: the bus's last one, unless its transport changed. */
+function baseOf(ctx: BusContext): ReceiptBase {
+  const { transport } = ctx;
+  const name = transport.name;
+  const degraded = transport.degraded === true;
+  const base = ctx.receiptBase;
+  if (base !== undefined && base.transport === name && base.degraded === degraded) return base;
+  ctx.receiptBase = { transport: name, degraded };
+  return ctx.receiptBase;
+}
+
+/**
+ * The receipt of a publish that settled as it was made; its promise is made on first use. Six
+ * fields (72 bytes): the transport's name and state as it was at publish, shared with the bus's
+ * other receipts, until the promise takes their place.
+ */
 export class SettledReceipt implements Promise<PublishReceipt> {
-  readonly #transport: string;
-  readonly #degraded: boolean;
+  #state: ReceiptBase | Promise<PublishReceipt>;
   readonly #id: string;
   readonly #seq: number;
   readonly #topic: string;
   readonly #event: string;
   readonly #localDeliveries: number;
-  #promise: Promise<PublishReceipt> | undefined;
 
   constructor(
     ctx: BusContext,
@@ -52,8 +71,7 @@ export class SettledReceipt implements Promise<PublishReceipt> {
     event: string,
     localDeliveries: number,
   ) {
-    this.#transport = ctx.transport.name;
-    this.#degraded = ctx.transport.degraded === true;
+    this.#state = baseOf(ctx);
     this.#id = id;
     this.#seq = seq;
     this.#topic = topic;
@@ -84,9 +102,11 @@ export class SettledReceipt implements Promise<PublishReceipt> {
   }
 
   #settled(): Promise<PublishReceipt> {
-    this.#promise ??= Promise.resolve({
-      transport: this.#transport,
-      degraded: this.#degraded,
+    const state = this.#state;
+    if (state instanceof Promise) return state;
+    const promise = Promise.resolve({
+      transport: state.transport,
+      degraded: state.degraded,
       id: this.#id,
       seq: this.#seq,
       topic: this.#topic,
@@ -94,6 +114,7 @@ export class SettledReceipt implements Promise<PublishReceipt> {
       localDeliveries: this.#localDeliveries,
       sent: false,
     });
-    return this.#promise;
+    this.#state = promise;
+    return promise;
   }
 }

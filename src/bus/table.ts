@@ -15,6 +15,8 @@
  */
 import type { ResolvedTopic } from '../schemas/define.js';
 import type { SubscriptionCounts } from './helpers/options.js';
+import { type Lane, leave, newLane, runLane } from './lane.js';
+import { schedule } from './microtask.js';
 import type { DeliveryQueue } from './queue.js';
 import type { Gap, Message, Subscriber, Subscription } from './types.js';
 
@@ -102,28 +104,12 @@ export interface SubscriberState extends Subscriber {
 
 const noRun = (): void => undefined;
 
-/** One topic's messages of a tick, run for all its lane subscriptions in one microtask. */
-interface Lane {
-  /** Starts at 1; a subscription whose `laneRound` differs is not in this round. */
-  round: number;
-  scheduled: boolean;
-  readonly messages: Message[];
-  /** Per message: the subscriptions of the topic when it was dispatched. */
-  readonly subs: (readonly SubState[])[];
-  /** Per message: the subscriber excluded by `broadcastFrom`. */
-  readonly excluded: (SubscriberState | undefined)[];
-}
-
 /** Local subscriptions of one concrete topic. */
 export interface TopicState {
   readonly topic: string;
   readonly resolved: ResolvedTopic;
   subs: readonly SubState[];
   readonly lane: Lane;
-}
-
-function newLane(): Lane {
-  return { round: 1, scheduled: false, messages: [], subs: [], excluded: [] };
 }
 
 /** The table. */
@@ -141,12 +127,9 @@ export class SubscriptionTable {
       state.subs = [...state.subs, sub];
       return false;
     }
-    this.#topics.set(resolved.topic, {
-      topic: resolved.topic,
-      resolved,
-      subs: [sub],
-      lane: newLane(),
-    });
+    const created: TopicState = { topic: resolved.topic, resolved, subs: [sub], lane: newLane() };
+    created.lane.run = () => runLane(created);
+    this.#topics.set(resolved.topic, created);
     return true;
   }
 
@@ -184,7 +167,7 @@ export class SubscriptionTable {
     const subs = state.subs;
     const lane = state.lane;
     const round = lane.round;
-    const index = lane.messages.length;
+    const index = lane.size;
     const event = message.event;
     let laned = false;
     for (let i = 0; i < subs.length; i++) {
@@ -212,76 +195,15 @@ export class SubscriptionTable {
       if (sub.queue.push(message)) delivered++;
     }
     if (laned) {
-      lane.messages.push(message);
-      lane.subs.push(subs);
-      lane.excluded.push(exclude);
+      lane.messages[index] = message;
+      lane.subs[index] = subs;
+      lane.excluded[index] = exclude;
+      lane.size = index + 1;
       if (!lane.scheduled) {
         lane.scheduled = true;
-        queueMicrotask(() => runLane(state));
+        schedule(lane.run);
       }
     }
     return delivered;
-  }
-}
-
-/** Whether lane message `index` is one of `sub`'s (it joined before it, and the message matches). */
-function takes(lane: Lane, sub: SubState, index: number): boolean {
-  if (sub.laneRound !== lane.round || index < sub.laneFrom) return false;
-  const exclude = lane.excluded[index];
-  if (exclude !== undefined && sub.holder === exclude) return false;
-  return sub.events === undefined || sub.events.has((lane.messages[index] as Message).event);
-}
-
-/** Moves a subscription's lane backlog (its newest `laneCount` messages) into its queue, in order. */
-function leave(state: TopicState, sub: SubState): void {
-  const lane = state.lane;
-  const backlog: Message[] = [];
-  for (let i = lane.messages.length - 1; i >= sub.laneFrom && backlog.length < sub.laneCount; i--) {
-    if (takes(lane, sub, i)) backlog.push(lane.messages[i] as Message);
-  }
-  sub.laneRound = 0;
-  sub.laneCount = 0;
-  for (let i = backlog.length - 1; i >= 0; i--) sub.queue.adopt(backlog[i] as Message);
-}
-
-/** Runs a topic's lane: each message, in order, for each subscription that took it. */
-function runLane(state: TopicState): void {
-  const lane = state.lane;
-  const round = lane.round;
-  const messages = lane.messages;
-  try {
-    // Handlers may publish on this topic meanwhile: their messages join the end of this round.
-    for (let index = 0; index < messages.length; index++) {
-      const message = messages[index] as Message;
-      const subs = lane.subs[index] as readonly SubState[];
-      const exclude = lane.excluded[index];
-      const event = message.event;
-      for (let i = 0; i < subs.length; i++) {
-        const sub = subs[i]!;
-        // `takes`, inline: this loop runs once per delivery.
-        if (sub.laneRound !== round || index < sub.laneFrom) continue;
-        if (exclude !== undefined && sub.holder === exclude) continue;
-        if (sub.events !== undefined && !sub.events.has(event)) continue;
-        sub.laneCount--;
-        let result: void | Promise<void>;
-        try {
-          result = sub.run(message);
-        } catch (error) {
-          sub.queue.failed(message, error);
-          continue;
-        }
-        // A handler that returned a promise: the rest waits in its queue until it settles.
-        if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-          sub.queue.track(result as Promise<void>, message);
-          leave(state, sub);
-        }
-      }
-    }
-  } finally {
-    lane.round++;
-    lane.scheduled = false;
-    messages.length = 0;
-    lane.subs.length = 0;
-    lane.excluded.length = 0;
   }
 }

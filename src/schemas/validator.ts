@@ -3,12 +3,14 @@
  *
  * The hot path calls a compiled check. Generated clients hand in checks precompiled by
  * `herald codegen` (no `eval` at run time); otherwise TypeBox's TypeCompiler builds one on first
- * use. Error lists come from TypeBox's interpreter (`Value.Errors`), only when a check fails.
+ * use, its array loops declared once rather than per check (compile.ts). Error lists come from
+ * TypeBox's interpreter (`Value.Errors`), only when a check fails.
  */
 import { Kind, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { ErrorCode, RegistryError, type ValidationIssue } from '../errors.js';
+import { checkOf } from './compile.js';
 import './formats.js';
 
 /** A compiled boolean check, as emitted by `herald codegen`. */
@@ -106,8 +108,7 @@ export function createValidator<S extends TSchema>(
     schema,
     check(value: unknown): value is Static<S> {
       if (check === undefined) {
-        const compiled = compile(schema, site);
-        check = (v) => compiled.Check(v);
+        check = checkOf(compile(schema, site));
       }
       return check(value);
     },
