@@ -13,6 +13,8 @@
  * share) sends the batch first.
  */
 
+import { schedule } from './microtask.js';
+
 /** Options of micro-batching. */
 export interface BatchingOptions {
   /**
@@ -124,7 +126,7 @@ export function createBatcher(
     });
     const batch: Open = { channel, template, items: [], bytes: 0, done, resolve, reject };
     open.set(channel, batch);
-    queueMicrotask(() => {
+    schedule(() => {
       if (open.get(channel) === batch) flush(batch);
     });
     return batch;
@@ -133,7 +135,7 @@ export function createBatcher(
   return {
     first(channel) {
       if (used.has(channel) || open.has(channel)) return false;
-      if (used.size === 0) queueMicrotask(clear);
+      if (used.size === 0) schedule(clear);
       used.add(channel);
       return true;
     },

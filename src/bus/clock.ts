@@ -7,6 +7,7 @@
  * callers until the current microtasks have run. A stamp is therefore never later than the real
  * time, and earlier only by the synchronous work of that stretch.
  */
+import { schedule } from './microtask.js';
 
 /** Callers served by one reading. */
 export const REUSE = 64;
@@ -22,7 +23,7 @@ export function burstClock(read: () => number = Date.now): () => number {
     if (left === 0) {
       value = read();
       left = REUSE;
-      queueMicrotask(expire);
+      schedule(expire);
     }
     left--;
     return value;

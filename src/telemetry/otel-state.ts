@@ -9,6 +9,9 @@ import type { OtelInstrumentationOptions } from './otel-options.js';
 import { parseTraceContext } from './trace-context.js';
 import { TracerSource } from './tracer.js';
 
+/** A settled promise: a reaction on it is a microtask without queueMicrotask's AsyncResource. */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** The shared state of one instrumentation. */
 export class OtelState {
   readonly tracers: TracerSource;
@@ -55,7 +58,7 @@ export class OtelState {
   idle(): boolean {
     if (this.#idleNow === undefined) {
       this.#idleNow = this.tracers.current() === undefined && this.meters.current() === undefined;
-      queueMicrotask(this.#forgetIdle);
+      void RESOLVED.then(this.#forgetIdle);
     }
     return this.#idleNow;
   }
