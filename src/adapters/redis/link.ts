@@ -56,7 +56,8 @@ export interface Link {
   start(): Promise<void>;
   /** Connects in the background; the link reports `up` once ready. */
   startInBackground(): void;
-  publish(name: string, data: string): Promise<void>;
+  /** Resolves once the server took the message (with a value callers ignore). */
+  publish(name: string, data: string): Promise<unknown>;
   /** Sends a command on the publish connection (e.g. CLUSTER SLOTS). */
   command(name: string, ...args: string[]): Promise<unknown>;
   subscribe(name: string): Promise<void>;
