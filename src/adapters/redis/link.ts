@@ -21,10 +21,10 @@ export { isMoved } from './link-state.js';
 
 /** What a link reports to the transport. */
 export interface LinkHooks {
-  /** A message on a Redis channel (probes are filtered out). */
-  message(name: string, data: string): void;
+  /** A message on a Redis channel, as the bytes the server sent (probes are filtered out). */
+  message(name: string, data: Uint8Array): void;
   /** A message on Redis channel `name` through the pattern subscription `pattern`. */
-  patternMessage(pattern: string, name: string, data: string): void;
+  patternMessage(pattern: string, name: string, data: Uint8Array): void;
   /** The link lost a connection; messages may be lost since `since`. */
   down(link: Link, reason: string, since: number): void;
   /** Both connections are back, every channel resubscribed and confirmed. */
