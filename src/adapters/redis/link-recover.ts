@@ -106,6 +106,8 @@ function watch(s: LinkState, conn: Connection, role: Role): void {
 const startsWith = (data: Buffer, prefix: Buffer): boolean =>
   data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Wires the link to its connections' events: state changes, messages, MOVED replies. Messages
  * are taken as the bytes the server sent (`messageBuffer`), never as ioredis's text of them: that
@@ -116,14 +118,17 @@ export function listen(s: LinkState): void {
   watch(s, s.pub, 'publisher');
   watch(s, s.sub, 'subscriber');
   const probe = Buffer.from(s.probePrefix, 'latin1');
-  s.sub.redis.on(s.sharded ? 'smessageBuffer' : 'messageBuffer', (name: Buffer, data: Buffer) => {
+  // ioredis passes no buffer for a missing payload (its text event says ""): an empty message.
+  s.sub.redis.on(s.sharded ? 'smessageBuffer' : 'messageBuffer', (name: Buffer, sent?: Buffer) => {
+    const data = sent ?? EMPTY;
     if (startsWith(data, probe)) {
       if (data.toString('latin1') === s.expectedProbe) s.probeArrived?.();
       return;
     }
     s.hooks.message(name.toString(), data);
   });
-  s.sub.redis.on('pmessageBuffer', (pattern: string, name: Buffer, data: Buffer) => {
+  s.sub.redis.on('pmessageBuffer', (pattern: string, name: Buffer, sent?: Buffer) => {
+    const data = sent ?? EMPTY;
     if (!startsWith(data, probe)) s.hooks.patternMessage(pattern, name.toString(), data);
   });
   s.sub.redis.on('moved', () => {
