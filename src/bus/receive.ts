@@ -12,6 +12,7 @@ import type { TransportSink } from '../adapters/transport.js';
 import type { EventEntry, ResolvedTopic } from '../schemas/define.js';
 import type { ReadOutcome } from '../schemas/upgrade.js';
 import type { Envelope } from '../security/codec.js';
+import { inputText } from '../security/envelope.js';
 import { RejectReason } from '../security/reasons.js';
 import { type BusContext, nodeChannel, reject } from './context.js';
 import { onTransportEvent } from './gaps.js';
@@ -66,11 +67,18 @@ function receive(
   template: string | undefined,
   group?: string,
 ): void {
-  if (group === undefined && ctx.codec.isOwn(data, ctx.epoch)) {
+  // Bytes become text once (size cap, UTF-8 check), not once for the echo check and again to decode.
+  const text = typeof data === 'string' ? data : inputText(data, ctx.maxBytes);
+  const decoded =
+    typeof text !== 'string'
+      ? text
+      : group === undefined && ctx.codec.isOwn(text, ctx.epoch)
+        ? undefined
+        : ctx.codec.decodeAll(text);
+  if (decoded === undefined) {
     ctx.counters.echoes++;
     return;
   }
-  const decoded = ctx.codec.decodeAll(data);
   if (!decoded.ok) {
     const { ok: _, ...refused } = decoded;
     reject(ctx, { ...refused, channel });

@@ -23,6 +23,10 @@ export function createFrameReader(
   maxDepth: number,
 ): FrameReader {
   const heads = new Map<string, Head | null>();
+  // The signature being checked, for one check function made once (not a closure per message);
+  // verifier.one calls it synchronously, and it is cleared after, holding no message alive.
+  const signing = { input: '', signature: '' };
+  const checkSigning = (key: ResolvedKey): boolean => check(key, signing.input, signing.signature);
   let lastText = '';
   let last: Head | null = null;
   function cachedHead(text: string, end: number): Head | null {
@@ -56,11 +60,13 @@ export function createFrameReader(
     let failed: ReturnType<typeof refuse> | undefined;
     const verified: Header[] = [];
     for (let i = 0; i < claims.length; i++) {
-      const signature = each[i]!;
-      const result = verifier.one(claims[i]!, (key) => check(key, input, signature));
+      signing.input = input;
+      signing.signature = each[i]!;
+      const result = verifier.one(claims[i]!, checkSigning);
       if (result.ok) verified.push(result.header);
       else failed = worse(failed, result);
     }
+    signing.input = signing.signature = '';
     if (verified.length === 0) return failed!;
     const body = text.slice(end + 1, space);
     const read = readBody(body, head, verified[0]!, byteLength(text), maxDepth);

@@ -146,7 +146,16 @@ function readItem(
   signer: Header,
   size: number,
 ): Envelope | undefined {
-  const [seq, time, topic, event, version, data, to, traceparent, tracestate] = m;
+  // Indexed reads, not array destructuring (which goes through the array iterator).
+  const seq = m[0];
+  const time = m[1];
+  const topic = m[2];
+  const event = m[3];
+  const version = m[4];
+  const data = m[5];
+  const to = m[6];
+  const traceparent = m[7];
+  const tracestate = m[8];
   const shapeOk =
     m.length >= 6 &&
     m.length <= 9 &&

@@ -124,28 +124,21 @@ export function createFreshness(
   let evictions = 0;
   let floor = Number.NEGATIVE_INFINITY;
   let nextSweep = 0;
+  // The last publisher checked and its entry: a stream from one publisher skips building its key
+  // and the map look-up. Forgotten whenever an entry leaves the map (sweep, eviction).
+  let lastNode = '';
+  let lastEpoch = '';
+  let lastWindow: PublisherWindow | undefined;
+  const forget = (): void => {
+    lastWindow = undefined;
+  };
 
-  /**
-   * Frees one slot (only when full, so a linear scan is fine): expired entries go first, since
-   * their messages are all refused as `expired` anyway; otherwise the least recently seen one is
-   * evicted and its newest accepted time raises the floor.
-   */
+  /** Frees one slot; an evicted live entry raises the floor to the newest time it accepted. */
   function makeRoom(at: number): void {
-    let freed = false;
-    let victimKey: string | undefined;
-    let victim: PublisherWindow | undefined;
-    for (const [key, w] of publishers) {
-      if (at - w.lastSeen > ttl) {
-        publishers.delete(key);
-        freed = true;
-      } else if (victim === undefined || w.lastSeen < victim.lastSeen) {
-        victimKey = key;
-        victim = w;
-      }
-    }
-    if (freed || victimKey === undefined || victim === undefined) return;
-    publishers.delete(victimKey);
-    floor = Math.max(floor, victim.newest);
+    forget();
+    const evicted = freeSlot(publishers, at, ttl);
+    if (evicted === undefined) return;
+    floor = Math.max(floor, evicted);
     evictions++;
   }
 
@@ -163,9 +156,16 @@ export function createFreshness(
       const at = now();
       const outside = outsideWindow(time, at, maxPast, maxFuture);
       if (outside !== undefined) return outside;
-      if (at >= nextSweep) nextSweep = sweep(publishers, at, ttl);
-      const key = `${node}\u0000${epoch}`;
-      let w = publishers.get(key);
+      if (at >= nextSweep) {
+        nextSweep = sweep(publishers, at, ttl);
+        forget();
+      }
+      let w =
+        lastWindow !== undefined && node === lastNode && epoch === lastEpoch
+          ? lastWindow
+          : undefined;
+      const key = w === undefined ? `${node}\u0000${epoch}` : '';
+      if (w === undefined) w = publishers.get(key);
       if (w === undefined) {
         // This publisher's earlier entry may have been evicted while its messages were still
         // inside the time window: whatever it accepted is at or below the floor.
@@ -177,6 +177,9 @@ export function createFreshness(
         w = newWindow(windowBits, at, created);
         publishers.set(key, w);
       }
+      lastNode = node;
+      lastEpoch = epoch;
+      lastWindow = w;
       w.lastSeen = at;
       // Below the floor this entry cannot tell: an evicted entry of the same publisher may have
       // accepted that message (the same rule as a sequence number older than the bitmap).
@@ -184,6 +187,33 @@ export function createFreshness(
       return admit(w, seq, time, windowBits);
     },
   };
+}
+
+/**
+ * Frees one slot of a full table (so a linear scan is fine): expired entries go first, since
+ * their messages are all refused as `expired` anyway; otherwise the least recently seen one is
+ * evicted. Returns the newest time the evicted entry accepted, or undefined when none was.
+ */
+function freeSlot(
+  publishers: Map<string, PublisherWindow>,
+  at: number,
+  ttl: number,
+): number | undefined {
+  let freed = false;
+  let victimKey: string | undefined;
+  let victim: PublisherWindow | undefined;
+  for (const [key, w] of publishers) {
+    if (at - w.lastSeen > ttl) {
+      publishers.delete(key);
+      freed = true;
+    } else if (victim === undefined || w.lastSeen < victim.lastSeen) {
+      victimKey = key;
+      victim = w;
+    }
+  }
+  if (freed || victimKey === undefined || victim === undefined) return undefined;
+  publishers.delete(victimKey);
+  return victim.newest;
 }
 
 const get = (bits: Uint32Array, i: number): boolean => (bits[i >>> 5]! & (1 << (i & 31))) !== 0;

@@ -15,6 +15,7 @@
  * this closure, in buffers of their own (not slices of Node's shared pool), and are never logged.
  */
 import * as nodeCrypto from 'node:crypto';
+import { writeLatin1, writeUtf8 } from './buffer-write.js';
 import type { HmacKey } from './keys.js';
 
 /** SHA-256 block size in bytes: RFC 2104's B. */
@@ -71,8 +72,8 @@ export function createMac(
   const pairs: [Buffer, Buffer][] = [];
   const sameText = (expected: string, actual: string): boolean => {
     if (actual.length !== expected.length || expected.length > BLOCK) return false;
-    const n = compare.write(expected, 0, 'latin1');
-    const m = compare.write(actual, BLOCK, 'utf8');
+    const n = writeLatin1(compare, expected, 0);
+    const m = writeUtf8(compare, actual, BLOCK);
     if (m !== n) return false;
     const pair = (pairs[n] ??= [compare.subarray(0, n), compare.subarray(BLOCK, BLOCK + n)]);
     return nodeCrypto.timingSafeEqual(pair[0], pair[1]);
@@ -107,7 +108,7 @@ export function createMac(
   // The inner digest as latin1 text is its 32 bytes one per character: written back as latin1,
   // they are the same bytes, with no Buffer allocated for them.
   const digest = (length: number): string => {
-    outer.write(oneShot('sha256', view(length), 'latin1'), BLOCK, 'latin1');
+    writeLatin1(outer, oneShot('sha256', view(length), 'latin1'), BLOCK);
     return oneShot('sha256', outer, 'base64url');
   };
   const of = (text: string, length: number): string => {
@@ -118,7 +119,7 @@ export function createMac(
   // UTF-8 takes at most 3 bytes per UTF-16 unit: a text that may not fit goes through createHmac.
   const ofUtf8 = (text: string): string => {
     if (text.length * 3 > SCRATCH) return slowUtf8(text);
-    return digest(inner.write(text, BLOCK, 'utf8'));
+    return digest(writeUtf8(inner, text, BLOCK));
   };
   return {
     of,

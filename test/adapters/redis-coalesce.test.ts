@@ -29,7 +29,7 @@ const entry = (socket: Socket) => {
 describe.skipIf(!redis.ok)('redis link writes', () => {
   const received: string[] = [];
   const hooks: LinkHooks = {
-    message: (_name, data) => void received.push(data),
+    message: (_name, data) => void received.push(Buffer.from(data).toString()),
     patternMessage: () => {},
     down: () => {},
     up: () => {},

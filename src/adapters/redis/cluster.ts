@@ -90,7 +90,7 @@ const noOwner = (name: string): TransportError =>
 async function routed(
   s: ClusterState,
   name: string,
-  op: (link: Link) => Promise<void>,
+  op: (link: Link) => Promise<unknown>,
 ): Promise<void> {
   const link = linkFor(s, name);
   if (!link) throw noOwner(name);

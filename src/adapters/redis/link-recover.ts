@@ -102,19 +102,34 @@ function watch(s: LinkState, conn: Connection, role: Role): void {
   });
 }
 
-/** Wires the link to its connections' events: state changes, messages, MOVED replies. */
+/** True when `data` starts with the bytes of `prefix` (ASCII). */
+const startsWith = (data: Buffer, prefix: Buffer): boolean =>
+  data.length >= prefix.length && data.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Wires the link to its connections' events: state changes, messages, MOVED replies. Messages
+ * are taken as the bytes the server sent (`messageBuffer`), never as ioredis's text of them: that
+ * text replaces bytes that are not UTF-8 with U+FFFD, and the bus must refuse them as `malformed`
+ * rather than check a signature over a repaired text (docs/wire-format.md §3, §7 step 2).
+ */
 export function listen(s: LinkState): void {
   watch(s, s.pub, 'publisher');
   watch(s, s.sub, 'subscriber');
-  s.sub.redis.on(s.sharded ? 'smessage' : 'message', (name: string, data: string) => {
-    if (data.startsWith(s.probePrefix)) {
-      if (data === s.expectedProbe) s.probeArrived?.();
+  const probe = Buffer.from(s.probePrefix, 'latin1');
+  // ioredis passes no buffer for a missing payload (its text event says ""): an empty message.
+  s.sub.redis.on(s.sharded ? 'smessageBuffer' : 'messageBuffer', (name: Buffer, sent?: Buffer) => {
+    const data = sent ?? EMPTY;
+    if (startsWith(data, probe)) {
+      if (data.toString('latin1') === s.expectedProbe) s.probeArrived?.();
       return;
     }
-    s.hooks.message(name, data);
+    s.hooks.message(name.toString(), data);
   });
-  s.sub.redis.on('pmessage', (pattern: string, name: string, data: string) => {
-    if (!data.startsWith(s.probePrefix)) s.hooks.patternMessage(pattern, name, data);
+  s.sub.redis.on('pmessageBuffer', (pattern: string, name: Buffer, sent?: Buffer) => {
+    const data = sent ?? EMPTY;
+    if (!startsWith(data, probe)) s.hooks.patternMessage(pattern, name.toString(), data);
   });
   s.sub.redis.on('moved', () => {
     failPending(s, Object.assign(new Error(`MOVED reply from ${s.key}`), { moved: true }));

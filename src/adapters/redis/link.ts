@@ -21,10 +21,10 @@ export { isMoved } from './link-state.js';
 
 /** What a link reports to the transport. */
 export interface LinkHooks {
-  /** A message on a Redis channel (probes are filtered out). */
-  message(name: string, data: string): void;
+  /** A message on a Redis channel, as the bytes the server sent (probes are filtered out). */
+  message(name: string, data: Uint8Array): void;
   /** A message on Redis channel `name` through the pattern subscription `pattern`. */
-  patternMessage(pattern: string, name: string, data: string): void;
+  patternMessage(pattern: string, name: string, data: Uint8Array): void;
   /** The link lost a connection; messages may be lost since `since`. */
   down(link: Link, reason: string, since: number): void;
   /** Both connections are back, every channel resubscribed and confirmed. */
@@ -56,7 +56,8 @@ export interface Link {
   start(): Promise<void>;
   /** Connects in the background; the link reports `up` once ready. */
   startInBackground(): void;
-  publish(name: string, data: string): Promise<void>;
+  /** Resolves once the server took the message (with a value callers ignore). */
+  publish(name: string, data: string): Promise<unknown>;
   /** Sends a command on the publish connection (e.g. CLUSTER SLOTS). */
   command(name: string, ...args: string[]): Promise<unknown>;
   subscribe(name: string): Promise<void>;

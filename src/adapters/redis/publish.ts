@@ -8,17 +8,20 @@
 import { ErrorCode } from '../../errors.js';
 import { fail, type RedisState, serverName, usable, wrap } from './transport-state.js';
 
+const ignore = (): void => {};
+
+/** One reaction for both outcomes: the server's reply is dropped, an error wrapped. */
 function send(s: RedisState, name: string, data: string): Promise<void> {
   if (!s.router) {
     return Promise.reject(fail(s, ErrorCode.PublishFailed, `publish on "${name}" after close`));
   }
-  let sent: Promise<void>;
+  let sent: Promise<unknown>;
   try {
     sent = s.router.publish(name, data);
   } catch (error) {
     return Promise.reject(wrap(s, error, `publish on "${name}" failed`));
   }
-  return sent.then(undefined, (error: unknown) => {
+  return sent.then(ignore, (error: unknown) => {
     throw wrap(s, error, `publish on "${name}" failed`);
   });
 }

@@ -19,7 +19,8 @@ export interface Router {
   links(): readonly Link[];
   /** A channel owned by `link`, private to this transport, for transient probes. */
   probeName(link: Link): string;
-  publish(name: string, data: string): Promise<void>;
+  /** Resolves once the server took the message (with a value callers ignore). */
+  publish(name: string, data: string): Promise<unknown>;
   subscribe(name: string): Promise<void>;
   unsubscribe(name: string): Promise<void>;
   /** Pattern subscriptions: only on a single server (sharded pub/sub has none). */
