@@ -32,6 +32,9 @@ export function createChain(
     get remote() {
       return chain.active?.transport?.remote === true;
     },
+    get batched() {
+      return chain.active?.transport?.batched === true;
+    },
     // Batches must fit whichever member carries them; without a limit, as large as the bus allows.
     get batchBytes() {
       return chain.active?.transport?.batchBytes ?? Number.POSITIVE_INFINITY;

@@ -179,6 +179,7 @@ function memberTransport(hub: Hub): Transport {
   };
   return {
     name: 'local',
+    batched: true,
     async connect(sink) {
       link.member = { sink, channels: new Set(), templates: new Set() };
       hub.members.add(link.member);

@@ -160,6 +160,11 @@ export interface Transport {
    */
   readonly remote?: boolean;
   /**
+   * Optional: true when the bus micro-batches over it by default though it is not remote: the
+   * in-process hub, whose messages between buses are signed and verified as over a network.
+   */
+  readonly batched?: boolean;
+  /**
    * Optional: the largest message in bytes this transport carries in one piece (PostgreSQL: the
    * NOTIFY payload limit). The bus keeps batch envelopes under it.
    */

@@ -174,9 +174,10 @@ export interface BusCoreOptions<D extends TopicDefs> {
    * Micro-batching: the publishes to one channel within one tick, after the first (which goes out
    * at once, alone), travel as one signed batch envelope, each message still validated,
    * numbered, de-duplicated and traced on its own (docs/bus.md#micro-batching). Unset: on over
-   * remote transports (Redis, Redis Cluster, PostgreSQL, NATS: `Transport.remote`), off in-process.
+   * remote transports (Redis, Redis Cluster, PostgreSQL, NATS: `Transport.remote`) and the
+   * in-process hub (`Transport.batched`).
    * `true` or an options object: on over every transport. `false`: off, one envelope per message.
-   * @default on over remote transports, `{ maxMessages: 100 }`
+   * @default on over remote transports and the hub, `{ maxMessages: 100 }`
    * @example { batching: false }
    */
   readonly batching?: boolean | BatchingOptions;

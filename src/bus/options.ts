@@ -64,7 +64,8 @@ export interface BatchSettings {
   readonly maxBytes: number;
   /**
    * True when batching was asked for (`true` or an options object): every transport batches,
-   * the in-process one included. False (the default): only transports marked `remote` do.
+   * custom ones marked neither `remote` nor `batched` included. False (the default): only
+   * transports marked `remote` or `batched` do.
    */
   readonly everywhere: boolean;
 }

@@ -202,7 +202,11 @@ function batchItem(ctx: BusContext, channel: string, fields: EnvelopeFields): st
 function batcherFor(ctx: BusContext): Batcher | undefined {
   const { batcher } = ctx;
   if (batcher === undefined) return undefined;
-  return ctx.batching?.everywhere === true || ctx.transport.remote === true ? batcher : undefined;
+  return ctx.batching?.everywhere === true ||
+    ctx.transport.remote === true ||
+    ctx.transport.batched === true
+    ? batcher
+    : undefined;
 }
 
 /** The PRODUCER span of a publish, when an SDK records one; its kind is the route's. */

@@ -41,7 +41,9 @@ function recording(hub: Hub, batchBytes?: number, remote?: boolean) {
     status: () => inner.status(),
     hasRemoteInterest: (c) => inner.hasRemoteInterest?.(c) ?? true,
     ...(batchBytes === undefined ? {} : { batchBytes }),
-    ...(remote === undefined ? {} : { remote }),
+    // Given `remote`, the wrapper is that kind of transport and nothing else (not the hub, which
+    // is `batched`); without it, it keeps the hub's own marks.
+    ...(remote === undefined ? {} : { remote, batched: false }),
   };
   return { transport, sent, inject: inner };
 }
@@ -130,14 +132,15 @@ describe('micro-batching', () => {
     expect(got).toHaveLength(2);
   });
 
-  it('batches by default over a transport marked remote, and not over one that is not', async () => {
+  it('batches by default over a transport marked remote and over the local hub (batched), and not over one marked neither', async () => {
+    // remote true: a network transport; false: neither remote nor batched; undefined: the hub's own marks.
     for (const remote of [true, false, undefined]) {
       const { a, wire, got } = await pair(undefined, undefined, remote);
       await Promise.all([0, 1, 2].map((n) => a.broadcast('room:1', 'message', { text: 'x', n })));
       await settle();
       expect(got).toHaveLength(3);
       expect(wire.sent.map((s) => countOf(s.data) > 1)).toEqual(
-        remote === true ? [false, true] : [false, false, false],
+        remote === false ? [false, false, false] : [false, true],
       );
     }
   });
