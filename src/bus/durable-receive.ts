@@ -192,6 +192,7 @@ function run(
       size: env.size,
       ...(env.traceparent === undefined ? {} : { traceparent: env.traceparent }),
       ...(env.tracestate === undefined ? {} : { tracestate: env.tracestate }),
+      deliveries: d.deliveries,
     },
   };
   ctx.counters.delivered++;

@@ -80,6 +80,13 @@ export interface MessageMeta {
    */
   readonly traceparent?: string;
   readonly tracestate?: string;
+  /**
+   * Durable subscriptions only: how many times the store has handed this message to the
+   * consumer, 1 the first time. Above 1, an earlier delivery may have run the handler (it failed,
+   * or its process died after the handler finished and before the store recorded it): a handler
+   * with effects outside the bus then checks its own records for `id` (docs/bus.md).
+   */
+  readonly deliveries?: number;
 }
 
 /** A topic's parameters as they appear in the topic: `{ node: 'n1' }` for `health:node:n1`. */
