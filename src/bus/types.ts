@@ -81,10 +81,8 @@ export interface MessageMeta {
   readonly traceparent?: string;
   readonly tracestate?: string;
   /**
-   * Durable subscriptions only: how many times the store has handed this message to the
-   * consumer, 1 the first time. Above 1, an earlier delivery may have run the handler (it failed,
-   * or its process died after the handler finished and before the store recorded it): a handler
-   * with effects outside the bus then checks its own records for `id` (docs/bus.md).
+   * Durable subscriptions only: how often the store handed it to the consumer (1 the first time).
+   * Above 1, an earlier delivery may have run the handler: check your own records for `id`.
    */
   readonly deliveries?: number;
 }
