@@ -28,6 +28,34 @@ export interface HookTarget {
   readonly cancel: (error: HeraldError) => void;
 }
 
+/**
+ * What a topic lane (lane.ts) needs to run a plain subscription's handler itself, one call per
+ * delivery instead of the hook's: the handler, its counts, and whether instrumentation is idle
+ * (asked once per lane round). The counts are the hook's, so `stats()` and `counts` do not move.
+ */
+export interface DirectRun {
+  readonly handler: Handler<Message>;
+  readonly tally: Tally;
+  /** True while no SDK records spans or metrics: the handler may run bare. */
+  readonly idle: () => boolean;
+  /** The bus, whose `counters.delivered` counts each delivery (read per delivery: replaced at start). */
+  readonly ctx: BusContext;
+}
+
+/** The direct run of a subscription whose handler takes one message at a time. */
+export function directRun(ctx: BusContext, target: HookTarget): DirectRun {
+  const { instrumentation } = ctx;
+  return {
+    handler: target.handler as Handler<Message>,
+    tally: target.tally,
+    idle:
+      instrumentation === undefined
+        ? () => true
+        : () => instrumentation.idle !== undefined && instrumentation.idle() === true,
+    ctx,
+  };
+}
+
 /** Creates the queue hooks of one subscription. */
 export function queueHooks(ctx: BusContext, target: HookTarget): QueueHooks<Message> {
   const { id, resolved, helpers, tally, limit } = target;

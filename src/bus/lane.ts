@@ -61,6 +61,9 @@ export function runLane(state: TopicState): void {
   const lane = state.lane;
   const round = lane.round;
   const messages = lane.messages;
+  // Whether instrumentation is idle, asked once per round (of the first direct subscription):
+  // while it is, a plain subscription's handler runs here, without its hook.
+  let bare: boolean | undefined;
   try {
     // Handlers may publish on this topic meanwhile: their messages join the end of this round.
     for (let index = 0; index < lane.size; index++) {
@@ -77,7 +80,15 @@ export function runLane(state: TopicState): void {
         sub.laneCount--;
         let result: void | Promise<void>;
         try {
-          result = sub.run(message);
+          const direct = sub.direct;
+          if (direct !== undefined && (bare ??= direct.idle())) {
+            direct.ctx.counters.delivered++;
+            direct.tally.calls++;
+            direct.tally.handled++;
+            result = direct.handler(message);
+          } else {
+            result = sub.run(message);
+          }
         } catch (error) {
           sub.queue.failed(message, error);
           continue;

@@ -11,7 +11,7 @@ import { type BusContext, notStarted, wrapTransport } from './context.js';
 import { isDurable, subscribeDurable } from './durable.js';
 import { checkGroupName, checkGroupTransport, groupChannelKey, tableOf } from './groups.js';
 import { type BatchOptions, subscriptionHelpers } from './helpers/index.js';
-import { queueHooks, type Tally } from './hooks.js';
+import { directRun, type HookTarget, queueHooks, type Tally } from './hooks.js';
 import { DEFAULT_QUEUE_LIMIT } from './options.js';
 import { DeliveryQueue } from './queue.js';
 import { createStream } from './stream.js';
@@ -85,7 +85,7 @@ export async function subscribe<M extends Message>(
     (queue) => helpers.counts(queue, tally.calls, tally.handled),
     remove,
   );
-  const hooks = queueHooks(ctx, {
+  const target: HookTarget = {
     id,
     resolved,
     handler,
@@ -93,10 +93,13 @@ export async function subscribe<M extends Message>(
     limit,
     tally,
     cancel: (error) => void remove(sub, error),
-  });
+  };
+  const hooks = queueHooks(ctx, target);
   sub.queue = new DeliveryQueue<Message>(limit, policy, hooks, helpers.behaviour);
   sub.laneRoom = sub.queue.laneRoom;
   sub.run = hooks.run;
+  // A plain queue (one message per call, no gate): the topic lane may run its handler itself.
+  if (sub.laneRoom > 0) sub.direct = directRun(ctx, target);
   sub.group = opts.group;
   holder?.held.add(sub);
   await join(ctx, resolved, sub);

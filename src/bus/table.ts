@@ -15,6 +15,7 @@
  */
 import type { ResolvedTopic } from '../schemas/define.js';
 import type { SubscriptionCounts } from './helpers/options.js';
+import type { DirectRun } from './hooks.js';
 import { type Lane, leave, newLane, runLane } from './lane.js';
 import { schedule } from './microtask.js';
 import type { DeliveryQueue } from './queue.js';
@@ -39,8 +40,10 @@ export class SubState implements Subscription {
   laneRoom = 0;
   /** Messages the lane gave it (its queue's `received` counts the rest). */
   laneReceived = 0;
-  /** Its queue's handler hook, which the lane calls directly. */
+  /** Its queue's handler hook, which the lane calls when it cannot run the handler itself. */
   run: (message: Message) => void | Promise<void> = noRun;
+  /** Its handler as the lane runs it while instrumentation is idle (hooks.ts); unset: `run`. */
+  direct: DirectRun | undefined = undefined;
   /** Set once, right after construction: the queue's hooks need the subscription. */
   queue!: DeliveryQueue<Message>;
   /** Its consumer group (groups.ts), set right after construction; undefined for a plain one. */
