@@ -47,7 +47,7 @@ describe('durable topics under faults (private nats-server -js)', () => {
     await server?.stop();
   });
 
-  it('resumes a SIGKILLed durable subscriber from its last ack: no gap, no second run but the one in hand', async () => {
+  it('resumes a SIGKILLed durable subscriber from its last ack: no gap, and a handler run again only inside the window of its handled-id record', async () => {
     server = await startNatsServer();
     const f = busFactory(server.url);
     const prefix = newPrefix();
