@@ -24,6 +24,7 @@ import {
 import { RejectReason } from '../security/reasons.js';
 import { type BusContext, handlerError, reject } from './context.js';
 import { backoffAfter, type Redelivery } from './durable-options.js';
+import { recording } from './instrumentation.js';
 import { rejectionOf } from './steps.js';
 import type { Handler, Message } from './types.js';
 
@@ -203,11 +204,11 @@ function run(
     transport: ctx.transport.name,
     node: ctx.nodeId,
   };
-  const instr = ctx.instrumentation;
+  const instr = recording(ctx.instrumentation);
   let result: unknown;
   try {
     result =
-      instr === undefined || instr.idle?.() === true
+      instr === undefined
         ? t.handler(message)
         : instr.process(message, info, () => t.handler(message));
   } catch (error) {

@@ -7,6 +7,7 @@ import { ErrorCode, HeraldError } from '../errors.js';
 import type { ResolvedTopic } from '../schemas/define.js';
 import { type BusContext, handlerError } from './context.js';
 import type { SubscriptionHelpers } from './helpers/index.js';
+import { recording } from './instrumentation.js';
 import type { QueueHooks } from './queue.js';
 import type { BatchHandler, Handler, Message } from './types.js';
 
@@ -36,24 +37,16 @@ export interface HookTarget {
 export interface DirectRun {
   readonly handler: Handler<Message>;
   readonly tally: Tally;
-  /** True while no SDK records spans or metrics: the handler may run bare. */
-  readonly idle: () => boolean;
-  /** The bus, whose `counters.delivered` counts each delivery (read per delivery: replaced at start). */
+  /**
+   * The bus: its instrumentation says whether the handler may run bare (`recording`), its
+   * `counters.delivered` counts each delivery (read per delivery: replaced at start).
+   */
   readonly ctx: BusContext;
 }
 
 /** The direct run of a subscription whose handler takes one message at a time. */
 export function directRun(ctx: BusContext, target: HookTarget): DirectRun {
-  const { instrumentation } = ctx;
-  return {
-    handler: target.handler as Handler<Message>,
-    tally: target.tally,
-    idle:
-      instrumentation === undefined
-        ? () => true
-        : () => instrumentation.idle !== undefined && instrumentation.idle() === true,
-    ctx,
-  };
+  return { handler: target.handler as Handler<Message>, tally: target.tally, ctx };
 }
 
 /** Creates the queue hooks of one subscription. */
@@ -72,25 +65,23 @@ export function queueHooks(ctx: BusContext, target: HookTarget): QueueHooks<Mess
       tally.calls++;
       tally.handled++;
       const one = target.handler as Handler<Message>;
-      if (instrumentation === undefined || instrumentation.idle?.() === true) {
-        return one(message);
-      }
+      const active = recording(instrumentation);
+      if (active === undefined) return one(message);
       // A throttled or debounced delivery stands for the messages it superseded: link them all.
       const group = helpers.groupOf(message);
-      if (group !== undefined && instrumentation.processBatch !== undefined) {
-        return instrumentation.processBatch(group, info(), () => one(message));
+      if (group !== undefined && active.processBatch !== undefined) {
+        return active.processBatch(group, info(), () => one(message));
       }
-      return instrumentation.process(message, info(), () => one(message));
+      return active.process(message, info(), () => one(message));
     },
     runBatch: (messages) => {
       ctx.counters.delivered++;
       tally.calls++;
       tally.handled += messages.length;
       const many = target.handler as BatchHandler<Message>;
-      if (instrumentation?.processBatch === undefined || instrumentation.idle?.() === true) {
-        return many(messages);
-      }
-      return instrumentation.processBatch(messages, info(), () => many(messages));
+      const active = recording(instrumentation);
+      if (active?.processBatch === undefined) return many(messages);
+      return active.processBatch(messages, info(), () => many(messages));
     },
     slow: (slow, pending) => {
       ctx.events.emit('slow_consumer', {

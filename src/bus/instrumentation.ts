@@ -75,7 +75,8 @@ export interface Instrumentation {
   /**
    * Optional: true while `process` and `processBatch` would record nothing (no SDK behind the
    * API). The bus then calls handlers directly, with no per-delivery bookkeeping. Asked on every
-   * delivery; an SDK registered later is picked up once the microtasks then queued have run.
+   * publish and delivery (a topic lane asks once per round, src/bus/lane.ts); an SDK registered
+   * later is picked up once the microtasks then queued have run.
    */
   idle?(): boolean;
   /** An inbound message was refused. */
@@ -87,4 +88,13 @@ export interface Instrumentation {
     event: TransportEvent | { readonly type: 'gap'; readonly from: number; readonly to: number },
     transport: string,
   ): void;
+}
+
+/** `instrumentation` while it records something; undefined when it is off or idle (no SDK). */
+export function recording(
+  instrumentation: Instrumentation | undefined,
+): Instrumentation | undefined {
+  return instrumentation === undefined || instrumentation.idle?.() === true
+    ? undefined
+    : instrumentation;
 }

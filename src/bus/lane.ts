@@ -3,6 +3,7 @@
  * of a tick, run in one microtask, message by message, handler by handler, and a subscription's
  * lane backlog handed to its queue when it leaves the lane.
  */
+import { recording } from './instrumentation.js';
 import type { SubState, SubscriberState, TopicState } from './table.js';
 import type { Message } from './types.js';
 
@@ -81,7 +82,10 @@ export function runLane(state: TopicState): void {
         let result: void | Promise<void>;
         try {
           const direct = sub.direct;
-          if (direct !== undefined && (bare ??= direct.idle())) {
+          if (
+            direct !== undefined &&
+            (bare ??= recording(direct.ctx.instrumentation) === undefined)
+          ) {
             direct.ctx.counters.delivered++;
             direct.tally.calls++;
             direct.tally.handled++;

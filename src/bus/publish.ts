@@ -22,7 +22,7 @@ import {
 import type { BusContext } from './context.js';
 import { nodeChannel, notStarted } from './context.js';
 import { dispatchHere } from './dispatch-local.js';
-import type { PublishScope } from './instrumentation.js';
+import { type PublishScope, recording } from './instrumentation.js';
 import { SettledReceipt } from './receipt.js';
 import { leavesNode, type Route, reachesNode, staysLocal, targetOf } from './route.js';
 import { type Sent, send, sendBatched, sendDurable } from './send.js';
@@ -217,8 +217,8 @@ function publishSpan(
   version: number,
   route: Route,
 ): PublishScope | undefined {
-  const { instrumentation } = ctx;
-  if (instrumentation === undefined || instrumentation.idle?.() === true) return undefined;
+  const instrumentation = recording(ctx.instrumentation);
+  if (instrumentation === undefined) return undefined;
   return instrumentation.publish({
     topic: resolved.topic,
     template: resolved.entry.def.template,

@@ -69,16 +69,11 @@ function receive(
 ): void {
   // Bytes become text once (size cap, UTF-8 check), not once for the echo check and again to decode.
   const text = typeof data === 'string' ? data : inputText(data, ctx.maxBytes);
-  const decoded =
-    typeof text !== 'string'
-      ? text
-      : group === undefined && ctx.codec.isOwn(text, ctx.epoch)
-        ? undefined
-        : ctx.codec.decodeAll(text);
-  if (decoded === undefined) {
+  if (typeof text === 'string' && group === undefined && ctx.codec.isOwn(text, ctx.epoch)) {
     ctx.counters.echoes++;
     return;
   }
+  const decoded = typeof text === 'string' ? ctx.codec.decodeAll(text) : text;
   if (!decoded.ok) {
     const { ok: _, ...refused } = decoded;
     reject(ctx, { ...refused, channel });
