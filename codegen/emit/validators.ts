@@ -4,11 +4,14 @@
  * Each check is TypeBox's `TypeCompiler.Code` output, wrapped in a factory that receives the
  * free variables that code calls: `format` (Herald's `checkFormat`, so format checks do not
  * depend on what was registered first) and `hash` (TypeBox's `Hash`, for `uniqueItems`). Custom
- * TypeBox kinds (`kind`) are refused. The result is plain code: nothing is evaluated at run time.
+ * TypeBox kinds (`kind`) are refused. Array item loops are declared once beside their check
+ * (src/schemas/hoist-loops.ts), as in the checks compiled at run time. The result is plain code:
+ * nothing is evaluated at run time.
  */
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Registry } from '../../src/index.js';
+import { hoistLoops, TYPESCRIPT } from '../../src/schemas/hoist-loops.js';
 import { CodegenError, CodegenErrorCode } from '../errors.js';
 import { strictCheckCode } from './check-code.js';
 import { banner, doc, indent, quote, renderModule } from './source.js';
@@ -45,7 +48,9 @@ export function checkCode(schema: TSchema, where: string): string {
       { hint: 'generated validators support standard TypeBox types; use Type.Unsafe or a format' },
     );
   }
-  return strictCheckCode(code);
+  const strict = strictCheckCode(code);
+  // Each array's item loop declared once beside the check, not made anew on every call.
+  return hoistLoops(strict, TYPESCRIPT) ?? strict;
 }
 
 /** The free variables TypeBox's code may call, and the module-level value each is bound to. */

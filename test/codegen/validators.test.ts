@@ -101,6 +101,17 @@ describe('generated validators', () => {
     expect(check({ ...samples.announcement, tags: ['ops', 'dev'] })).toBe(true);
   });
 
+  it('declare each array item loop once, beside its check', () => {
+    const source = readFileSync(`${ROOT}examples/chat/generated/validators.ts`, 'utf8');
+    expect(source).not.toContain('((array) =>');
+    expect(source).toContain("herald_items_0(value['tags'])");
+    const check = validators['team.announcement@1']!;
+    expect(check({ ...samples.announcement, tags: ['ops', ''] })).toBe(false);
+    expect(check({ ...samples.announcement, tags: ['ops', 7] })).toBe(false);
+    expect(check({ ...samples.announcement, tags: ['ops', 'x'.repeat(33)] })).toBe(false);
+    expect(check({ ...samples.announcement, tags: ['ops', 'x'.repeat(32)] })).toBe(true);
+  });
+
   it('contain no eval or new Function', () => {
     const source = readFileSync(`${ROOT}examples/chat/generated/validators.ts`, 'utf8');
     expect(source).not.toMatch(/\beval\s*\(|new\s+Function|\bFunction\s*\(/);

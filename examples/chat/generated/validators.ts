@@ -76,6 +76,7 @@ function check$user$notification$v2(format: FormatCheck): CheckFunction {
 /** `team.announcement@1` on `org:{orgId}:team:{teamId}`: A team-wide announcement, optionally pinned. */
 function check$team$announcement$v1(format: FormatCheck, hash: HashValue): CheckFunction {
   const local_0 = /^u_[A-Za-z0-9]{1,32}$/;
+  function herald_items_0(array: any): boolean { for(const value of array) if(!(((typeof value === 'string') && value.length <= 32 && value.length >= 1))) { return false }; return true; }
   return function check(value: any): boolean {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -90,7 +91,7 @@ function check$team$announcement$v1(format: FormatCheck, hash: HashValue): Check
       value['priority'] >= 1 &&
       Array.isArray(value['tags']) &&
       value['tags'].length <= 10 &&
-      ((array) => { for(const value of array) if(!(((typeof value === 'string') && value.length <= 32 && value.length >= 1))) { return false }; return true; })(value['tags']) &&
+      herald_items_0(value['tags']) &&
       ((value: any) => { const set = new Set(); for(const element of value) { const hashed = hash(element); if(set.has(hashed)) { return false } else { set.add(hashed) } } return true } )(value['tags']) &&
       (typeof value['publishedAt'] === 'string') &&
       format('date-time', value['publishedAt']) &&

@@ -174,6 +174,7 @@ function check$nodeHealth$status$v2(format: FormatCheck): CheckFunction {
 function check$clusterHealth$status$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
+  function herald_items_0(array: any): boolean { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['node'] === 'string') && value['node'].length <= 64 && value['node'].length >= 1 && local_1.test(value['node']) && (((value['status'] === 'healthy')) || ((value['status'] === 'degraded')) || ((value['status'] === 'unhealthy'))) && (typeof value['lastSeen'] === 'string') && value['lastSeen'].length <= 64 && format('date-time', value['lastSeen']) && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; }
   return function check(value: any): boolean {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -193,7 +194,7 @@ function check$clusterHealth$status$v1(format: FormatCheck): CheckFunction {
       value['degradedNodes'] >= 0 &&
       Number.isInteger(value['unhealthyNodes']) &&
       value['unhealthyNodes'] >= 0 &&
-      (value['nodes'] !== undefined ? (Array.isArray(value['nodes']) && value['nodes'].length <= 1024 && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['node'] === 'string') && value['node'].length <= 64 && value['node'].length >= 1 && local_1.test(value['node']) && (((value['status'] === 'healthy')) || ((value['status'] === 'degraded')) || ((value['status'] === 'unhealthy'))) && (typeof value['lastSeen'] === 'string') && value['lastSeen'].length <= 64 && format('date-time', value['lastSeen']) && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; })(value['nodes'])) : true) &&
+      (value['nodes'] !== undefined ? (Array.isArray(value['nodes']) && value['nodes'].length <= 1024 && herald_items_0(value['nodes'])) : true) &&
       Object.getOwnPropertyNames(value).every(key => ['reporter', 'timestamp', 'status', 'totalNodes', 'healthyNodes', 'degradedNodes', 'unhealthyNodes', 'nodes'].includes(key))
     )
   }
@@ -204,6 +205,8 @@ function check$clusterHealth$status$v2(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
   const local_2 = /^[A-Za-z0-9_.-]+$/;
+  function herald_items_0(array: any): boolean { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['node'] === 'string') && value['node'].length <= 64 && value['node'].length >= 1 && local_1.test(value['node']) && (((value['status'] === 'healthy')) || ((value['status'] === 'degraded')) || ((value['status'] === 'unhealthy'))) && (typeof value['lastSeen'] === 'string') && value['lastSeen'].length <= 64 && format('date-time', value['lastSeen']) && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; }
+  function herald_items_1(array: any): boolean { for(const value of array) if(!(((typeof value === 'string') && value.length <= 64 && value.length >= 1 && local_2.test(value)))) { return false }; return true; }
   return function check(value: any): boolean {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -223,8 +226,8 @@ function check$clusterHealth$status$v2(format: FormatCheck): CheckFunction {
       value['degradedNodes'] >= 0 &&
       Number.isInteger(value['unhealthyNodes']) &&
       value['unhealthyNodes'] >= 0 &&
-      (value['nodes'] !== undefined ? (Array.isArray(value['nodes']) && value['nodes'].length <= 1024 && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['node'] === 'string') && value['node'].length <= 64 && value['node'].length >= 1 && local_1.test(value['node']) && (((value['status'] === 'healthy')) || ((value['status'] === 'degraded')) || ((value['status'] === 'unhealthy'))) && (typeof value['lastSeen'] === 'string') && value['lastSeen'].length <= 64 && format('date-time', value['lastSeen']) && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; })(value['nodes'])) : true) &&
-      (value['lost'] !== undefined ? (Array.isArray(value['lost']) && value['lost'].length <= 1024 && ((array) => { for(const value of array) if(!(((typeof value === 'string') && value.length <= 64 && value.length >= 1 && local_2.test(value)))) { return false }; return true; })(value['lost'])) : true) &&
+      (value['nodes'] !== undefined ? (Array.isArray(value['nodes']) && value['nodes'].length <= 1024 && herald_items_0(value['nodes'])) : true) &&
+      (value['lost'] !== undefined ? (Array.isArray(value['lost']) && value['lost'].length <= 1024 && herald_items_1(value['lost'])) : true) &&
       Object.getOwnPropertyNames(value).every(key => ['reporter', 'timestamp', 'status', 'totalNodes', 'healthyNodes', 'degradedNodes', 'unhealthyNodes', 'nodes', 'lost'].includes(key))
     )
   }
@@ -401,6 +404,7 @@ function check$metrics$bus$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
   const local_2 = /^[a-z][a-z0-9_]{0,63}$/;
+  function herald_items_0(array: any): boolean { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['reason'] === 'string') && local_2.test(value['reason']) && Number.isInteger(value['count']) && value['count'] >= 0 && Object.getOwnPropertyNames(value).length === 2))) { return false }; return true; }
   return function check(value: any): boolean {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -431,7 +435,7 @@ function check$metrics$bus$v1(format: FormatCheck): CheckFunction {
       value['deliveredPerSecond'] >= 0 &&
       Array.isArray(value['rejected']) &&
       value['rejected'].length <= 64 &&
-      ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['reason'] === 'string') && local_2.test(value['reason']) && Number.isInteger(value['count']) && value['count'] >= 0 && Object.getOwnPropertyNames(value).length === 2))) { return false }; return true; })(value['rejected']) &&
+      herald_items_0(value['rejected']) &&
       Number.isInteger(value['rejectedTotal']) &&
       value['rejectedTotal'] >= 0 &&
       Number.isInteger(value['handlerErrors']) &&
@@ -701,6 +705,7 @@ function check$diagnostics$performance_analysis$v1(format: FormatCheck): CheckFu
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
   const local_2 = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
+  function herald_items_0(array: any): boolean { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && value['name'].length <= 256 && value['name'].length >= 1 && Number.isInteger(value['calls']) && value['calls'] >= 0 && Number.isFinite(value['selfMs']) && value['selfMs'] >= 0 && Number.isFinite(value['totalMs']) && value['totalMs'] >= 0 && Number.isFinite(value['share']) && value['share'] <= 1 && value['share'] >= 0 && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; }
   return function check(value: any): boolean {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -736,7 +741,7 @@ function check$diagnostics$performance_analysis$v1(format: FormatCheck): CheckFu
       Object.getOwnPropertyNames(value['latencyMs']).every(key => ['p50', 'p95', 'p99', 'max', 'mean'].includes(key)) &&
       Array.isArray(value['hotspots']) &&
       value['hotspots'].length <= 50 &&
-      ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && value['name'].length <= 256 && value['name'].length >= 1 && Number.isInteger(value['calls']) && value['calls'] >= 0 && Number.isFinite(value['selfMs']) && value['selfMs'] >= 0 && Number.isFinite(value['totalMs']) && value['totalMs'] >= 0 && Number.isFinite(value['share']) && value['share'] <= 1 && value['share'] >= 0 && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; })(value['hotspots']) &&
+      herald_items_0(value['hotspots']) &&
       (value['recommendation'] !== undefined ? ((typeof value['recommendation'] === 'string') && value['recommendation'].length <= 1024 && value['recommendation'].length >= 1) : true) &&
       Object.getOwnPropertyNames(value).every(key => ['node', 'component', 'timestamp', 'operation', 'windowMs', 'samples', 'latencyMs', 'hotspots', 'recommendation'].includes(key))
     )
@@ -837,6 +842,7 @@ function check$logging$entry$v1(format: FormatCheck): CheckFunction {
 /** `logging.summary@1` on `logging:{node}`: How many entries of each severity the node wrote in a window. */
 function check$logging$summary$v1(format: FormatCheck): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
+  function herald_items_0(array: any): boolean { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['message'] === 'string') && value['message'].length <= 512 && value['message'].length >= 1 && (((value['level'] === 'emergency')) || ((value['level'] === 'alert')) || ((value['level'] === 'critical')) || ((value['level'] === 'error')) || ((value['level'] === 'warning')) || ((value['level'] === 'notice')) || ((value['level'] === 'info')) || ((value['level'] === 'debug'))) && Number.isInteger(value['count']) && value['count'] >= 0 && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; }
   return function check(value: any): boolean {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -871,7 +877,7 @@ function check$logging$summary$v1(format: FormatCheck): CheckFunction {
       value['counts']['debug'] >= 0 &&
       Object.getOwnPropertyNames(value['counts']).length === 8 &&
       (value['dropped'] !== undefined ? (Number.isInteger(value['dropped']) && value['dropped'] >= 0) : true) &&
-      (value['top'] !== undefined ? (Array.isArray(value['top']) && value['top'].length <= 20 && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['message'] === 'string') && value['message'].length <= 512 && value['message'].length >= 1 && (((value['level'] === 'emergency')) || ((value['level'] === 'alert')) || ((value['level'] === 'critical')) || ((value['level'] === 'error')) || ((value['level'] === 'warning')) || ((value['level'] === 'notice')) || ((value['level'] === 'info')) || ((value['level'] === 'debug'))) && Number.isInteger(value['count']) && value['count'] >= 0 && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; })(value['top'])) : true) &&
+      (value['top'] !== undefined ? (Array.isArray(value['top']) && value['top'].length <= 20 && herald_items_0(value['top'])) : true) &&
       Object.getOwnPropertyNames(value).every(key => ['node', 'from', 'to', 'total', 'counts', 'dropped', 'top'].includes(key))
     )
   }
@@ -881,12 +887,13 @@ function check$logging$summary$v1(format: FormatCheck): CheckFunction {
 function check$counter$changed$v1(): CheckFunction {
   const local_0 = /^[A-Za-z0-9_.-]+$/;
   const local_1 = /^[A-Za-z0-9_.-]+$/;
+  function herald_items_0(array: any): boolean { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['node'] === 'string') && value['node'].length <= 64 && value['node'].length >= 1 && local_0.test(value['node']) && Number.isInteger(value['clicks']) && value['clicks'] >= 0 && Object.getOwnPropertyNames(value).length === 2))) { return false }; return true; }
   return function check(value: any): boolean {
     return (
       (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
       Array.isArray(value['counts']) &&
       value['counts'].length <= 64 &&
-      ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['node'] === 'string') && value['node'].length <= 64 && value['node'].length >= 1 && local_0.test(value['node']) && Number.isInteger(value['clicks']) && value['clicks'] >= 0 && Object.getOwnPropertyNames(value).length === 2))) { return false }; return true; })(value['counts']) &&
+      herald_items_0(value['counts']) &&
       (typeof value['by'] === 'string') &&
       value['by'].length <= 64 &&
       value['by'].length >= 1 &&
