@@ -106,6 +106,54 @@ function admit(batch: Open, json: string, force: boolean): boolean {
   return true;
 }
 
+/** What the batcher remembers of the current tick. */
+interface Tick {
+  /** Channels that carried a message this tick. */
+  readonly used: Set<string>;
+  /** Marks the tick begun: its memory is cleared by one microtask at its end. */
+  begin(): void;
+  /** `maxBytes()` less the overhead, asked once per tick rather than once per publish. */
+  limit(): number;
+}
+
+function createTick(maxBytes: () => number): Tick {
+  const used = new Set<string>();
+  let limit = -1;
+  let clearing = false;
+  const clear = (): void => {
+    used.clear();
+    limit = -1;
+    clearing = false;
+  };
+  const begin = (): void => {
+    if (clearing) return;
+    clearing = true;
+    schedule(clear);
+  };
+  return {
+    used,
+    begin,
+    limit() {
+      if (limit < 0) {
+        limit = maxBytes() - OVERHEAD;
+        begin();
+      }
+      return limit;
+    },
+  };
+}
+
+/** A new batch of `channel`, empty, holding up to `limit` bytes of items. */
+function openBatch(channel: string, template: string | undefined, limit: number): Open {
+  let resolve!: (share: number) => void;
+  let reject!: (error: unknown) => void;
+  const done = new Promise<number>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { channel, template, items: [], limit, units: 0, bytes: -1, done, resolve, reject };
+}
+
 /**
  * Creates a batcher. `maxBytes` answers the hard cap of one envelope now (a fallback chain may
  * move to a transport with another limit): asked once per tick, the tick of a batch's messages.
@@ -116,29 +164,7 @@ export function createBatcher(
   maxBytes: () => number,
 ): Batcher {
   const open = new Map<string, Open>();
-  // Channels that carried a message this tick, and the item limit asked this tick (-1: not yet):
-  // cleared by one microtask per tick.
-  const used = new Set<string>();
-  let limit = -1;
-  let clearing = false;
-  const clear = (): void => {
-    used.clear();
-    limit = -1;
-    clearing = false;
-  };
-  const tick = (): void => {
-    if (clearing) return;
-    clearing = true;
-    schedule(clear);
-  };
-  /** `maxBytes()` less the overhead, asked once per tick rather than once per publish. */
-  const limitNow = (): number => {
-    if (limit < 0) {
-      limit = maxBytes() - OVERHEAD;
-      tick();
-    }
-    return limit;
-  };
+  const tick = createTick(maxBytes);
 
   function flush(batch: Open): void {
     if (open.get(batch.channel) === batch) open.delete(batch.channel);
@@ -160,23 +186,7 @@ export function createBatcher(
   }
 
   function start(channel: string, template: string | undefined): Open {
-    let resolve!: (share: number) => void;
-    let reject!: (error: unknown) => void;
-    const done = new Promise<number>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const batch: Open = {
-      channel,
-      template,
-      items: [],
-      limit: limitNow(),
-      units: 0,
-      bytes: -1,
-      done,
-      resolve,
-      reject,
-    };
+    const batch = openBatch(channel, template, tick.limit());
     open.set(channel, batch);
     schedule(() => {
       if (open.get(channel) === batch) flush(batch);
@@ -186,16 +196,16 @@ export function createBatcher(
 
   return {
     first(channel) {
-      if (used.has(channel) || open.has(channel)) return false;
-      tick();
-      used.add(channel);
+      if (tick.used.has(channel) || open.has(channel)) return false;
+      tick.begin();
+      tick.used.add(channel);
       return true;
     },
     cut(channel) {
       const batch = open.get(channel);
       if (batch !== undefined) flush(batch);
     },
-    fits: (json) => fitsIn(json, limitNow()),
+    fits: (json) => fitsIn(json, tick.limit()),
     add(channel, json, template) {
       let batch = open.get(channel);
       if (
