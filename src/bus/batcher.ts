@@ -60,6 +60,11 @@ interface Open {
   readonly channel: string;
   readonly template: string | undefined;
   readonly items: string[];
+  /** Most bytes of the items and their commas: `maxBytes()` less the overhead, at the start. */
+  readonly limit: number;
+  /** UTF-16 units of the items and their commas; 3 each bound their UTF-8 bytes. */
+  units: number;
+  /** UTF-8 bytes of the items and their commas, counted once the bound no longer fits (else -1). */
   bytes: number;
   readonly done: Promise<number>;
   resolve(share: number): void;
@@ -69,26 +74,89 @@ interface Open {
 /** Bytes of the header, signature and JSON wrapping a batch adds to its items (generous). */
 const OVERHEAD = 512;
 
+/** UTF-8 bytes of one item and the comma before it (herald/2 carries the JSON as it is). */
+const sizeOf = (json: string): number => Buffer.byteLength(json) + 1;
+
 /**
- * Bytes an item adds to a body: its UTF-8 length and the comma before it (herald/2 carries the
- * JSON as it is, no base64). `fits` and then `add` ask for the same item one after the other, so
- * the last answer is kept rather than counting the string twice.
+ * Whether an item of `json` fits `limit` bytes: a UTF-16 unit is at most 3 UTF-8 bytes, so an
+ * item well under the limit (every one in practice) is not counted byte by byte.
  */
-function createSizer(): (json: string) => number {
-  let lastJson = '';
-  let lastSize = 1;
-  return (json) => {
-    if (json !== lastJson) {
-      lastJson = json;
-      lastSize = Buffer.byteLength(json) + 1;
+const fitsIn = (json: string, limit: number): boolean =>
+  (json.length + 1) * 3 <= limit || sizeOf(json) <= limit;
+
+/**
+ * Counts `json` into `batch` if it fits (or `force`): by the 3-bytes-per-unit bound while the
+ * whole batch stays under the limit by it, by exact UTF-8 bytes once it would not.
+ */
+function admit(batch: Open, json: string, force: boolean): boolean {
+  const units = json.length + 1;
+  if (batch.bytes < 0) {
+    if ((batch.units + units) * 3 <= batch.limit) {
+      batch.units += units;
+      return true;
     }
-    return lastSize;
+    let bytes = 0;
+    for (const item of batch.items) bytes += sizeOf(item);
+    batch.bytes = bytes;
+  }
+  const size = sizeOf(json);
+  if (!force && batch.bytes + size > batch.limit) return false;
+  batch.units += units;
+  batch.bytes += size;
+  return true;
+}
+
+/** What the batcher remembers of the current tick. */
+interface Tick {
+  /** Channels that carried a message this tick. */
+  readonly used: Set<string>;
+  /** Marks the tick begun: its memory is cleared by one microtask at its end. */
+  begin(): void;
+  /** `maxBytes()` less the overhead, asked once per tick rather than once per publish. */
+  limit(): number;
+}
+
+function createTick(maxBytes: () => number): Tick {
+  const used = new Set<string>();
+  let limit = -1;
+  let clearing = false;
+  const clear = (): void => {
+    used.clear();
+    limit = -1;
+    clearing = false;
   };
+  const begin = (): void => {
+    if (clearing) return;
+    clearing = true;
+    schedule(clear);
+  };
+  return {
+    used,
+    begin,
+    limit() {
+      if (limit < 0) {
+        limit = maxBytes() - OVERHEAD;
+        begin();
+      }
+      return limit;
+    },
+  };
+}
+
+/** A new batch of `channel`, empty, holding up to `limit` bytes of items. */
+function openBatch(channel: string, template: string | undefined, limit: number): Open {
+  let resolve!: (share: number) => void;
+  let reject!: (error: unknown) => void;
+  const done = new Promise<number>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { channel, template, items: [], limit, units: 0, bytes: -1, done, resolve, reject };
 }
 
 /**
  * Creates a batcher. `maxBytes` answers the hard cap of one envelope now (a fallback chain may
- * move to a transport with another limit).
+ * move to a transport with another limit): asked once per tick, the tick of a batch's messages.
  */
 export function createBatcher(
   port: BatchPort,
@@ -96,35 +164,29 @@ export function createBatcher(
   maxBytes: () => number,
 ): Batcher {
   const open = new Map<string, Open>();
-  // Channels that carried a message this tick; cleared by one microtask per tick.
-  const used = new Set<string>();
-  const clear = (): void => used.clear();
-  const sizeOf = createSizer();
+  const tick = createTick(maxBytes);
 
   function flush(batch: Open): void {
     if (open.get(batch.channel) === batch) open.delete(batch.channel);
     let data: string;
+    let sending: Promise<void>;
     try {
       data = port.encode(batch.items);
+      // A transport that throws instead of rejecting refuses the batch all the same.
+      sending = port.send(batch.channel, data, batch.template);
     } catch (error) {
       batch.reject(error);
       return;
     }
     const share = Math.ceil(data.length / batch.items.length);
-    port.send(batch.channel, data, batch.template).then(
+    sending.then(
       () => batch.resolve(share),
       (error: unknown) => batch.reject(error),
     );
   }
 
   function start(channel: string, template: string | undefined): Open {
-    let resolve!: (share: number) => void;
-    let reject!: (error: unknown) => void;
-    const done = new Promise<number>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const batch: Open = { channel, template, items: [], bytes: 0, done, resolve, reject };
+    const batch = openBatch(channel, template, tick.limit());
     open.set(channel, batch);
     schedule(() => {
       if (open.get(channel) === batch) flush(batch);
@@ -134,29 +196,31 @@ export function createBatcher(
 
   return {
     first(channel) {
-      if (used.has(channel) || open.has(channel)) return false;
-      if (used.size === 0) schedule(clear);
-      used.add(channel);
+      if (tick.used.has(channel) || open.has(channel)) return false;
+      tick.begin();
+      tick.used.add(channel);
       return true;
     },
     cut(channel) {
       const batch = open.get(channel);
       if (batch !== undefined) flush(batch);
     },
-    fits: (json) => sizeOf(json) <= maxBytes() - OVERHEAD,
+    fits: (json) => fitsIn(json, tick.limit()),
     add(channel, json, template) {
-      const size = sizeOf(json);
       let batch = open.get(channel);
       if (
-        batch &&
-        (batch.items.length >= maxMessages || batch.bytes + size > maxBytes() - OVERHEAD)
+        batch !== undefined &&
+        (batch.items.length >= maxMessages || !admit(batch, json, false))
       ) {
         flush(batch);
         batch = undefined;
       }
-      batch ??= start(channel, template);
+      if (batch === undefined) {
+        // The first item of a batch always joins it: `fits` was asked before.
+        batch = start(channel, template);
+        admit(batch, json, true);
+      }
       batch.items.push(json);
-      batch.bytes += size;
       return batch.done;
     },
   };
