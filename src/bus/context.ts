@@ -32,6 +32,7 @@ import {
   freshnessDefaults,
   nodeIdOf,
 } from './options.js';
+import type { TopicPlan } from './plan.js';
 import type { ReceiptBase } from './receipt.js';
 import { createReporter, type Reporter } from './report.js';
 import type { SystemClient } from './system.js';
@@ -75,6 +76,8 @@ export interface BusContext {
   readonly validators: Map<EventEntry, Validator>;
   /** Raw event names already checked (publish.ts). */
   readonly rawEvents: Set<string>;
+  /** Publish plans by concrete topic (plan.ts): immutable facts, bounded. */
+  readonly plans: Map<string, TopicPlan>;
   readonly versions: VersionReader;
   readonly instrumentation: Instrumentation | undefined;
   readonly batching: BatchSettings | undefined;
@@ -166,6 +169,7 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
     subscribers: new Map(),
     validators: new Map(),
     rawEvents: new Set(),
+    plans: new Map(),
     versions: createVersionReader({ precompiled, shared: options.schemas, nodeId, now }),
     // The default (OpenTelemetry) instrumentation is passed in by createBus (src/create-bus.ts).
     instrumentation: options.instrumentation === false ? undefined : options.instrumentation,
