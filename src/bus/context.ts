@@ -24,6 +24,7 @@ import type { DuplicateWatch } from './duplicate-node.js';
 import type { DurableRun } from './durable.js';
 import { Emitter } from './emitter.js';
 import type { GroupMembers } from './group-members.js';
+import { type IdHead, noIdHead } from './ids.js';
 import type { Instrumentation } from './instrumentation.js';
 import {
   type BatchSettings,
@@ -103,6 +104,8 @@ export interface BusContext {
   epoch: string;
   /** `node:epoch:`, the start of every id this bus publishes under (one concatenation per publish). */
   idPrefix: string;
+  /** The head of this bus's message ids for the current thousand (ids.ts). */
+  readonly idHead: IdHead;
   seq: number;
   nextSubId: number;
   counters: Counters;
@@ -190,6 +193,7 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
     starting: undefined,
     epoch: '',
     idPrefix: '',
+    idHead: noIdHead(),
     seq: 0,
     nextSubId: 1,
     counters: freshCounters(),

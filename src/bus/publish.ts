@@ -15,6 +15,7 @@ import { checkPayload, draftRefused } from './checks.js';
 import type { BusContext } from './context.js';
 import { nodeChannel, notStarted } from './context.js';
 import { dispatchHere } from './dispatch-local.js';
+import { messageId } from './ids.js';
 import { type PublishScope, recording } from './instrumentation.js';
 import { type EventPlan, planOf, type TopicPlan } from './plan.js';
 import { SettledReceipt } from './receipt.js';
@@ -108,7 +109,7 @@ function transmit(
   const template = to === undefined ? plan.template : undefined;
   const sequence = ++ctx.seq;
   const time = ctx.stamp();
-  const id = ctx.idPrefix + sequence;
+  const id = messageId(ctx, sequence);
   const scope = publishSpan(ctx, resolved, event, version, route);
   let encoded: string | undefined;
   let item: string | undefined;
