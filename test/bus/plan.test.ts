@@ -103,4 +103,36 @@ describe('publish plans', () => {
     await settle();
     expect(got).toEqual([...Array.from({ length: PLANNED_EVENTS + 8 }, (_, e) => `e${e}`), 'e0']);
   });
+
+  it('follow the subscriptions of a planned topic as they come and go', async () => {
+    const bus = await started();
+    const got: string[] = [];
+    const post = (n: number) => bus.broadcast('room:1', 'message', { text: 't', n });
+    const a = await bus.subscribe(
+      'room:1',
+      (m) => void got.push(`a${((m as Message).payload as { n: number }).n}`),
+    );
+    expect((await post(1)).localDeliveries).toBe(1);
+    await a.unsubscribe();
+    expect((await post(2)).localDeliveries).toBe(0);
+    const b = await bus.subscribe(
+      'room:1',
+      (m) => void got.push(`b${((m as Message).payload as { n: number }).n}`),
+    );
+    const c = await bus.subscribe(
+      'room:1',
+      (m) => void got.push(`c${((m as Message).payload as { n: number }).n}`),
+    );
+    expect((await post(3)).localDeliveries).toBe(2);
+    await b.unsubscribe();
+    expect((await post(4)).localDeliveries).toBe(1);
+    await c.unsubscribe();
+    await bus.subscribe(
+      'room:1',
+      (m) => void got.push(`d${((m as Message).payload as { n: number }).n}`),
+    );
+    expect((await post(5)).localDeliveries).toBe(1);
+    await settle();
+    expect(got).toEqual(['a1', 'b3', 'c3', 'c4', 'd5']);
+  });
 });
