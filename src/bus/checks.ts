@@ -93,6 +93,15 @@ export function rawEventName(ctx: BusContext, event: unknown): boolean {
   return true;
 }
 
+/** A raw event name that is not an identifier. */
+export function unknownRawEvent(topic: string, event: unknown): HeraldError {
+  return new HeraldError(
+    ErrorCode.UnknownEvent,
+    `raw event name "${String(event)}" is not an identifier`,
+    { topic, hint: 'use a name such as "updated"' },
+  );
+}
+
 /** A publish of a draft version on a bus that did not opt in to drafts. */
 export function draftRefused(
   topic: string,

@@ -24,6 +24,7 @@ import type { DuplicateWatch } from './duplicate-node.js';
 import type { DurableRun } from './durable.js';
 import { Emitter } from './emitter.js';
 import type { GroupMembers } from './group-members.js';
+import { type IdHead, noIdHead } from './ids.js';
 import type { Instrumentation } from './instrumentation.js';
 import {
   type BatchSettings,
@@ -32,6 +33,7 @@ import {
   freshnessDefaults,
   nodeIdOf,
 } from './options.js';
+import type { TopicPlan } from './plan.js';
 import type { ReceiptBase } from './receipt.js';
 import { createReporter, type Reporter } from './report.js';
 import type { SystemClient } from './system.js';
@@ -75,6 +77,8 @@ export interface BusContext {
   readonly validators: Map<EventEntry, Validator>;
   /** Raw event names already checked (publish.ts). */
   readonly rawEvents: Set<string>;
+  /** Publish plans by concrete topic (plan.ts): immutable facts, bounded. */
+  readonly plans: Map<string, TopicPlan>;
   readonly versions: VersionReader;
   readonly instrumentation: Instrumentation | undefined;
   readonly batching: BatchSettings | undefined;
@@ -100,6 +104,8 @@ export interface BusContext {
   epoch: string;
   /** `node:epoch:`, the start of every id this bus publishes under (one concatenation per publish). */
   idPrefix: string;
+  /** The head of this bus's message ids for the current thousand (ids.ts). */
+  readonly idHead: IdHead;
   seq: number;
   nextSubId: number;
   counters: Counters;
@@ -166,6 +172,7 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
     subscribers: new Map(),
     validators: new Map(),
     rawEvents: new Set(),
+    plans: new Map(),
     versions: createVersionReader({ precompiled, shared: options.schemas, nodeId, now }),
     // The default (OpenTelemetry) instrumentation is passed in by createBus (src/create-bus.ts).
     instrumentation: options.instrumentation === false ? undefined : options.instrumentation,
@@ -186,6 +193,7 @@ export function createContext(options: BusCoreOptions<TopicDefs>, registry: Regi
     starting: undefined,
     epoch: '',
     idPrefix: '',
+    idHead: noIdHead(),
     seq: 0,
     nextSubId: 1,
     counters: freshCounters(),

@@ -8,25 +8,19 @@
  */
 import { ErrorCode, HeraldError } from '../errors.js';
 import type { EventEntry, ResolvedTopic } from '../schemas/define.js';
+import type { Validator } from '../schemas/validator.js';
 import type { EnvelopeFields } from '../security/codec.js';
 import type { Batcher } from './batcher.js';
-import {
-  checkPayload,
-  checkRaw,
-  draftRefused,
-  eventEntry,
-  rawEventName,
-  resolveTopic,
-  validatorFor,
-} from './checks.js';
+import { checkPayload, draftRefused } from './checks.js';
 import type { BusContext } from './context.js';
 import { nodeChannel, notStarted } from './context.js';
 import { dispatchHere } from './dispatch-local.js';
+import { messageId } from './ids.js';
 import { type PublishScope, recording } from './instrumentation.js';
+import { type EventPlan, planOf, type TopicPlan } from './plan.js';
 import { SettledReceipt } from './receipt.js';
 import { leavesNode, type Route, reachesNode, staysLocal, targetOf } from './route.js';
 import { type Sent, send, sendBatched, sendDurable } from './send.js';
-import { mirrorTemplate } from './templates.js';
 import type { PublishReceipt } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -50,29 +44,22 @@ export function publish(
 ): Promise<PublishReceipt> {
   try {
     if (ctx.state !== 'started') throw notStarted(ctx, 'publish');
-    const resolved = resolveTopic(ctx, topic);
-    checkRaw(resolved, topic, event, route.kind === 'raw');
-    if (route.kind === 'raw') {
-      if (!ctx.rawEvents.has(event) && !rawEventName(ctx, event)) {
-        throw new HeraldError(
-          ErrorCode.UnknownEvent,
-          `raw event name "${String(event)}" is not an identifier`,
-          { topic, hint: 'use a name such as "updated"' },
-        );
-      }
-      return transmit(ctx, resolved, topic, event, payload, 0, route);
-    }
-    const entry = eventEntry(resolved, event);
+    // One look-up for the topic's immutable facts (plan.ts), checked as they were planned.
+    const plan = planOf(ctx, topic, event, route.kind === 'raw');
+    const topicPlan = plan.of;
+    const entry = plan.entry;
+    if (entry === undefined) return transmit(ctx, topicPlan, event, payload, 0, route);
+    const resolved = topicPlan.resolved;
     const version = entry.def.version;
     if (entry.def.draft && ctx.options.drafts !== true)
       throw draftRefused(topic, resolved.entry.key, event, version);
     // With a shared schema store, this node's versions are registered before its first send.
     const announced = staysLocal(route) ? undefined : ctx.versions.announce(resolved.entry, entry);
     if (announced !== undefined) {
-      return afterAnnounce(announced, ctx, resolved, entry, topic, payload, route);
+      return afterAnnounce(announced, ctx, plan, topic, payload, route);
     }
-    checkPayload(validatorFor(ctx, resolved.entry.key, entry), resolved, entry, topic, payload);
-    return transmit(ctx, resolved, topic, event, payload, version, route);
+    checkPayload(plan.validator as Validator, resolved, entry, topic, payload);
+    return transmit(ctx, topicPlan, event, payload, version, route);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -86,15 +73,15 @@ export function publish(
 function afterAnnounce(
   announced: Promise<void>,
   ctx: BusContext,
-  resolved: ResolvedTopic,
-  entry: EventEntry,
+  plan: EventPlan,
   topic: string,
   payload: unknown,
   route: Route,
 ): Promise<PublishReceipt> {
   return announced.then(() => {
-    checkPayload(validatorFor(ctx, resolved.entry.key, entry), resolved, entry, topic, payload);
-    return transmit(ctx, resolved, topic, entry.name, payload, entry.def.version, route);
+    const entry = plan.entry as EventEntry;
+    checkPayload(plan.validator as Validator, plan.of.resolved, entry, topic, payload);
+    return transmit(ctx, plan.of, entry.name, payload, entry.def.version, route);
   });
 }
 
@@ -105,24 +92,24 @@ function afterAnnounce(
  */
 function transmit(
   ctx: BusContext,
-  resolved: ResolvedTopic,
-  topic: string,
+  plan: TopicPlan,
   event: string,
   payload: unknown,
   version: number,
   route: Route,
 ): Promise<PublishReceipt> {
   const { transport, nodeId } = ctx;
+  const resolved = plan.resolved;
   const remote = leavesNode(route, nodeId);
   // Key scopes and verify-only nodes: refused before anything is delivered or sent.
   if (remote) ctx.codec.authorize(resolved.topic);
   const to = targetOf(route);
   const channel = to === undefined ? resolved.topic : nodeChannel(to);
   // A wildcard topic's template travels with it: mirroring transports send it there too.
-  const template = to === undefined ? mirrorTemplate(resolved) : undefined;
+  const template = to === undefined ? plan.template : undefined;
   const sequence = ++ctx.seq;
   const time = ctx.stamp();
-  const id = ctx.idPrefix + sequence;
+  const id = messageId(ctx, sequence);
   const scope = publishSpan(ctx, resolved, event, version, route);
   let encoded: string | undefined;
   let item: string | undefined;
@@ -143,7 +130,7 @@ function transmit(
         scope,
       );
       item = durable ? undefined : batchItem(ctx, channel, fields);
-      if (item === undefined) encoded = encodeChecked(ctx, fields, topic);
+      if (item === undefined) encoded = encodeChecked(ctx, fields, resolved.topic);
     }
     ctx.counters.published++;
     if (reachesNode(route, nodeId)) {
