@@ -9,7 +9,8 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkOf, hoistLoops } from '../../src/schemas/compile.js';
+import { checkOf } from '../../src/schemas/compile.js';
+import { hoistLoops } from '../../src/schemas/hoist-loops.js';
 import { createValidator } from '../../src/schemas/validator.js';
 import '../../src/schemas/formats.js';
 
