@@ -17,7 +17,7 @@ import {
   type ItemFields,
   inputText,
 } from './envelope.js';
-import { headText, itemJson, MAGIC } from './frame.js';
+import { headText, itemJson } from './frame.js';
 import { createFrameReader } from './frame-reader.js';
 import type { KeyRing } from './keys.js';
 import { createLegacyReader } from './legacy-decode.js';
@@ -99,7 +99,7 @@ export function createCodec(
   const signer = createSigner(ring, maxBytes);
   const verifier = createVerifier(ring, ten);
   const legacy = createLegacyReader(verifier, signer.macs, maxDepth);
-  const frame = createFrameReader(verifier, signer.check, maxDepth);
+  const frame = createFrameReader(verifier, signer, maxDepth);
   const authorize = createAuthorize(ring);
 
   // This instance's head for the last epoch it signed under (an epoch lasts a whole start()).
@@ -139,7 +139,7 @@ export function createCodec(
   function decodeAll(input: string | Uint8Array): DecodeAllResult {
     const text = inputText(input, maxBytes);
     if (typeof text !== 'string') return text;
-    return text.startsWith(MAGIC) ? frame(text) : legacy(text);
+    return frame(text) ?? legacy(text);
   }
 
   return {
@@ -171,7 +171,7 @@ export function createCodec(
 /** The one message of a decode, or a refusal of a body of several where one was expected. */
 function single(decoded: DecodeAllResult): DecodeResult {
   if (!decoded.ok) return decoded;
-  const [first] = decoded.envelopes;
+  const first = decoded.envelopes[0];
   if (decoded.envelopes.length === 1) return { ok: true, envelope: first! };
   const detail = `${decoded.envelopes.length} messages where one was expected`;
   return { ok: false, reason: RejectReason.Malformed, detail, kid: first!.kid, node: first!.node };
