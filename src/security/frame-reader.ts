@@ -38,61 +38,40 @@ export function createFrameReader(
   signer: Pick<Signer, 'check' | 'macs'>,
   maxDepth: number,
 ): FrameReader {
-  const heads = new Map<string, Head | null>();
   // The signature being checked, for one check function made once (not a closure per message);
   // verifier.one calls it synchronously, and it is cleared after, holding no message alive.
   const signing = { input: '', signature: '' };
   const checkSigning = (key: ResolvedKey): boolean =>
     signer.check(key, signing.input, signing.signature);
-  let lastText = '';
-  let last: Head | null = null;
-  // The MAC of the last head's key when the short road applies to it (see above).
-  let lastMac: Mac | undefined;
-
-  function cachedHead(text: string, end: number): Head | null {
-    if (end === lastText.length && text.startsWith(lastText)) return last;
-    // A copy that does not keep the whole message alive (V8 slices view their parent).
-    const key = ` ${text.slice(0, end)}`.slice(1);
-    let head = heads.get(key);
-    if (head === undefined) {
-      head = readHead(key);
-      if (heads.size >= HEAD_CACHE_SIZE) heads.clear();
-      heads.set(key, head);
-    }
-    lastText = key;
-    last = head;
-    lastMac = head === null || head.claims.length !== 1 ? undefined : macOf(head.claims[0]!);
-    return head;
-  }
-
-  function macOf(claim: Header): Mac | undefined {
+  const cache: HeadCache = { heads: new Map(), text: '', head: null, mac: undefined };
+  const macOf = (claim: Header): Mac | undefined => {
     const key = verifier.keyFor(claim);
     return key?.alg === Algorithm.HS256 ? signer.macs.get(key) : undefined;
-  }
+  };
 
   /** The short road: the last head, one HS256 signature that verifies; else undefined. */
   function known(text: string): DecodeAllResult | undefined {
-    const end = lastText.length;
+    const end = cache.text.length;
     const space = text.length - HS256_CHARS - 1;
+    const mac = cache.mac;
     if (
-      lastMac === undefined ||
+      mac === undefined ||
       space <= end + 1 ||
       text.charCodeAt(end) !== SPACE ||
       text.charCodeAt(end + 1) !== OPEN_ARRAY ||
-      !text.startsWith(lastText)
+      !text.startsWith(cache.text)
     )
       return undefined;
-    const bytes = lastMac.checkLast(text, HS256_CHARS);
+    const bytes = mac.checkLast(text, HS256_CHARS);
     if (bytes < 0) return undefined;
-    const head = last!;
-    const signer = head.claims[0]!;
-    const read = readBody(text.slice(end + 1, space), head, signer, bytes, maxDepth);
+    const head = cache.head!;
+    const read = readBody(text.slice(end + 1, space), head, head.claims[0]!, bytes, maxDepth);
     return read.ok ? verifier.scoped(read.envelopes, head.claims) : read;
   }
 
   function general(text: string): DecodeAllResult {
     const end = text.indexOf(' [', MAGIC.length);
-    const head = end > 0 && end <= MAX_HEAD ? cachedHead(text, end) : null;
+    const head = end > 0 && end <= MAX_HEAD ? cachedHead(cache, text, end, macOf) : null;
     if (head === null) return refuse(RejectReason.Malformed, 'the head is not a herald/2 head');
     const space = text.lastIndexOf(' ');
     const claims = head.claims;
@@ -120,4 +99,34 @@ export function createFrameReader(
   }
 
   return (text) => known(text) ?? (text.startsWith(MAGIC) ? general(text) : undefined);
+}
+
+/** The heads read (by text), and the last one with its MAC when the short road applies to it. */
+interface HeadCache {
+  readonly heads: Map<string, Head | null>;
+  text: string;
+  head: Head | null;
+  mac: Mac | undefined;
+}
+
+/** The head of `text` (its first `end` characters), remembered as the last one. */
+function cachedHead(
+  cache: HeadCache,
+  text: string,
+  end: number,
+  macOf: (claim: Header) => Mac | undefined,
+): Head | null {
+  if (end === cache.text.length && text.startsWith(cache.text)) return cache.head;
+  // A copy that does not keep the whole message alive (V8 slices view their parent).
+  const key = ` ${text.slice(0, end)}`.slice(1);
+  let head = cache.heads.get(key);
+  if (head === undefined) {
+    head = readHead(key);
+    if (cache.heads.size >= HEAD_CACHE_SIZE) cache.heads.clear();
+    cache.heads.set(key, head);
+  }
+  cache.text = key;
+  cache.head = head;
+  cache.mac = head === null || head.claims.length !== 1 ? undefined : macOf(head.claims[0]!);
+  return head;
 }

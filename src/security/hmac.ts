@@ -132,9 +132,8 @@ export function createMac(
     if (text.length * 3 > SCRATCH) return slowUtf8(text);
     return digest(writeUtf8(inner, text, BLOCK));
   };
-  // The whole text is written once: when its last `length` characters match the MAC's ASCII
-  // text, they were `length` bytes, so the signed bytes are all but those and the space.
-  const checkUtf8 = (text: string, signature: string): boolean => sameText(ofUtf8(text), signature);
+  const checkUtf8 = (text: string, signature: string) => sameText(ofUtf8(text), signature);
+  // When the last `length` characters match the MAC's ASCII text, they were `length` bytes.
   const checkLast = (text: string, length: number): number => {
     const space = text.length - length - 1;
     if (space < 0 || text.charCodeAt(space) !== SPACE) return -1;
@@ -142,13 +141,9 @@ export function createMac(
     const bytes = writeUtf8(inner, text, BLOCK);
     return sameText(digest(bytes - length - 1), text.slice(space + 1)) ? bytes : -1;
   };
-  return {
-    of,
-    check: (text, length, signature) => sameText(of(text, length), signature),
-    ofUtf8,
-    checkUtf8,
-    checkLast,
-  };
+  const check = (text: string, length: number, signature: string) =>
+    sameText(of(text, length), signature);
+  return { of, check, ofUtf8, checkUtf8, checkLast };
 }
 
 /** {@link Mac.checkLast} by slicing the text in two and checking with `checkUtf8`. */
