@@ -24,6 +24,8 @@ const BLOCK = 64;
 const SCRATCH = 64 * 1024;
 /** Bytes of a SHA-256 digest. */
 const DIGEST = 32;
+/** The space before a `herald/2` message's signatures. */
+const SPACE = 0x20;
 /** Signing inputs up to this many bytes hash a view of the scratch buffer kept for their length. */
 const VIEWS = 4096;
 
@@ -51,6 +53,13 @@ export interface Mac {
   ofUtf8(text: string): string;
   /** True when `signature` is, as text, the canonical base64url MAC of `text` as UTF-8. */
   checkUtf8(text: string, signature: string): boolean;
+  /**
+   * For a text that ends in a space and a `length`-character signature (a `herald/2` message of
+   * one signature): the UTF-8 length of the whole text when that signature is, as text, the
+   * canonical base64url MAC of the UTF-8 bytes before the space, otherwise -1. One write of the
+   * text gives the signed bytes and the message size, with no slice of the signing input.
+   */
+  checkLast(text: string, length: number): number;
 }
 
 /**
@@ -86,6 +95,8 @@ export function createMac(
       check: (text, length, signature) => sameText(slow(text, length), signature),
       ofUtf8: slowUtf8,
       checkUtf8: (text, signature) => sameText(slowUtf8(text), signature),
+      checkLast: (text, length) =>
+        checkBySlices(text, length, (input, signature) => sameText(slowUtf8(input), signature)),
     };
   }
   // RFC 2104 §2: a key longer than the block is hashed first; a shorter one is padded with zeros.
@@ -121,10 +132,27 @@ export function createMac(
     if (text.length * 3 > SCRATCH) return slowUtf8(text);
     return digest(writeUtf8(inner, text, BLOCK));
   };
-  return {
-    of,
-    check: (text, length, signature) => sameText(of(text, length), signature),
-    ofUtf8,
-    checkUtf8: (text, signature) => sameText(ofUtf8(text), signature),
+  const checkUtf8 = (text: string, signature: string) => sameText(ofUtf8(text), signature);
+  // When the last `length` characters match the MAC's ASCII text, they were `length` bytes.
+  const checkLast = (text: string, length: number): number => {
+    const space = text.length - length - 1;
+    if (space < 0 || text.charCodeAt(space) !== SPACE) return -1;
+    if (text.length * 3 > SCRATCH) return checkBySlices(text, length, checkUtf8);
+    const bytes = writeUtf8(inner, text, BLOCK);
+    return sameText(digest(bytes - length - 1), text.slice(space + 1)) ? bytes : -1;
   };
+  const check = (text: string, length: number, signature: string) =>
+    sameText(of(text, length), signature);
+  return { of, check, ofUtf8, checkUtf8, checkLast };
+}
+
+/** {@link Mac.checkLast} by slicing the text in two and checking with `checkUtf8`. */
+function checkBySlices(
+  text: string,
+  length: number,
+  checkUtf8: (input: string, signature: string) => boolean,
+): number {
+  const space = text.length - length - 1;
+  if (space < 0 || text.charCodeAt(space) !== SPACE) return -1;
+  return checkUtf8(text.slice(0, space), text.slice(space + 1)) ? Buffer.byteLength(text) : -1;
 }

@@ -11,9 +11,12 @@
  * - a text `JSON.parse` refuses is scanned for its verdict (`malformed` when the scan finds none);
  * - otherwise the tree is walked: no container deeper than `maxDepth`, no own `__proto__` key,
  *   no `prototype` key in the object value of a `constructor` key, and no key lost to a
- *   repetition. `JSON.parse` keeps one member per name, so the tree's members plus the colons
- *   inside its strings equal the colons of the text exactly when no name repeats (without `\u`,
- *   a colon is either a member's separator or a literal colon inside a string). Any miss hands
+ *   repetition. Without `\u`, each colon of the text is a member's separator or a character of
+ *   a key or of a string value, so the text's colons are its members plus the colons in its keys
+ *   and string values. `JSON.parse` keeps one member per name, so the tree has at most as many
+ *   members and string values as the text: the tree's members plus the colons of its string
+ *   values equal the text's colons only when no member was lost to a repeated name (and no key
+ *   holds a colon: keys are not searched, and such a rare text goes to the scan). Any miss hands
  *   the text to the scan, whose verdict stands.
  *
  * `JSON.parse` builds nested containers iteratively (no stack overflow), and a text up to
@@ -41,7 +44,11 @@ export function parseJson(text: string, maxDepth: number): ParsedJson {
     return refused(scanJson(text, maxDepth) ?? 'malformed');
   }
   const walk: Walk = { maxDepth, members: 0, colons: 0 };
-  if (clean(walk, value, 0, false) && walk.members + walk.colons === colonsOf(text))
+  if (
+    clean(walk, value, 0, false) &&
+    walk.members + walk.colons === colonsOf(text) &&
+    plainPrototype()
+  )
     return { ok: true, value };
   const problem = scanJson(text, maxDepth);
   return problem === undefined ? { ok: true, value } : refused(problem);
@@ -60,7 +67,7 @@ function scanThenParse(text: string, maxDepth: number): ParsedJson {
 
 const refused = (problem: JsonProblem): ParsedJson => ({ ok: false, problem });
 
-/** What a walk counts: members of objects, and colons inside keys and string values. */
+/** What a walk counts: members of objects, and colons inside string values. */
 interface Walk {
   readonly maxDepth: number;
   members: number;
@@ -79,20 +86,27 @@ function clean(walk: Walk, value: unknown, depth: number, constructorValue: bool
   if (typeof value !== 'object' || value === null) return true;
   if (depth >= walk.maxDepth) return false;
   if (Array.isArray(value)) {
-    for (const item of value) if (!clean(walk, item, depth + 1, false)) return false;
+    for (let i = 0; i < value.length; i++)
+      if (!clean(walk, value[i], depth + 1, false)) return false;
     return true;
   }
   const record = value as Record<string, unknown>;
-  // JSON.parse makes plain objects whose keys are all own: for-in sees exactly them (a
-  // polluted Object.prototype adds keys, and the count then sends the text to the scan).
+  // JSON.parse makes plain objects whose keys are all own: for-in sees exactly them (unless
+  // Object.prototype has enumerable keys: parseJson then scans instead).
   for (const key in record) {
     if (key === '__proto__' || (constructorValue && key === 'prototype')) return false;
     walk.members++;
-    walk.colons += colonsOf(key);
     if (!clean(walk, record[key], depth + 1, key === 'constructor')) return false;
   }
   return true;
 }
+
+/** True when Object.prototype, the prototype of every object JSON.parse makes, has no enumerable key. */
+function plainPrototype(): boolean {
+  for (const key in EMPTY) if (key !== '') return false;
+  return true;
+}
+const EMPTY = {};
 
 /** Colons in `text`, found by native search. */
 function colonsOf(text: string): number {

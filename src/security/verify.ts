@@ -24,6 +24,12 @@ export interface Verifier {
   /** Checks `header`'s key, algorithm and tenant, and the signature by `check` under its key. */
   one(header: Header, check: (key: ResolvedKey) => boolean): Verified;
   /**
+   * The key {@link Verifier.one} checks `header`'s signature with when every other check of it
+   * passes (allow-list, pinned algorithm, tenant): with that signature verified, `one` accepts
+   * `header`. Undefined when `one` refuses whatever the signature.
+   */
+  keyFor(header: Header): ResolvedKey | undefined;
+  /**
    * The envelopes, each attributed to the first verified key whose scopes allow its topic; or
    * `forbidden_topic` when one has none: a valid key signed for a topic it may not publish, and
    * a batch with such a message is refused whole (its signer overstepped).
@@ -92,7 +98,12 @@ export function createVerifier(ring: KeyRing, ten: string | undefined): Verifier
     return { ok: true, envelopes: out };
   }
 
-  return { one, scoped };
+  function keyFor(header: Header): ResolvedKey | undefined {
+    const key = ring.verify.get(header.kid);
+    return key !== undefined && header.alg === key.alg && header.ten === ten ? key : undefined;
+  }
+
+  return { one, keyFor, scoped };
 }
 
 /** True when `key`'s scopes allow the topic of every envelope. */

@@ -50,6 +50,41 @@ describe('createMac', () => {
     expect(createMac(keyOf(bytes)).of(long, 65_537)).toBe(reference(bytes, long, 65_537));
   });
 
+  it('checks the last characters of a text as checkUtf8 checks them cut off, with its UTF-8 length', () => {
+    const utf8Reference = (bytes: Uint8Array, t: string): string =>
+      createHmac('sha256', bytes).update(t, 'utf8').digest('base64url');
+    const unicode = fc.string({ unit: 'grapheme', maxLength: 120 });
+    const signature = (bytes: Uint8Array, t: string) =>
+      fc.oneof(
+        fc.constant(utf8Reference(bytes, t)),
+        fc
+          .tuple(fc.nat({ max: 42 }), fc.constantFrom('A', '-', ' ', ',', '\u0141', 'é', '👋'))
+          .map(([i, c]) => {
+            const mac = utf8Reference(bytes, t);
+            return mac.slice(0, i) + c + mac.slice(i + 1);
+          }),
+        fc.string({ unit: 'binary', maxLength: 50 }),
+      );
+    const cases = fc
+      .tuple(keyBytes, fc.oneof(text, unicode))
+      .chain(([bytes, t]) => fc.tuple(fc.constant(bytes), fc.constant(t), signature(bytes, t)));
+    fc.assert(
+      fc.property(cases, fc.boolean(), fc.boolean(), ([bytes, t, sig], fast, long) => {
+        const mac = fast ? createMac(keyOf(bytes)) : createMac(keyOf(bytes), undefined);
+        // Longer than the scratch buffer holds: the same answer through createHmac.
+        const input = long ? `${'é'.repeat(22_000)}${t}` : t;
+        const whole = `${input} ${sig}`;
+        const expected = mac.checkUtf8(input, sig) ? Buffer.byteLength(whole) : -1;
+        expect(mac.checkLast(whole, sig.length)).toBe(expected);
+        expect(mac.checkUtf8(input, sig)).toBe(sig === utf8Reference(bytes, input));
+      }),
+      { numRuns: 1500 },
+    );
+    const mac = createMac(keyOf(new Uint8Array(32).fill(1)));
+    expect(mac.checkLast('no space before', 6)).toBe(-1);
+    expect(mac.checkLast('short', 9)).toBe(-1);
+  });
+
   it('gives sameMac’s verdict on every signature, re-spellings and look-alikes included', () => {
     const spelling = (mac: string) =>
       fc.oneof(

@@ -86,6 +86,18 @@ describe('parseJson', () => {
     expect(parseJson('{"k":"a:b","j":1}', 4)).toEqual({ ok: true, value: { k: 'a:b', j: 1 } });
   });
 
+  it('refuses a repeated key while Object.prototype has an enumerable key', () => {
+    // An inherited key would count as a member of every object and pay for a lost one.
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 'x';
+    try {
+      expect(parseJson('{"a":1,"a":2}', 4)).toEqual({ ok: false, problem: 'duplicate_key' });
+      expect(parseJson('{"a":1,"b":2}', 4)).toEqual({ ok: true, value: { a: 1, b: 2 } });
+    } finally {
+      delete proto.polluted;
+    }
+  });
+
   it('refuses forbidden keys and depth, first problem in text order', () => {
     expect(parseJson('{"__proto__":1}', 4)).toEqual({ ok: false, problem: 'forbidden_key' });
     expect(parseJson('{"constructor":{"prototype":1}}', 4)).toEqual({
