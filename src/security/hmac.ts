@@ -127,9 +127,12 @@ export function createMac(
     inner.write(text, BLOCK, length, 'latin1');
     return digest(length);
   };
-  // UTF-8 takes at most 3 bytes per UTF-16 unit: a text that may not fit goes through createHmac.
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a text that may not fit is measured, and one
+  // that does not fit goes through createHmac (a full batch frame of ASCII JSON still fits).
+  const fits = (text: string): boolean =>
+    text.length * 3 <= SCRATCH || Buffer.byteLength(text) <= SCRATCH;
   const ofUtf8 = (text: string): string => {
-    if (text.length * 3 > SCRATCH) return slowUtf8(text);
+    if (!fits(text)) return slowUtf8(text);
     return digest(writeUtf8(inner, text, BLOCK));
   };
   const checkUtf8 = (text: string, signature: string) => sameText(ofUtf8(text), signature);
@@ -137,7 +140,7 @@ export function createMac(
   const checkLast = (text: string, length: number): number => {
     const space = text.length - length - 1;
     if (space < 0 || text.charCodeAt(space) !== SPACE) return -1;
-    if (text.length * 3 > SCRATCH) return checkBySlices(text, length, checkUtf8);
+    if (!fits(text)) return checkBySlices(text, length, checkUtf8);
     const bytes = writeUtf8(inner, text, BLOCK);
     return sameText(digest(bytes - length - 1), text.slice(space + 1)) ? bytes : -1;
   };
